@@ -1,0 +1,165 @@
+// Defaulting as the Kubernetes apiserver does it for each served kind.
+import type { Container, PersistentVolumeClaim, PodSpec, Probe, Service, Toleration } from './core';
+import type { Deployment, ReplicaSet, StatefulSet } from './apps';
+import type { KubeObject } from './meta';
+
+/** imagePullPolicy by tag: `:latest` or no tag -> Always, otherwise IfNotPresent. */
+export function defaultPullPolicy(image: string | undefined): 'Always' | 'IfNotPresent' {
+  if (!image) return 'IfNotPresent';
+  if (image.includes('@')) return 'IfNotPresent';
+  const lastSegment = image.slice(image.lastIndexOf('/') + 1);
+  const colon = lastSegment.lastIndexOf(':');
+  const tag = colon >= 0 ? lastSegment.slice(colon + 1) : '';
+  return tag === '' || tag === 'latest' ? 'Always' : 'IfNotPresent';
+}
+
+function defaultProbe(p: Probe | undefined): void {
+  if (!p) return;
+  p.timeoutSeconds ??= 1;
+  p.periodSeconds ??= 10;
+  p.successThreshold ??= 1;
+  p.failureThreshold ??= 3;
+  if (p.httpGet) {
+    p.httpGet.path ??= '/';
+    p.httpGet.scheme ??= 'HTTP';
+  }
+}
+
+function defaultContainer(c: Container): void {
+  c.imagePullPolicy ??= defaultPullPolicy(c.image);
+  c.terminationMessagePath ??= '/dev/termination-log';
+  c.terminationMessagePolicy ??= 'File';
+  c.resources ??= {};
+  for (const p of c.ports ?? []) p.protocol ??= 'TCP';
+  defaultProbe(c.livenessProbe);
+  defaultProbe(c.readinessProbe);
+  defaultProbe(c.startupProbe);
+  // Limits without requests: requests default to limits.
+  if (c.resources.limits) {
+    c.resources.requests ??= {};
+    for (const [k, v] of Object.entries(c.resources.limits)) c.resources.requests[k] ??= v;
+  }
+}
+
+export function defaultPodSpec(spec: PodSpec): void {
+  spec.restartPolicy ??= 'Always';
+  spec.terminationGracePeriodSeconds ??= 30;
+  spec.dnsPolicy ??= 'ClusterFirst';
+  spec.schedulerName ??= 'default-scheduler';
+  spec.securityContext ??= {};
+  spec.enableServiceLinks ??= true;
+  for (const c of spec.containers ?? []) defaultContainer(c);
+  for (const c of spec.initContainers ?? []) defaultContainer(c);
+  for (const v of spec.volumes ?? []) {
+    if (!v.emptyDir && !v.hostPath && !v.persistentVolumeClaim && !v.configMap && !v.secret) v.emptyDir = {};
+  }
+}
+
+/** The DefaultTolerationSeconds admission plugin: pods tolerate not-ready/unreachable for 300 s. */
+export function addDefaultTolerations(spec: PodSpec, seconds = 300): void {
+  const tolerations: Toleration[] = (spec.tolerations ??= []);
+  for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
+    const has = tolerations.some((t) => (t.key === key || (t.key === undefined && t.operator === 'Exists')) && (!t.effect || t.effect === 'NoExecute'));
+    if (!has) tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: seconds });
+  }
+}
+
+function defaultReplicas<T extends { spec: { replicas?: number } }>(o: T): void {
+  o.spec.replicas ??= 1;
+}
+
+export function applyDefaults(kind: string, obj: KubeObject): void {
+  obj.metadata ??= {};
+  switch (kind) {
+    case 'Pod': {
+      const spec = (obj.spec ??= { containers: [] }) as PodSpec;
+      defaultPodSpec(spec);
+      break;
+    }
+    case 'ReplicaSet': {
+      const rs = obj as ReplicaSet;
+      defaultReplicas(rs);
+      if (rs.spec.template?.spec) defaultPodSpec(rs.spec.template.spec);
+      break;
+    }
+    case 'Deployment': {
+      const d = obj as Deployment;
+      defaultReplicas(d);
+      const st = (d.spec.strategy ??= {});
+      st.type ??= 'RollingUpdate';
+      if (st.type === 'RollingUpdate') {
+        st.rollingUpdate ??= {};
+        st.rollingUpdate.maxUnavailable ??= '25%';
+        st.rollingUpdate.maxSurge ??= '25%';
+      }
+      d.spec.revisionHistoryLimit ??= 10;
+      d.spec.progressDeadlineSeconds ??= 600;
+      if (d.spec.template?.spec) defaultPodSpec(d.spec.template.spec);
+      break;
+    }
+    case 'StatefulSet': {
+      const s = obj as StatefulSet;
+      defaultReplicas(s);
+      s.spec.podManagementPolicy ??= 'OrderedReady';
+      const us = (s.spec.updateStrategy ??= {});
+      us.type ??= 'RollingUpdate';
+      if (us.type === 'RollingUpdate') {
+        us.rollingUpdate ??= {};
+        us.rollingUpdate.partition ??= 0;
+      }
+      s.spec.revisionHistoryLimit ??= 10;
+      s.spec.persistentVolumeClaimRetentionPolicy ??= {};
+      s.spec.persistentVolumeClaimRetentionPolicy.whenDeleted ??= 'Retain';
+      s.spec.persistentVolumeClaimRetentionPolicy.whenScaled ??= 'Retain';
+      for (const t of s.spec.volumeClaimTemplates ?? []) defaultPvc(t);
+      if (s.spec.template?.spec) defaultPodSpec(s.spec.template.spec);
+      break;
+    }
+    case 'Service': {
+      const svc = obj as Service;
+      svc.spec ??= {};
+      svc.spec.type ??= 'ClusterIP';
+      svc.spec.sessionAffinity ??= 'None';
+      if (svc.spec.sessionAffinity === 'ClientIP') {
+        svc.spec.sessionAffinityConfig ??= {};
+        svc.spec.sessionAffinityConfig.clientIP ??= {};
+        svc.spec.sessionAffinityConfig.clientIP.timeoutSeconds ??= 10800;
+      }
+      if (svc.spec.type !== 'ExternalName') {
+        svc.spec.internalTrafficPolicy ??= 'Cluster';
+        svc.spec.ipFamilies ??= ['IPv4'];
+        svc.spec.ipFamilyPolicy ??= 'SingleStack';
+      }
+      if (svc.spec.type === 'NodePort' || svc.spec.type === 'LoadBalancer') svc.spec.externalTrafficPolicy ??= 'Cluster';
+      for (const p of svc.spec.ports ?? []) {
+        p.protocol ??= 'TCP';
+        p.targetPort ??= p.port;
+      }
+      break;
+    }
+    case 'Namespace': {
+      const ns = obj as { spec?: { finalizers?: string[] }; status?: { phase?: string } };
+      ns.spec ??= {};
+      ns.spec.finalizers ??= ['kubernetes'];
+      break;
+    }
+    case 'PersistentVolumeClaim':
+      defaultPvc(obj as PersistentVolumeClaim);
+      break;
+    case 'Endpoints': {
+      const ep = obj as { subsets?: { ports?: { protocol?: string }[] }[] };
+      for (const s of ep.subsets ?? []) for (const p of s.ports ?? []) p.protocol ??= 'TCP';
+      break;
+    }
+    case 'Event': {
+      const ev = obj as { type?: string; count?: number };
+      ev.type ??= 'Normal';
+      break;
+    }
+  }
+}
+
+function defaultPvc(p: PersistentVolumeClaim): void {
+  p.spec ??= {};
+  p.spec.volumeMode ??= 'Filesystem';
+}

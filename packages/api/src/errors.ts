@@ -1,0 +1,102 @@
+// API errors as Kubernetes `Status` objects (reason, code, field causes).
+import type { Status, StatusCause } from './meta';
+
+export interface FieldError {
+  /** Field path as Kubernetes prints it, e.g. `spec.template.spec.containers[0].image`. */
+  field: string;
+  type: 'FieldValueRequired' | 'FieldValueInvalid' | 'FieldValueNotSupported' | 'FieldValueDuplicate' | 'FieldValueForbidden' | 'FieldValueTooLong';
+  /** The detail after the type, e.g. `must be no more than 63 characters`. */
+  detail: string;
+  value?: unknown;
+}
+
+const typeText: Record<FieldError['type'], string> = {
+  FieldValueRequired: 'Required value',
+  FieldValueInvalid: 'Invalid value',
+  FieldValueNotSupported: 'Unsupported value',
+  FieldValueDuplicate: 'Duplicate value',
+  FieldValueForbidden: 'Forbidden',
+  FieldValueTooLong: 'Too long',
+};
+
+/** Renders one field error the way Kubernetes does: `spec.replicas: Invalid value: -1: must be greater than or equal to 0`. */
+export function formatFieldError(e: FieldError): string {
+  const parts = [e.field, typeText[e.type]];
+  if (e.type !== 'FieldValueRequired' && e.type !== 'FieldValueForbidden' && e.value !== undefined) {
+    parts.push(typeof e.value === 'string' ? JSON.stringify(e.value) : JSON.stringify(e.value));
+  }
+  if (e.detail) parts.push(e.detail);
+  return parts.join(': ');
+}
+
+export class ApiError extends Error {
+  constructor(readonly status: Status) {
+    super(status.message);
+    this.name = 'ApiError';
+  }
+  get code(): number {
+    return this.status.code;
+  }
+  get reason(): string | undefined {
+    return this.status.reason;
+  }
+}
+
+export function statusFailure(code: number, reason: string, message: string, details?: Status['details']): Status {
+  const s: Status = { apiVersion: 'v1', kind: 'Status', metadata: {}, status: 'Failure', message, reason, code };
+  if (details) s.details = details;
+  return s;
+}
+
+export function isApiError(e: unknown): e is ApiError {
+  return e instanceof ApiError;
+}
+
+export const errors = {
+  notFound(resource: string, name: string): ApiError {
+    return new ApiError(statusFailure(404, 'NotFound', `${resource} "${name}" not found`, { name, kind: resource.split('.')[0], group: resource.split('.').slice(1).join('.') || undefined }));
+  },
+  alreadyExists(resource: string, name: string): ApiError {
+    return new ApiError(statusFailure(409, 'AlreadyExists', `${resource} "${name}" already exists`, { name, kind: resource.split('.')[0], group: resource.split('.').slice(1).join('.') || undefined }));
+  },
+  conflict(resource: string, name: string, why = 'the object has been modified; please apply your changes to the latest version and try again'): ApiError {
+    return new ApiError(statusFailure(409, 'Conflict', `Operation cannot be fulfilled on ${resource} "${name}": ${why}`, { name, kind: resource.split('.')[0], group: resource.split('.').slice(1).join('.') || undefined }));
+  },
+  invalid(qualifiedKind: string, name: string, fieldErrors: FieldError[]): ApiError {
+    const causes: StatusCause[] = fieldErrors.map((e) => ({ reason: e.type, message: formatFieldError(e).slice(e.field.length + 2), field: e.field }));
+    const list = fieldErrors.map(formatFieldError);
+    const msg = list.length === 1 ? list[0] : `[${list.join(', ')}]`;
+    const [kind, ...group] = qualifiedKind.split('.');
+    return new ApiError(statusFailure(422, 'Invalid', `${qualifiedKind} "${name}" is invalid: ${msg}`, { name, kind, group: group.join('.') || undefined, causes }));
+  },
+  badRequest(message: string): ApiError {
+    return new ApiError(statusFailure(400, 'BadRequest', message));
+  },
+  gone(message: string): ApiError {
+    return new ApiError(statusFailure(410, 'Expired', message));
+  },
+  methodNotAllowed(message: string): ApiError {
+    return new ApiError(statusFailure(405, 'MethodNotAllowed', message));
+  },
+  tooLarge(limit: number): ApiError {
+    return new ApiError(statusFailure(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`));
+  },
+  unsupportedMediaType(type: string): ApiError {
+    return new ApiError(statusFailure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/merge-patch+json, application/json-patch+json, application/strategic-merge-patch+json (got ${type})`));
+  },
+  notAcceptable(message: string): ApiError {
+    return new ApiError(statusFailure(406, 'NotAcceptable', message));
+  },
+  forbidden(message: string): ApiError {
+    return new ApiError(statusFailure(403, 'Forbidden', message));
+  },
+  internal(message: string): ApiError {
+    return new ApiError(statusFailure(500, 'InternalError', `Internal error occurred: ${message}`));
+  },
+  timeout(message: string): ApiError {
+    return new ApiError(statusFailure(504, 'Timeout', message));
+  },
+  unavailable(message: string): ApiError {
+    return new ApiError(statusFailure(503, 'ServiceUnavailable', message));
+  },
+};

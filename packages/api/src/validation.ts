@@ -1,0 +1,512 @@
+// Validation of every served kind, returning Kubernetes-style field errors with paths.
+import type { Deployment, Lease, ReplicaSet, StatefulSet } from './apps';
+import type { Container, Endpoints, Node, PersistentVolumeClaim, Pod, PodSpec, Probe, Service, ServicePort } from './core';
+import type { FieldError } from './errors';
+import { isValidIntOrPercent, scaledValue } from './intstr';
+import type { KubeObject, LabelSelector, ObjectMeta } from './meta';
+import { isCidr, isDns1123Label, isDns1123Subdomain, isEnvVarName, isIanaSvcName, isIPv4, isLabelValue, isQualifiedName } from './names';
+import { isValidQuantity, parseQuantity } from './quantity';
+import { selectorFromLabelSelector } from './selectors';
+
+/** Collects field errors; one instance per object validated. */
+class Errs {
+  readonly list: FieldError[] = [];
+  required(field: string, detail = ''): void {
+    this.list.push({ field, type: 'FieldValueRequired', detail });
+  }
+  invalid(field: string, value: unknown, detail: string): void {
+    this.list.push({ field, type: 'FieldValueInvalid', value, detail });
+  }
+  notSupported(field: string, value: unknown, supported: readonly string[]): void {
+    this.list.push({ field, type: 'FieldValueNotSupported', value, detail: `supported values: ${supported.map((s) => JSON.stringify(s)).join(', ')}` });
+  }
+  duplicate(field: string, value: unknown): void {
+    this.list.push({ field, type: 'FieldValueDuplicate', value, detail: '' });
+  }
+  forbidden(field: string, detail: string): void {
+    this.list.push({ field, type: 'FieldValueForbidden', detail });
+  }
+  each(field: string, value: unknown, msgs: string[]): void {
+    for (const m of msgs) this.invalid(field, value, m);
+  }
+  enumOf(field: string, value: unknown, allowed: readonly string[]): void {
+    if (value !== undefined && !allowed.includes(value as string)) this.notSupported(field, value, allowed);
+  }
+  nonNegative(field: string, value: unknown): void {
+    if (value === undefined) return;
+    if (typeof value !== 'number' || !Number.isInteger(value)) this.invalid(field, value, 'must be an integer');
+    else if (value < 0) this.invalid(field, value, 'must be greater than or equal to 0');
+  }
+  port(field: string, value: unknown, allowZero = false): void {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < (allowZero ? 0 : 1) || value > 65535)
+      this.invalid(field, value, `must be between ${allowZero ? 0 : 1} and 65535, inclusive`);
+  }
+}
+
+export type NameRule = 'subdomain' | 'label';
+
+/** Which format each kind's names must have. */
+export function nameRuleFor(kind: string): NameRule {
+  return kind === 'Namespace' || kind === 'Service' ? 'label' : 'subdomain';
+}
+
+function isObject<T>(v: T): v is NonNullable<T> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function validateLabels(e: Errs, field: string, labels: unknown): void {
+  if (labels === undefined || labels === null) return;
+  if (!isObject(labels)) return e.invalid(field, labels, 'must be a map of string keys to string values');
+  for (const [k, v] of Object.entries(labels)) {
+    e.each(field, k, isQualifiedName(k));
+    if (typeof v !== 'string') e.invalid(`${field}`, v, 'label values must be strings');
+    else e.each(field, v, isLabelValue(v));
+  }
+}
+
+function validateAnnotations(e: Errs, field: string, ann: unknown): void {
+  if (ann === undefined || ann === null) return;
+  if (!isObject(ann)) return e.invalid(field, ann, 'must be a map of string keys to string values');
+  let total = 0;
+  for (const [k, v] of Object.entries(ann)) {
+    e.each(field, k, isQualifiedName(k.toLowerCase()));
+    if (typeof v !== 'string') e.invalid(`${field}`, v, 'annotation values must be strings');
+    total += k.length + String(v).length;
+  }
+  if (total > 256 * 1024) e.list.push({ field, type: 'FieldValueTooLong', detail: 'must have at most 262144 bytes' });
+}
+
+export function validateObjectMeta(e: Errs, meta: ObjectMeta | undefined, namespaced: boolean, rule: NameRule): void {
+  if (!isObject(meta)) return e.required('metadata');
+  const nameCheck = rule === 'label' ? isDns1123Label : isDns1123Subdomain;
+  if (!meta.name && !meta.generateName) e.required('metadata.name', 'name or generateName is required');
+  if (meta.name !== undefined) {
+    if (typeof meta.name !== 'string') e.invalid('metadata.name', meta.name, 'must be a string');
+    else if (meta.name) e.each('metadata.name', meta.name, nameCheck(meta.name));
+  }
+  if (meta.generateName && typeof meta.generateName === 'string') {
+    // A generated name adds 5 characters; the prefix itself may end with '-'.
+    const probe = meta.generateName.replace(/-+$/, '') + 'x';
+    e.each('metadata.generateName', meta.generateName, nameCheck(probe));
+  }
+  if (namespaced) {
+    if (meta.namespace !== undefined && meta.namespace !== '') e.each('metadata.namespace', meta.namespace, isDns1123Label(String(meta.namespace)));
+  } else if (meta.namespace) {
+    e.forbidden('metadata.namespace', 'not allowed on this type');
+  }
+  validateLabels(e, 'metadata.labels', meta.labels);
+  validateAnnotations(e, 'metadata.annotations', meta.annotations);
+  (meta.ownerReferences ?? []).forEach((o, i) => {
+    const f = `metadata.ownerReferences[${i}]`;
+    if (!o.apiVersion) e.required(`${f}.apiVersion`, 'version must not be empty');
+    if (!o.kind) e.required(`${f}.kind`, 'kind must not be empty');
+    if (!o.name) e.required(`${f}.name`, 'name must not be empty');
+    if (!o.uid) e.required(`${f}.uid`, 'uid must not be empty');
+  });
+  if ((meta.ownerReferences ?? []).filter((o) => o.controller).length > 1)
+    e.invalid('metadata.ownerReferences', meta.ownerReferences, 'Only one reference can have Controller set to true');
+  (meta.finalizers ?? []).forEach((f, i) => e.each(`metadata.finalizers[${i}]`, f, isQualifiedName(f)));
+}
+
+function validateResources(e: Errs, field: string, r: Container['resources']): void {
+  if (!r) return;
+  for (const kind of ['limits', 'requests'] as const) {
+    for (const [k, v] of Object.entries(r[kind] ?? {})) {
+      const f = `${field}.${kind}[${k}]`;
+      if (!isValidQuantity(v)) e.invalid(f, v, "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");
+      else if ((parseQuantity(v) ?? 0) < 0) e.invalid(f, v, 'must be greater than or equal to 0');
+    }
+  }
+  for (const [k, req] of Object.entries(r.requests ?? {})) {
+    const lim = r.limits?.[k];
+    if (lim !== undefined && isValidQuantity(req) && isValidQuantity(lim) && (parseQuantity(req) ?? 0) > (parseQuantity(lim) ?? 0))
+      e.invalid(`${field}.requests`, req, `must be less than or equal to ${k} limit of ${lim}`);
+  }
+}
+
+function validateProbe(e: Errs, field: string, p: Probe | undefined, ports: Set<string>): void {
+  if (!p) return;
+  const handlers = [p.exec, p.httpGet, p.tcpSocket].filter((h) => h !== undefined).length;
+  if (handlers === 0) e.required(field, 'must specify a handler type');
+  if (handlers > 1) e.forbidden(field, 'may not specify more than 1 handler type');
+  for (const k of ['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold'] as const) e.nonNegative(`${field}.${k}`, p[k]);
+  const port = p.httpGet?.port ?? p.tcpSocket?.port;
+  const pf = `${field}.${p.httpGet ? 'httpGet' : 'tcpSocket'}.port`;
+  if (p.httpGet || p.tcpSocket) {
+    if (typeof port === 'number') e.port(pf, port);
+    else if (typeof port === 'string') {
+      if (isIanaSvcName(port).length) e.each(pf, port, isIanaSvcName(port));
+      else if (!ports.has(port)) e.invalid(pf, port, 'must be a valid port name of a container');
+    } else e.required(pf);
+  }
+  if (p.exec && (!Array.isArray(p.exec.command) || p.exec.command.length === 0)) e.required(`${field}.exec.command`);
+}
+
+function validateContainer(e: Errs, f: string, c: Container, volumes: Set<string>): void {
+  if (!isObject(c)) return e.invalid(f, c, 'must be an object');
+  if (!c.name) e.required(`${f}.name`);
+  else e.each(`${f}.name`, c.name, isDns1123Label(c.name));
+  if (!c.image || typeof c.image !== 'string' || c.image.trim() === '') e.required(`${f}.image`);
+  else if (/\s/.test(c.image)) e.invalid(`${f}.image`, c.image, 'must not have leading or trailing whitespace');
+  e.enumOf(`${f}.imagePullPolicy`, c.imagePullPolicy, ['Always', 'IfNotPresent', 'Never']);
+  for (const k of ['command', 'args'] as const) {
+    if (c[k] !== undefined && (!Array.isArray(c[k]) || c[k]!.some((s) => typeof s !== 'string'))) e.invalid(`${f}.${k}`, c[k], 'must be a list of strings');
+  }
+  const portNames = new Set<string>();
+  (c.ports ?? []).forEach((p, j) => {
+    const pf = `${f}.ports[${j}]`;
+    e.port(`${pf}.containerPort`, p.containerPort);
+    if (p.hostPort !== undefined) e.port(`${pf}.hostPort`, p.hostPort, true);
+    e.enumOf(`${pf}.protocol`, p.protocol, ['TCP', 'UDP', 'SCTP']);
+    if (p.name !== undefined) {
+      e.each(`${pf}.name`, p.name, isIanaSvcName(p.name));
+      if (portNames.has(p.name)) e.duplicate(`${pf}.name`, p.name);
+      portNames.add(p.name);
+    }
+  });
+  (c.env ?? []).forEach((v, j) => {
+    const vf = `${f}.env[${j}]`;
+    if (!v.name) e.required(`${vf}.name`);
+    else e.each(`${vf}.name`, v.name, isEnvVarName(v.name));
+    if (v.value !== undefined && v.valueFrom !== undefined) e.invalid(`${vf}.valueFrom`, '', 'may not be specified when `value` is not empty');
+    const fp = v.valueFrom?.fieldRef?.fieldPath;
+    if (v.valueFrom?.fieldRef) {
+      const supported = ['metadata.name', 'metadata.namespace', 'metadata.uid', 'spec.nodeName', 'spec.serviceAccountName', 'status.hostIP', 'status.podIP', 'status.podIPs'];
+      if (!fp || !(supported.includes(fp) || /^metadata\.(labels|annotations)\['[^']+'\]$/.test(fp))) e.notSupported(`${vf}.valueFrom.fieldRef.fieldPath`, fp, supported);
+    }
+  });
+  const mountPaths = new Set<string>();
+  (c.volumeMounts ?? []).forEach((m, j) => {
+    const mf = `${f}.volumeMounts[${j}]`;
+    if (!m.name) e.required(`${mf}.name`);
+    else if (!volumes.has(m.name)) e.list.push({ field: `${mf}.name`, type: 'FieldValueNotFound' as FieldError['type'], detail: '', value: m.name });
+    if (!m.mountPath) e.required(`${mf}.mountPath`);
+    else if (!m.mountPath.startsWith('/')) e.invalid(`${mf}.mountPath`, m.mountPath, 'must be an absolute path');
+    else if (m.mountPath.split('/').includes('..')) e.invalid(`${mf}.mountPath`, m.mountPath, "must not contain '..'");
+    if (m.mountPath && mountPaths.has(m.mountPath)) e.invalid(`${mf}.mountPath`, m.mountPath, 'must be unique');
+    mountPaths.add(m.mountPath);
+    if (m.subPath && (m.subPath.startsWith('/') || m.subPath.split('/').includes('..'))) e.invalid(`${mf}.subPath`, m.subPath, "must be a relative path without '..'");
+  });
+  validateResources(e, `${f}.resources`, c.resources);
+  validateProbe(e, `${f}.livenessProbe`, c.livenessProbe, portNames);
+  validateProbe(e, `${f}.readinessProbe`, c.readinessProbe, portNames);
+  validateProbe(e, `${f}.startupProbe`, c.startupProbe, portNames);
+  if (c.livenessProbe && c.livenessProbe.successThreshold !== undefined && c.livenessProbe.successThreshold !== 1)
+    e.invalid(`${f}.livenessProbe.successThreshold`, c.livenessProbe.successThreshold, 'must be 1');
+}
+
+export function validatePodSpec(e: Errs, f: string, spec: PodSpec | undefined): void {
+  if (!isObject(spec)) return e.required(f);
+  const volumes = new Set<string>();
+  (spec.volumes ?? []).forEach((v, i) => {
+    const vf = `${f}.volumes[${i}]`;
+    if (!v.name) e.required(`${vf}.name`);
+    else {
+      e.each(`${vf}.name`, v.name, isDns1123Label(v.name));
+      if (volumes.has(v.name)) e.duplicate(`${vf}.name`, v.name);
+      volumes.add(v.name);
+    }
+    const sources = [v.emptyDir, v.hostPath, v.persistentVolumeClaim, v.configMap, v.secret].filter((s) => s !== undefined).length;
+    if (sources > 1) e.forbidden(vf, 'may not specify more than 1 volume type');
+    if (v.hostPath) {
+      if (!v.hostPath.path) e.required(`${vf}.hostPath.path`);
+      else if (!v.hostPath.path.startsWith('/') || v.hostPath.path.split('/').includes('..')) e.invalid(`${vf}.hostPath.path`, v.hostPath.path, "must be an absolute path without '..'");
+    }
+    if (v.persistentVolumeClaim) {
+      if (!v.persistentVolumeClaim.claimName) e.required(`${vf}.persistentVolumeClaim.claimName`);
+      else e.each(`${vf}.persistentVolumeClaim.claimName`, v.persistentVolumeClaim.claimName, isDns1123Subdomain(v.persistentVolumeClaim.claimName));
+    }
+  });
+  if (!Array.isArray(spec.containers) || spec.containers.length === 0) e.required(`${f}.containers`);
+  const names = new Set<string>();
+  for (const [list, key] of [
+    [spec.initContainers ?? [], 'initContainers'],
+    [Array.isArray(spec.containers) ? spec.containers : [], 'containers'],
+  ] as const) {
+    list.forEach((c, i) => {
+      validateContainer(e, `${f}.${key}[${i}]`, c, volumes);
+      if (c?.name) {
+        if (names.has(c.name)) e.duplicate(`${f}.${key}[${i}].name`, c.name);
+        names.add(c.name);
+      }
+    });
+  }
+  e.enumOf(`${f}.restartPolicy`, spec.restartPolicy, ['Always', 'OnFailure', 'Never']);
+  e.enumOf(`${f}.dnsPolicy`, spec.dnsPolicy, ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None']);
+  e.nonNegative(`${f}.terminationGracePeriodSeconds`, spec.terminationGracePeriodSeconds);
+  if (spec.activeDeadlineSeconds !== undefined && !(Number.isInteger(spec.activeDeadlineSeconds) && spec.activeDeadlineSeconds > 0))
+    e.invalid(`${f}.activeDeadlineSeconds`, spec.activeDeadlineSeconds, 'must be between 1 and 2147483647, inclusive');
+  if (spec.hostname) e.each(`${f}.hostname`, spec.hostname, isDns1123Label(spec.hostname));
+  if (spec.subdomain) e.each(`${f}.subdomain`, spec.subdomain, isDns1123Label(spec.subdomain));
+  if (spec.nodeName) e.each(`${f}.nodeName`, spec.nodeName, isDns1123Subdomain(spec.nodeName));
+  validateLabels(e, `${f}.nodeSelector`, spec.nodeSelector);
+  (spec.tolerations ?? []).forEach((t, i) => {
+    const tf = `${f}.tolerations[${i}]`;
+    e.enumOf(`${tf}.operator`, t.operator, ['Exists', 'Equal']);
+    e.enumOf(`${tf}.effect`, t.effect, ['', 'NoSchedule', 'PreferNoSchedule', 'NoExecute']);
+    if (t.operator === 'Exists' && t.value) e.invalid(`${tf}.operator`, t.operator, 'value must be empty when `operator` is \'Exists\'');
+    if (!t.key && t.operator !== 'Exists') e.invalid(`${tf}.operator`, t.operator, "operator must be Exists when `key` is empty, which means \"match all values and all keys\"");
+    if (t.tolerationSeconds !== undefined && t.effect !== 'NoExecute') e.invalid(`${tf}.effect`, t.effect, "effect must be 'NoExecute' when `tolerationSeconds` is set");
+  });
+  const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  (terms ?? []).forEach((t, i) =>
+    (t.matchExpressions ?? []).forEach((m, j) => e.enumOf(`${f}.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[${i}].matchExpressions[${j}].operator`, m.operator, ['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt'])),
+  );
+}
+
+function validateSelector(e: Errs, f: string, sel: LabelSelector | undefined): void {
+  if (!isObject(sel)) return e.required(f);
+  validateLabels(e, `${f}.matchLabels`, sel.matchLabels);
+  (sel.matchExpressions ?? []).forEach((m, i) => {
+    const mf = `${f}.matchExpressions[${i}]`;
+    e.each(`${mf}.key`, m.key, isQualifiedName(m.key ?? ''));
+    e.enumOf(`${mf}.operator`, m.operator, ['In', 'NotIn', 'Exists', 'DoesNotExist']);
+    if ((m.operator === 'In' || m.operator === 'NotIn') && !(m.values ?? []).length) e.required(`${mf}.values`, 'must be specified when `operator` is \'In\' or \'NotIn\'');
+    if ((m.operator === 'Exists' || m.operator === 'DoesNotExist') && (m.values ?? []).length) e.forbidden(`${mf}.values`, 'may not be specified when `operator` is \'Exists\' or \'DoesNotExist\'');
+  });
+  if (!Object.keys(sel.matchLabels ?? {}).length && !(sel.matchExpressions ?? []).length) e.invalid(f, sel, 'empty selector is invalid for deployment');
+}
+
+/** Shared by ReplicaSet, Deployment and StatefulSet: selector, template labels, restartPolicy. */
+function validateWorkloadSpec(e: Errs, spec: { replicas?: number; selector: LabelSelector; template: { metadata?: ObjectMeta; spec: PodSpec }; minReadySeconds?: number } | undefined): void {
+  if (!isObject(spec)) return e.required('spec');
+  e.nonNegative('spec.replicas', spec.replicas);
+  e.nonNegative('spec.minReadySeconds', spec.minReadySeconds);
+  validateSelector(e, 'spec.selector', spec.selector);
+  if (!isObject(spec.template)) return e.required('spec.template');
+  validateLabels(e, 'spec.template.metadata.labels', spec.template.metadata?.labels);
+  const sel = selectorFromLabelSelector(spec.selector);
+  if (sel && !sel.isEmpty() && !sel.matches(spec.template.metadata?.labels))
+    e.invalid('spec.template.metadata.labels', spec.template.metadata?.labels ?? {}, '`selector` does not match template `labels`');
+  validatePodSpec(e, 'spec.template.spec', spec.template.spec);
+  const rp = spec.template.spec?.restartPolicy;
+  if (rp !== undefined && rp !== 'Always') e.notSupported('spec.template.spec.restartPolicy', rp, ['Always']);
+}
+
+function validateDeployment(e: Errs, d: Deployment): void {
+  validateWorkloadSpec(e, d.spec);
+  if (!isObject(d.spec)) return;
+  const st = d.spec.strategy;
+  if (st) {
+    e.enumOf('spec.strategy.type', st.type, ['Recreate', 'RollingUpdate']);
+    if (st.type === 'Recreate' && st.rollingUpdate) e.forbidden('spec.strategy.rollingUpdate', 'may not be specified when strategy `type` is \'Recreate\'');
+    const ru = st.rollingUpdate;
+    if (st.type === 'RollingUpdate' && ru) {
+      for (const k of ['maxSurge', 'maxUnavailable'] as const) {
+        if (ru[k] !== undefined && !isValidIntOrPercent(ru[k])) e.invalid(`spec.strategy.rollingUpdate.${k}`, ru[k], "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')");
+      }
+      if (isValidIntOrPercent(ru.maxSurge) && isValidIntOrPercent(ru.maxUnavailable)) {
+        if (scaledValue(ru.maxSurge, 100, true) === 0 && scaledValue(ru.maxUnavailable, 100, false) === 0)
+          e.invalid('spec.strategy.rollingUpdate.maxUnavailable', ru.maxUnavailable, 'may not be 0 when `maxSurge` is 0');
+        if (typeof ru.maxUnavailable === 'string' && scaledValue(ru.maxUnavailable, 100, false) > 100)
+          e.invalid('spec.strategy.rollingUpdate.maxUnavailable', ru.maxUnavailable, 'must not be greater than 100%');
+      }
+    }
+  }
+  e.nonNegative('spec.revisionHistoryLimit', d.spec.revisionHistoryLimit);
+  if (d.spec.progressDeadlineSeconds !== undefined) {
+    e.nonNegative('spec.progressDeadlineSeconds', d.spec.progressDeadlineSeconds);
+    if (d.spec.progressDeadlineSeconds <= (d.spec.minReadySeconds ?? 0)) e.invalid('spec.progressDeadlineSeconds', d.spec.progressDeadlineSeconds, 'must be greater than minReadySeconds');
+  }
+}
+
+function validateStatefulSet(e: Errs, s: StatefulSet): void {
+  validateWorkloadSpec(e, s.spec);
+  if (!isObject(s.spec)) return;
+  e.enumOf('spec.podManagementPolicy', s.spec.podManagementPolicy, ['OrderedReady', 'Parallel']);
+  e.enumOf('spec.updateStrategy.type', s.spec.updateStrategy?.type, ['RollingUpdate', 'OnDelete']);
+  e.nonNegative('spec.updateStrategy.rollingUpdate.partition', s.spec.updateStrategy?.rollingUpdate?.partition);
+  if (s.spec.serviceName) e.each('spec.serviceName', s.spec.serviceName, isDns1123Label(s.spec.serviceName));
+  (s.spec.volumeClaimTemplates ?? []).forEach((t, i) => {
+    const f = `spec.volumeClaimTemplates[${i}]`;
+    if (!t.metadata?.name) e.required(`${f}.metadata.name`);
+    else e.each(`${f}.metadata.name`, t.metadata.name, isDns1123Label(t.metadata.name));
+    validatePvcSpec(e, `${f}.spec`, t);
+  });
+}
+
+function validatePvcSpec(e: Errs, f: string, p: PersistentVolumeClaim): void {
+  if (!isObject(p.spec)) return e.required(f);
+  const modes = ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'];
+  if (!p.spec.accessModes?.length) e.required(`${f}.accessModes`, 'at least 1 access mode is required');
+  (p.spec.accessModes ?? []).forEach((m, i) => e.enumOf(`${f}.accessModes[${i}]`, m, modes));
+  const storage = p.spec.resources?.requests?.storage;
+  if (storage === undefined) e.required(`${f}.resources[storage]`);
+  else if (!isValidQuantity(storage)) e.invalid(`${f}.resources.requests[storage]`, storage, 'must be a valid quantity');
+  else if ((parseQuantity(storage) ?? 0) <= 0) e.invalid(`${f}.resources[storage]`, storage, 'must be greater than zero');
+  e.enumOf(`${f}.volumeMode`, p.spec.volumeMode, ['Filesystem', 'Block']);
+}
+
+function validateServicePort(e: Errs, f: string, p: ServicePort, type: string | undefined): void {
+  e.port(`${f}.port`, p.port);
+  e.enumOf(`${f}.protocol`, p.protocol, ['TCP', 'UDP', 'SCTP']);
+  if (p.name) e.each(`${f}.name`, p.name, isDns1123Label(p.name));
+  if (typeof p.targetPort === 'number') e.port(`${f}.targetPort`, p.targetPort);
+  else if (typeof p.targetPort === 'string') e.each(`${f}.targetPort`, p.targetPort, isIanaSvcName(p.targetPort));
+  else if (p.targetPort !== undefined) e.invalid(`${f}.targetPort`, p.targetPort, 'must be a port number or name');
+  if (p.nodePort !== undefined && p.nodePort !== 0) {
+    if (type !== 'NodePort' && type !== 'LoadBalancer') e.forbidden(`${f}.nodePort`, 'may not be used when `type` is \'ClusterIP\'');
+    else e.port(`${f}.nodePort`, p.nodePort);
+  }
+}
+
+function validateService(e: Errs, s: Service): void {
+  if (!isObject(s.spec)) return e.required('spec');
+  const type = s.spec.type;
+  e.enumOf('spec.type', type, ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName']);
+  const headless = s.spec.clusterIP === 'None';
+  const ports = s.spec.ports ?? [];
+  if (type !== 'ExternalName' && !headless && ports.length === 0) e.required('spec.ports');
+  const seen = new Set<string>();
+  const seenPorts = new Set<string>();
+  ports.forEach((p, i) => {
+    const f = `spec.ports[${i}]`;
+    validateServicePort(e, f, p, type);
+    if (ports.length > 1 && !p.name) e.required(`${f}.name`);
+    if (p.name) {
+      if (seen.has(p.name)) e.duplicate(`${f}.name`, p.name);
+      seen.add(p.name);
+    }
+    const pk = `${p.port}/${p.protocol ?? 'TCP'}`;
+    if (seenPorts.has(pk)) e.duplicate(`${f}`, { port: p.port, protocol: p.protocol ?? 'TCP' });
+    seenPorts.add(pk);
+  });
+  if (s.spec.clusterIP && s.spec.clusterIP !== 'None' && !isIPv4(s.spec.clusterIP)) e.invalid('spec.clusterIP', s.spec.clusterIP, 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)');
+  if (headless && (type === 'NodePort' || type === 'LoadBalancer')) e.invalid('spec.clusterIP', 'None', 'may not be set to \'None\' for NodePort services');
+  validateLabels(e, 'spec.selector', s.spec.selector);
+  e.enumOf('spec.sessionAffinity', s.spec.sessionAffinity, ['None', 'ClientIP']);
+  const to = s.spec.sessionAffinityConfig?.clientIP?.timeoutSeconds;
+  if (to !== undefined && !(Number.isInteger(to) && to > 0 && to <= 86400)) e.invalid('spec.sessionAffinityConfig.clientIP.timeoutSeconds', to, 'must be greater than 0 and less than 86400');
+  if (type === 'ExternalName' && !s.spec.externalName) e.required('spec.externalName');
+}
+
+function validateEndpoints(e: Errs, ep: Endpoints): void {
+  (ep.subsets ?? []).forEach((s, i) => {
+    for (const key of ['addresses', 'notReadyAddresses'] as const) {
+      (s[key] ?? []).forEach((a, j) => {
+        if (!isIPv4(a.ip ?? '')) e.invalid(`subsets[${i}].${key}[${j}].ip`, a.ip, 'must be a valid IP address');
+      });
+    }
+    (s.ports ?? []).forEach((p, j) => {
+      e.port(`subsets[${i}].ports[${j}].port`, p.port);
+      e.enumOf(`subsets[${i}].ports[${j}].protocol`, p.protocol, ['TCP', 'UDP', 'SCTP']);
+    });
+  });
+}
+
+function validateNode(e: Errs, n: Node): void {
+  const spec = n.spec ?? {};
+  if (spec.podCIDR && !isCidr(spec.podCIDR)) e.invalid('spec.podCIDR', spec.podCIDR, 'must be a valid CIDR');
+  (spec.taints ?? []).forEach((t, i) => {
+    e.each(`spec.taints[${i}].key`, t.key, isQualifiedName(t.key ?? ''));
+    e.enumOf(`spec.taints[${i}].effect`, t.effect, ['NoSchedule', 'PreferNoSchedule', 'NoExecute']);
+    if (!t.effect) e.required(`spec.taints[${i}].effect`);
+  });
+}
+
+/** Validates a new object of the given kind; `namespaced` comes from the resource table. */
+export function validateObject(kind: string, obj: KubeObject, namespaced: boolean): FieldError[] {
+  const e = new Errs();
+  validateObjectMeta(e, obj.metadata, namespaced, nameRuleFor(kind));
+  switch (kind) {
+    case 'Pod':
+      validatePodSpec(e, 'spec', (obj as Pod).spec);
+      break;
+    case 'ReplicaSet':
+      validateWorkloadSpec(e, (obj as ReplicaSet).spec);
+      break;
+    case 'Deployment':
+      validateDeployment(e, obj as Deployment);
+      break;
+    case 'StatefulSet':
+      validateStatefulSet(e, obj as StatefulSet);
+      break;
+    case 'Service':
+      validateService(e, obj as Service);
+      break;
+    case 'Endpoints':
+      validateEndpoints(e, obj as Endpoints);
+      break;
+    case 'Node':
+      validateNode(e, obj as Node);
+      break;
+    case 'PersistentVolumeClaim':
+      validatePvcSpec(e, 'spec', obj as PersistentVolumeClaim);
+      break;
+    case 'Lease': {
+      const d = (obj as Lease).spec?.leaseDurationSeconds;
+      if (d !== undefined && !(Number.isInteger(d) && d > 0)) e.invalid('spec.leaseDurationSeconds', d, 'must be greater than 0');
+      break;
+    }
+    case 'Event':
+      if (!isObject((obj as { involvedObject?: unknown }).involvedObject)) e.required('involvedObject');
+      break;
+    case 'ControllerRevision':
+      e.nonNegative('revision', (obj as { revision?: number }).revision);
+      break;
+  }
+  return e.list;
+}
+
+function stripImages(spec: PodSpec): unknown {
+  const c = JSON.parse(JSON.stringify(spec)) as PodSpec;
+  for (const x of [...(c.containers ?? []), ...(c.initContainers ?? [])]) delete x.image;
+  delete c.activeDeadlineSeconds;
+  delete c.tolerations;
+  return c;
+}
+
+function same(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Checks an update against the stored object: immutable fields as Kubernetes guards them. */
+export function validateUpdate(kind: string, next: KubeObject, prev: KubeObject): FieldError[] {
+  const e = new Errs();
+  const immutable = (field: string, a: unknown, b: unknown): void => {
+    if (!same(a, b)) e.invalid(field, a, 'field is immutable');
+  };
+  switch (kind) {
+    case 'Pod': {
+      const n = (next as Pod).spec;
+      const p = (prev as Pod).spec;
+      if (n && p && !same(stripImages(n), stripImages(p)))
+        e.forbidden('spec', 'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)');
+      break;
+    }
+    case 'ReplicaSet':
+    case 'Deployment':
+    case 'StatefulSet':
+      immutable('spec.selector', (next as Deployment).spec?.selector, (prev as Deployment).spec?.selector);
+      if (kind === 'StatefulSet') {
+        const strip = (s: StatefulSet['spec']): unknown => {
+          const { replicas: _r, template: _t, updateStrategy: _u, persistentVolumeClaimRetentionPolicy: _p, minReadySeconds: _m, ...rest } = s ?? ({} as StatefulSet['spec']);
+          return rest;
+        };
+        if (!same(strip((next as StatefulSet).spec), strip((prev as StatefulSet).spec)))
+          e.forbidden('spec', "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden");
+      }
+      break;
+    case 'Service': {
+      const n = (next as Service).spec;
+      const p = (prev as Service).spec;
+      if (n && p && n.clusterIP !== undefined && n.clusterIP !== '' && n.clusterIP !== p.clusterIP && p.type !== 'ExternalName')
+        e.invalid('spec.clusterIP', n.clusterIP, 'field is immutable');
+      break;
+    }
+    case 'PersistentVolumeClaim': {
+      const n = (next as PersistentVolumeClaim).spec;
+      const p = (prev as PersistentVolumeClaim).spec;
+      const strip = (s: PersistentVolumeClaim['spec'] | undefined): unknown => ({ ...s, resources: undefined, volumeName: undefined });
+      if (!same(strip(n), strip(p))) e.forbidden('spec', 'spec is immutable after creation except resources.requests for bound claims');
+      break;
+    }
+    case 'Node': {
+      const n = (next as Node).spec?.podCIDR;
+      const p = (prev as Node).spec?.podCIDR;
+      if (p && n !== p) e.forbidden('spec.podCIDR', 'node updates may not change podCIDR except from "" to valid');
+      break;
+    }
+  }
+  return e.list;
+}

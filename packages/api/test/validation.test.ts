@@ -1,0 +1,95 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { applyDefaults, validateObject, validateUpdate, type Deployment, type KubeObject, type Pod, type Service } from '../src';
+
+const pod = (name: string, extra: Partial<Pod['spec']> = {}): Pod => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: 'default' },
+  spec: { containers: [{ name: 'app', image: 'busybox:1.35' }], ...extra },
+});
+
+function fields(kind: string, o: KubeObject, namespaced = true): string[] {
+  return validateObject(kind, o, namespaced).map((e) => `${e.field}:${e.type}`);
+}
+
+test('names that would reach docker, iptables or paths are rejected', () => {
+  for (const bad of ['a;b', 'has space', 'a/b', 'UPPER', '-lead', 'trail-', '', 'x'.repeat(254)]) {
+    const errs = fields('Pod', pod(bad));
+    assert.ok(errs.some((e) => e.startsWith('metadata.name:')), `expected ${JSON.stringify(bad)} to be rejected, got ${errs}`);
+  }
+  assert.deepEqual(fields('Pod', pod('web-0.example')), []);
+  // Services and namespaces are DNS-1123 labels: no dots.
+  assert.ok(fields('Namespace', { metadata: { name: 'a.b' } }, false).includes('metadata.name:FieldValueInvalid'));
+});
+
+test('container fields are checked with their paths', () => {
+  const p = pod('p');
+  p.spec.containers.push({ name: 'app', image: '' }, { name: 'Bad_Name', image: 'x', ports: [{ containerPort: 70000 }] });
+  const errs = fields('Pod', p);
+  assert.ok(errs.includes('spec.containers[1].name:FieldValueDuplicate'));
+  assert.ok(errs.includes('spec.containers[1].image:FieldValueRequired'));
+  assert.ok(errs.includes('spec.containers[2].name:FieldValueInvalid'));
+  assert.ok(errs.includes('spec.containers[2].ports[0].containerPort:FieldValueInvalid'));
+});
+
+test('resource quantities must parse and requests stay within limits', () => {
+  const p = pod('p');
+  p.spec.containers[0]!.resources = { limits: { memory: '64Mi', cpu: 'lots' }, requests: { memory: '128Mi' } };
+  const errs = fields('Pod', p);
+  assert.ok(errs.includes('spec.containers[0].resources.limits[cpu]:FieldValueInvalid'));
+  assert.ok(errs.includes('spec.containers[0].resources.requests:FieldValueInvalid'));
+});
+
+test('a workload selector must match its template labels', () => {
+  const d: Deployment = {
+    metadata: { name: 'web' },
+    spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'other' } }, spec: { containers: [{ name: 'c', image: 'nginx:1.22' }] } } },
+  };
+  const errs = validateObject('Deployment', d, true);
+  const e = errs.find((x) => x.field === 'spec.template.metadata.labels');
+  assert.ok(e);
+  assert.match(e.detail, /selector.*does not match template.*labels/);
+});
+
+test('service ports, types and clusterIP are validated; clusterIP is immutable', () => {
+  const svc: Service = { metadata: { name: 's' }, spec: { type: 'Weird' as never, ports: [{ port: 0 }, { port: 80 }] } };
+  const errs = fields('Service', svc);
+  assert.ok(errs.includes('spec.type:FieldValueNotSupported'));
+  assert.ok(errs.includes('spec.ports[0].port:FieldValueInvalid'));
+  assert.ok(errs.includes('spec.ports[0].name:FieldValueRequired'));
+  const a: Service = { metadata: { name: 's' }, spec: { clusterIP: '10.96.0.10', ports: [{ port: 80 }] } };
+  const b: Service = { metadata: { name: 's' }, spec: { clusterIP: '10.96.0.11', ports: [{ port: 80 }] } };
+  assert.deepEqual(validateUpdate('Service', b, a).map((e) => e.field), ['spec.clusterIP']);
+});
+
+test('workload selectors are immutable; pod specs only change images', () => {
+  const mk = (app: string): Deployment => ({ metadata: { name: 'd' }, spec: { selector: { matchLabels: { app } }, template: { metadata: { labels: { app } }, spec: { containers: [{ name: 'c', image: 'i:1' }] } } } });
+  assert.deepEqual(validateUpdate('Deployment', mk('b'), mk('a')).map((e) => e.field), ['spec.selector']);
+  const p1 = pod('p');
+  const p2 = pod('p');
+  p2.spec.containers[0]!.image = 'busybox:1.36';
+  assert.deepEqual(validateUpdate('Pod', p2, p1), []);
+  p2.spec.restartPolicy = 'Never';
+  assert.deepEqual(validateUpdate('Pod', p2, p1).map((e) => e.type), ['FieldValueForbidden']);
+});
+
+test('defaults follow Kubernetes', () => {
+  const d: Deployment = { metadata: { name: 'd' }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'nginx' }, { name: 'e', image: 'nginx:1.22' }] } } } };
+  applyDefaults('Deployment', d);
+  assert.equal(d.spec.replicas, 1);
+  assert.deepEqual(d.spec.strategy, { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } });
+  assert.equal(d.spec.revisionHistoryLimit, 10);
+  assert.equal(d.spec.progressDeadlineSeconds, 600);
+  const ps = d.spec.template.spec;
+  assert.equal(ps.restartPolicy, 'Always');
+  assert.equal(ps.terminationGracePeriodSeconds, 30);
+  assert.equal(ps.dnsPolicy, 'ClusterFirst');
+  assert.equal(ps.containers[0]!.imagePullPolicy, 'Always');
+  assert.equal(ps.containers[1]!.imagePullPolicy, 'IfNotPresent');
+  const svc: Service = { metadata: { name: 's' }, spec: { ports: [{ port: 80 }] } };
+  applyDefaults('Service', svc);
+  assert.equal(svc.spec.type, 'ClusterIP');
+  assert.equal(svc.spec.ports![0]!.targetPort, 80);
+  assert.equal(svc.spec.ports![0]!.protocol, 'TCP');
+});
