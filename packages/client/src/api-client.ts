@@ -1,0 +1,71 @@
+// The client interface every controller and agent programs against; gRPC and REST implement it.
+import type { KubeObject, ResourceInfo, WatchEventType } from '@tinykube/api';
+import { RESOURCES } from '@tinykube/api';
+
+export interface ListResult<T> {
+  items: T[];
+  resourceVersion: string;
+}
+
+export interface WatchOpts {
+  labelSelector?: string;
+  fieldSelector?: string;
+  resourceVersion?: string;
+}
+
+export interface WatchHandle {
+  stop(): void;
+}
+
+/** Called once per event; ERROR events carry a Status (410 means: relist). */
+export type WatchCallback = (type: WatchEventType, object: KubeObject) => void;
+/** Called once when the stream ends, with the error if it broke. */
+export type WatchEnd = (err?: Error) => void;
+
+export interface DeleteOpts {
+  gracePeriodSeconds?: number;
+  propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+export type PatchKind = 'merge' | 'json' | 'strategic';
+
+export interface ApiClient {
+  get<T extends KubeObject>(r: ResourceInfo, namespace: string | undefined, name: string): Promise<T>;
+  list<T extends KubeObject>(r: ResourceInfo, namespace?: string, opts?: { labelSelector?: string; fieldSelector?: string }): Promise<ListResult<T>>;
+  watch(r: ResourceInfo, namespace: string | undefined, opts: WatchOpts, onEvent: WatchCallback, onEnd: WatchEnd): WatchHandle;
+  create<T extends KubeObject>(r: ResourceInfo, obj: T): Promise<T>;
+  update<T extends KubeObject>(r: ResourceInfo, obj: T): Promise<T>;
+  updateStatus<T extends KubeObject>(r: ResourceInfo, obj: T): Promise<T>;
+  patch<T extends KubeObject>(r: ResourceInfo, namespace: string | undefined, name: string, kind: PatchKind, patch: unknown, status?: boolean): Promise<T>;
+  delete(r: ResourceInfo, namespace: string | undefined, name: string, opts?: DeleteOpts): Promise<KubeObject>;
+  bind(namespace: string, name: string, nodeName: string, podUid?: string): Promise<void>;
+  close(): void;
+}
+
+/** `apps/deployments` or `pods`: how a resource is named on the gRPC wire. */
+export function wireName(r: ResourceInfo): string {
+  return r.group ? `${r.group}/${r.plural}` : r.plural;
+}
+
+function byKind(kind: string): ResourceInfo {
+  const r = RESOURCES.find((x) => x.kind === kind);
+  if (!r) throw new Error(`unknown kind ${kind}`);
+  return r;
+}
+
+/** Resource handles by kind, for code that knows what it works on. */
+export const R = {
+  namespaces: byKind('Namespace'),
+  nodes: byKind('Node'),
+  pods: byKind('Pod'),
+  services: byKind('Service'),
+  endpoints: byKind('Endpoints'),
+  events: byKind('Event'),
+  pvcs: byKind('PersistentVolumeClaim'),
+  replicasets: byKind('ReplicaSet'),
+  deployments: byKind('Deployment'),
+  statefulsets: byKind('StatefulSet'),
+  controllerrevisions: byKind('ControllerRevision'),
+  leases: byKind('Lease'),
+} as const;

@@ -1,0 +1,114 @@
+// ApiClient over gRPC: what the scheduler, controller-manager and node agents use.
+import * as grpc from '@grpc/grpc-js';
+import { ApiError, statusFailure, type KubeObject, type ResourceInfo, type Status, type WatchEventType } from '@tinykube/api';
+import { wireName, type ApiClient, type DeleteOpts, type ListResult, type PatchKind, type WatchCallback, type WatchEnd, type WatchHandle, type WatchOpts } from './api-client';
+import { KEEPALIVE_OPTIONS, loadApiService, type ObjectResponse, type WatchEventMsg } from './proto';
+
+type Unary = (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: unknown) => void) => void;
+
+/** Turns a gRPC error back into the ApiError (with its Status) that the server raised. */
+export function fromServiceError(err: grpc.ServiceError): ApiError {
+  try {
+    const s = JSON.parse(err.details) as Status;
+    if (s && s.kind === 'Status') return new ApiError(s);
+  } catch {
+    // not one of ours: fall through
+  }
+  const code = err.code === grpc.status.UNAVAILABLE ? 503 : err.code === grpc.status.DEADLINE_EXCEEDED ? 504 : 500;
+  return new ApiError(statusFailure(code, code === 503 ? 'ServiceUnavailable' : 'InternalError', `apiserver unreachable or failed: ${err.details || err.message}`));
+}
+
+const dec = <T>(b: Buffer): T => JSON.parse(b.toString('utf8')) as T;
+const enc = (o: unknown): Buffer => Buffer.from(JSON.stringify(o));
+
+export class GrpcClient implements ApiClient {
+  private readonly client: grpc.Client;
+
+  constructor(
+    readonly address: string,
+    private readonly timeoutMs = 30_000,
+  ) {
+    const Ctor = loadApiService();
+    this.client = new Ctor(address, grpc.credentials.createInsecure(), KEEPALIVE_OPTIONS);
+  }
+
+  private call<T>(method: string, req: unknown): Promise<T> {
+    const fn = (this.client as unknown as Record<string, Unary>)[method] as Unary;
+    return new Promise((resolve, reject) => {
+      fn.call(this.client, req, new grpc.Metadata(), { deadline: Date.now() + this.timeoutMs }, (err, res) => (err ? reject(fromServiceError(err)) : resolve(res as T)));
+    });
+  }
+
+  async get<T extends KubeObject>(r: ResourceInfo, namespace: string | undefined, name: string): Promise<T> {
+    return dec<T>((await this.call<ObjectResponse>('Get', { resource: wireName(r), namespace: namespace ?? '', name })).object);
+  }
+
+  async list<T extends KubeObject>(r: ResourceInfo, namespace?: string, opts: { labelSelector?: string; fieldSelector?: string } = {}): Promise<ListResult<T>> {
+    const res = await this.call<{ items: Buffer[]; resourceVersion: string }>('List', { resource: wireName(r), namespace: namespace ?? '', labelSelector: opts.labelSelector ?? '', fieldSelector: opts.fieldSelector ?? '' });
+    return { items: res.items.map((b) => dec<T>(b)), resourceVersion: res.resourceVersion };
+  }
+
+  watch(r: ResourceInfo, namespace: string | undefined, opts: WatchOpts, onEvent: WatchCallback, onEnd: WatchEnd): WatchHandle {
+    const stream = (this.client as unknown as { Watch(req: unknown): grpc.ClientReadableStream<WatchEventMsg> }).Watch({
+      resource: wireName(r),
+      namespace: namespace ?? '',
+      labelSelector: opts.labelSelector ?? '',
+      fieldSelector: opts.fieldSelector ?? '',
+      resourceVersion: opts.resourceVersion ?? '',
+    });
+    let done = false;
+    const finish = (err?: Error): void => {
+      if (done) return;
+      done = true;
+      onEnd(err);
+    };
+    stream.on('data', (m: WatchEventMsg) => {
+      if (!done) onEvent(m.type as WatchEventType, dec<KubeObject>(m.object));
+    });
+    stream.on('error', (err: grpc.ServiceError) => finish(err.code === grpc.status.CANCELLED ? undefined : fromServiceError(err)));
+    stream.on('end', () => finish());
+    return {
+      stop: () => {
+        done = true;
+        stream.cancel();
+      },
+    };
+  }
+
+  async create<T extends KubeObject>(r: ResourceInfo, obj: T): Promise<T> {
+    return dec<T>((await this.call<ObjectResponse>('Create', { resource: wireName(r), namespace: obj.metadata.namespace ?? '', name: obj.metadata.name ?? '', object: enc(obj) })).object);
+  }
+
+  async update<T extends KubeObject>(r: ResourceInfo, obj: T): Promise<T> {
+    return dec<T>((await this.call<ObjectResponse>('Update', { resource: wireName(r), namespace: obj.metadata.namespace ?? '', name: obj.metadata.name ?? '', object: enc(obj) })).object);
+  }
+
+  async updateStatus<T extends KubeObject>(r: ResourceInfo, obj: T): Promise<T> {
+    return dec<T>((await this.call<ObjectResponse>('UpdateStatus', { resource: wireName(r), namespace: obj.metadata.namespace ?? '', name: obj.metadata.name ?? '', object: enc(obj) })).object);
+  }
+
+  async patch<T extends KubeObject>(r: ResourceInfo, namespace: string | undefined, name: string, kind: PatchKind, patch: unknown, status = false): Promise<T> {
+    return dec<T>((await this.call<ObjectResponse>('Patch', { resource: wireName(r), namespace: namespace ?? '', name, patchType: kind, patch: enc(patch), status })).object);
+  }
+
+  async delete(r: ResourceInfo, namespace: string | undefined, name: string, opts: DeleteOpts = {}): Promise<KubeObject> {
+    const res = await this.call<ObjectResponse>('Delete', {
+      resource: wireName(r),
+      namespace: namespace ?? '',
+      name,
+      gracePeriodSeconds: opts.gracePeriodSeconds ?? -1,
+      propagationPolicy: opts.propagationPolicy ?? '',
+      preconditionUid: opts.preconditions?.uid ?? '',
+      preconditionResourceVersion: opts.preconditions?.resourceVersion ?? '',
+    });
+    return dec<KubeObject>(res.object);
+  }
+
+  async bind(namespace: string, name: string, nodeName: string, podUid = ''): Promise<void> {
+    await this.call('Bind', { namespace, name, nodeName, podUid });
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

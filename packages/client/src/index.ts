@@ -1,0 +1,8 @@
+// Public entry of @tinykube/client: ApiClient over gRPC and REST, informers and the work queue.
+export * from './api-client';
+export * from './grpc-client';
+export * from './rest-client';
+export * from './informer';
+export * from './work-queue';
+export * from './kubeconfig';
+export * from './proto';
