@@ -1,0 +1,81 @@
+// Wires the apiserver together: etcd store, registry, REST and gRPC front doors, compaction.
+import { Etcd3 } from 'etcd3';
+import { RESOURCES, type ResourceInfo } from '@tinykube/api';
+import pino, { type Logger } from 'pino';
+import { ServiceAllocators } from './allocators';
+import { createMetrics, type Metrics } from './metrics';
+import { Registry } from './registry';
+import { RestServer } from './rest/server';
+import { GrpcServer } from './grpc/server';
+import { EtcdStore } from './storage/etcd-store';
+
+export interface ApiserverOptions {
+  etcdServers: string[];
+  bindAddress: string;
+  port: number;
+  grpcPort: number;
+  serviceCidr: string;
+  nodePortRange: [number, number];
+  /** Compact etcd history older than this (0: never). */
+  compactionIntervalMs: number;
+  log?: Logger;
+}
+
+export interface Apiserver {
+  port: number;
+  grpcPort: number;
+  url: string;
+  grpcAddress: string;
+  registry: Registry;
+  metrics: Metrics;
+  stop(): Promise<void>;
+}
+
+const NAMESPACES = RESOURCES.find((r) => r.kind === 'Namespace') as ResourceInfo;
+const BOOTSTRAP_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+export async function startApiserver(o: ApiserverOptions): Promise<Apiserver> {
+  const log = o.log ?? pino({ name: 'tk-apiserver' });
+  const etcd = new Etcd3({ hosts: o.etcdServers, dialTimeout: 5000 });
+  const store = new EtcdStore(etcd);
+  const metrics = createMetrics();
+  const registry = new Registry(store, new ServiceAllocators(store, o.serviceCidr, o.nodePortRange), (err) => log.warn({ err }, 'watch cache restarting'));
+  await registry.start();
+  for (const ns of BOOTSTRAP_NAMESPACES) {
+    await registry.create(NAMESPACES, undefined, { metadata: { name: ns } }).catch((e: { code?: number }) => {
+      if (e.code !== 409) throw e;
+    });
+  }
+  const rest = new RestServer({ registry, log, metrics });
+  const port = await rest.listen(o.port, o.bindAddress);
+  const grpcServer = new GrpcServer(registry, log, metrics);
+  const grpcPort = await grpcServer.listen(`${o.bindAddress}:${o.grpcPort}`);
+  let compactTimer: NodeJS.Timeout | undefined;
+  if (o.compactionIntervalMs > 0) {
+    // Keep one interval of history, as the Kubernetes apiserver does: compact to the revision seen last time.
+    let previous: string | undefined;
+    compactTimer = setInterval(() => {
+      void (async () => {
+        const current = await store.currentRevision();
+        if (previous) await store.compact(previous);
+        previous = current;
+      })().catch((err: unknown) => log.warn({ err }, 'compaction failed'));
+    }, o.compactionIntervalMs);
+  }
+  log.info({ port, grpcPort }, 'apiserver serving');
+  return {
+    port,
+    grpcPort,
+    url: `http://${o.bindAddress}:${port}`,
+    grpcAddress: `${o.bindAddress}:${grpcPort}`,
+    registry,
+    metrics,
+    async stop() {
+      if (compactTimer) clearInterval(compactTimer);
+      await rest.close();
+      await grpcServer.close();
+      await registry.stop();
+      etcd.close();
+    },
+  };
+}

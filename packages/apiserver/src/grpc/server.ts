@@ -1,0 +1,149 @@
+// The gRPC front door for the scheduler, controller-manager and node agents.
+import * as grpc from '@grpc/grpc-js';
+import { ApiError, errors, resourceByPlural, statusFailure, type KubeObject, type ResourceInfo } from '@tinykube/api';
+import { grpcCodeFor, KEEPALIVE_OPTIONS, loadApiService, type BindRequest, type DeleteRequest, type GetRequest, type ListRequest, type ListResponse, type ObjectResponse, type PatchRequest, type WatchEventMsg, type WatchRequest, type WriteRequest } from '@tinykube/client';
+import type { Logger } from 'pino';
+import type { Metrics } from '../metrics';
+import type { PatchType } from '../patch';
+import type { Registry } from '../registry';
+
+function resourceOf(name: string): ResourceInfo {
+  const slash = name.indexOf('/');
+  const r = slash < 0 ? resourceByPlural('', name) : resourceByPlural(name.slice(0, slash), name.slice(slash + 1));
+  if (!r) throw errors.notFound('resources', name);
+  return r;
+}
+
+function toServiceError(err: unknown): grpc.ServiceError {
+  const status = err instanceof ApiError ? err.status : statusFailure(500, 'InternalError', `Internal error occurred: ${(err as Error)?.message ?? String(err)}`);
+  const e = new Error(status.message) as grpc.ServiceError;
+  e.code = grpcCodeFor(status.code);
+  e.details = JSON.stringify(status);
+  e.metadata = new grpc.Metadata();
+  return e;
+}
+
+const enc = (o: unknown): Buffer => Buffer.from(JSON.stringify(o));
+
+function dec(b: Buffer): unknown {
+  try {
+    return JSON.parse(b.toString('utf8'));
+  } catch (e) {
+    throw errors.badRequest(`error decoding object: ${(e as Error).message}`);
+  }
+}
+
+export class GrpcServer {
+  readonly server = new grpc.Server(KEEPALIVE_OPTIONS);
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly log: Logger,
+    private readonly metrics: Metrics,
+  ) {
+    const unary = <Req, Res>(method: string, fn: (req: Req) => Promise<Res>) =>
+      (call: grpc.ServerUnaryCall<Req, Res>, cb: grpc.sendUnaryData<Res>): void => {
+        fn(call.request).then(
+          (res) => {
+            this.metrics.grpcRequests.inc({ method, code: 'OK' });
+            cb(null, res);
+          },
+          (err: unknown) => {
+            const se = toServiceError(err);
+            if (!(err instanceof ApiError)) this.log.error({ err, method }, 'grpc request failed');
+            this.metrics.grpcRequests.inc({ method, code: grpc.status[se.code] ?? String(se.code) });
+            cb(se);
+          },
+        );
+      };
+    const obj = (o: KubeObject): ObjectResponse => ({ object: enc(o) });
+    this.server.addService(loadApiService().service, {
+      Get: unary<GetRequest, ObjectResponse>('Get', async (req) => obj(await registry.get(resourceOf(req.resource), req.namespace || undefined, req.name))),
+      List: unary<ListRequest, ListResponse>('List', async (req) => {
+        const out = await registry.list(resourceOf(req.resource), req.namespace || undefined, { labelSelector: req.labelSelector, fieldSelector: req.fieldSelector });
+        return { items: out.items.map(enc), resourceVersion: out.metadata.resourceVersion ?? '' };
+      }),
+      Create: unary<WriteRequest, ObjectResponse>('Create', async (req) => obj(await registry.create(resourceOf(req.resource), req.namespace || undefined, dec(req.object), { dryRun: req.dryRun }))),
+      Update: unary<WriteRequest, ObjectResponse>('Update', async (req) => obj(await registry.update(resourceOf(req.resource), req.namespace || undefined, req.name, dec(req.object), { dryRun: req.dryRun }))),
+      UpdateStatus: unary<WriteRequest, ObjectResponse>('UpdateStatus', async (req) =>
+        obj(await registry.update(resourceOf(req.resource), req.namespace || undefined, req.name, dec(req.object), { dryRun: req.dryRun, subresource: 'status' })),
+      ),
+      Patch: unary<PatchRequest, ObjectResponse>('Patch', async (req) =>
+        obj(await registry.patch(resourceOf(req.resource), req.namespace || undefined, req.name, req.patchType as PatchType, dec(req.patch), req.status ? { subresource: 'status' } : {})),
+      ),
+      Delete: unary<DeleteRequest, ObjectResponse>('Delete', async (req) =>
+        obj(
+          await registry.delete(resourceOf(req.resource), req.namespace || undefined, req.name, {
+            gracePeriodSeconds: req.gracePeriodSeconds >= 0 ? req.gracePeriodSeconds : undefined,
+            propagationPolicy: (req.propagationPolicy || undefined) as never,
+            preconditions: req.preconditionUid || req.preconditionResourceVersion ? { uid: req.preconditionUid || undefined, resourceVersion: req.preconditionResourceVersion || undefined } : undefined,
+          }),
+        ),
+      ),
+      Bind: unary<BindRequest, object>('Bind', async (req) => {
+        await registry.bind(req.namespace, req.name, { metadata: { name: req.name, uid: req.podUid || undefined }, target: { kind: 'Node', name: req.nodeName } });
+        return {};
+      }),
+      Watch: (call: grpc.ServerWritableStream<WatchRequest, WatchEventMsg>) => this.watch(call),
+    });
+  }
+
+  private watch(call: grpc.ServerWritableStream<WatchRequest, WatchEventMsg>): void {
+    const req = call.request;
+    let sub: { stop(): void } | undefined;
+    let ended = false;
+    const end = (): void => {
+      if (ended) return;
+      ended = true;
+      sub?.stop();
+      this.metrics.watchers.dec();
+      call.end();
+    };
+    this.metrics.watchers.inc();
+    call.on('cancelled', end);
+    call.on('error', end);
+    let r: ResourceInfo;
+    try {
+      r = resourceOf(req.resource);
+    } catch (err) {
+      call.write({ type: 'ERROR', object: enc((err as ApiError).status) });
+      end();
+      return;
+    }
+    this.registry
+      .watch(
+        r,
+        req.namespace || undefined,
+        { labelSelector: req.labelSelector, fieldSelector: req.fieldSelector, resourceVersion: req.resourceVersion || undefined },
+        (e) => {
+          if (!ended) call.write({ type: e.type, object: enc(e.object) });
+        },
+        () => {
+          if (!ended) call.write({ type: 'ERROR', object: enc(errors.gone('the watch cache was reset; please relist').status) });
+          end();
+        },
+      )
+      .then(
+        (s) => {
+          sub = s;
+          if (ended) s.stop();
+        },
+        (err: unknown) => {
+          const status = err instanceof ApiError ? err.status : statusFailure(500, 'InternalError', String(err));
+          if (!ended) call.write({ type: 'ERROR', object: enc(status) });
+          end();
+        },
+      );
+  }
+
+  async listen(address: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
+    });
+  }
+
+  async close(): Promise<void> {
+    this.server.forceShutdown();
+  }
+}
+

@@ -1,0 +1,8 @@
+// Public entry of @tinykube/apiserver (used by tests and benchmarks to start one in-process).
+export * from './app';
+export { Registry } from './registry';
+export { EtcdStore } from './storage/etcd-store';
+export { WatchCache, filterEvent } from './storage/watch-cache';
+export { strategicMergePatch, mergePatch } from './patch';
+export { toTable, humanDuration, podStatusReason } from './rest/table';
+export { parseResourcePath } from './rest/server';

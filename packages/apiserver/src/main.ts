@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+// tk-apiserver: the only daemon that talks to etcd.
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import pino from 'pino';
+import { startApiserver } from './app';
+
+async function main(): Promise<void> {
+  const argv = await yargs(hideBin(process.argv))
+    .scriptName('tk-apiserver')
+    .usage('$0 [options]: serve the tinykube API (REST and gRPC) over etcd')
+    .option('etcd-servers', { type: 'string', default: 'http://127.0.0.1:2379', describe: 'comma-separated etcd client URLs' })
+    .option('bind-address', { type: 'string', default: '127.0.0.1', describe: 'address for REST and gRPC' })
+    .option('port', { type: 'number', default: 6443, describe: 'REST port (Kubernetes paths)' })
+    .option('grpc-port', { type: 'number', default: 6444, describe: 'gRPC port for the daemons' })
+    .option('service-cluster-ip-range', { type: 'string', default: '10.96.0.0/16', describe: 'Service ClusterIP CIDR' })
+    .option('service-node-port-range', { type: 'string', default: '30000-32767', describe: 'NodePort range' })
+    .option('compaction-interval', { type: 'number', default: 300, describe: 'seconds between etcd compactions (0: never)' })
+    .option('log-level', { type: 'string', default: 'info' })
+    .strict()
+    .help()
+    .parse();
+  const log = pino({ name: 'tk-apiserver', level: argv['log-level'] });
+  const [lo, hi] = argv['service-node-port-range'].split('-').map(Number);
+  if (!Number.isInteger(lo) || !Number.isInteger(hi) || (lo as number) > (hi as number)) throw new Error(`invalid --service-node-port-range ${argv['service-node-port-range']}`);
+  const server = await startApiserver({
+    etcdServers: argv['etcd-servers'].split(','),
+    bindAddress: argv['bind-address'],
+    port: argv.port,
+    grpcPort: argv['grpc-port'],
+    serviceCidr: argv['service-cluster-ip-range'],
+    nodePortRange: [lo as number, hi as number],
+    compactionIntervalMs: argv['compaction-interval'] * 1000,
+    log,
+  });
+  const shutdown = (): void => {
+    void server.stop().finally(() => process.exit(0));
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`tk-apiserver: ${(err as Error)?.message ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,613 @@
+// The one code path behind both front doors (REST and gRPC): defaulting, validation, admission,
+// metadata, optimistic concurrency, finalizers and graceful deletion over the etcd store.
+import { randomUUID, randomInt } from 'node:crypto';
+import {
+  addDefaultTolerations,
+  apiVersionOf,
+  applyDefaults,
+  errors,
+  matchesFields,
+  parseFieldSelector,
+  parseSelector,
+  qualifiedKind,
+  qualifiedResource,
+  RESOURCES,
+  selectorStringFromLabelSelector,
+  storageKey,
+  storagePrefix,
+  validateObject,
+  validateUpdate,
+  type Binding,
+  type KubeList,
+  type KubeObject,
+  type Pod,
+  type ResourceInfo,
+  type Scale,
+  type Service,
+  setCondition,
+  type Condition,
+} from '@tinykube/api';
+import { clusterIpKey, nodePortKey, type ServiceAllocators } from './allocators';
+import { selectableFields } from './field-selectors';
+import { applyPatchBody, type PatchType } from './patch';
+import type { EtcdStore, SideKey, StoredObject } from './storage/etcd-store';
+import { WatchCache, type ClientEvent, type Subscription } from './storage/watch-cache';
+
+export interface ListOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+export interface WatchOptions extends ListOptions {
+  resourceVersion?: string;
+}
+
+export interface DeleteOptions {
+  gracePeriodSeconds?: number;
+  propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+export interface WriteOptions {
+  dryRun?: boolean;
+  fieldManager?: string;
+}
+
+const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
+const MAX_RETRIES = 16;
+
+function now(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Content that decides whether an object changed (resourceVersion and managedFields aside). */
+function contentOf(o: KubeObject): string {
+  const { resourceVersion: _rv, managedFields: _mf, ...meta } = o.metadata;
+  return canonicalJson({ ...o, metadata: meta });
+}
+
+/** JSON with object keys sorted, so that key order never makes two equal objects differ. */
+export function canonicalJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x,
+  );
+}
+
+/** What counts as "spec" for generation: everything outside metadata and status. */
+function specOf(o: KubeObject): string {
+  const { metadata: _m, status: _s, ...rest } = o;
+  return canonicalJson(rest);
+}
+
+export class Registry {
+  private readonly caches = new Map<string, WatchCache>();
+
+  constructor(
+    readonly store: EtcdStore,
+    readonly allocators: ServiceAllocators,
+    private readonly onCacheError: (err: unknown) => void = () => undefined,
+  ) {}
+
+  cache(r: ResourceInfo): WatchCache {
+    let c = this.caches.get(r.plural);
+    if (!c) {
+      c = new WatchCache(this.store, storagePrefix(r), 10_000, this.onCacheError);
+      this.caches.set(r.plural, c);
+    }
+    return c;
+  }
+
+  /** Warms every watch cache so the first client watch does not wait. */
+  async start(): Promise<void> {
+    await Promise.all(RESOURCES.map((r) => this.cache(r).ready()));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.caches.values()].map((c) => c.stop()));
+  }
+
+  private requireNamespace(r: ResourceInfo, ns: string | undefined): string | undefined {
+    if (r.namespaced && !ns) throw errors.badRequest(`${r.plural} is namespaced: a namespace is required`);
+    return r.namespaced ? ns : undefined;
+  }
+
+  async get(r: ResourceInfo, ns: string | undefined, name: string): Promise<KubeObject> {
+    const cur = await this.store.get(storageKey(r, this.requireNamespace(r, ns), name));
+    if (!cur) throw errors.notFound(qualifiedResource(r), name);
+    return withType(r, cur.obj);
+  }
+
+  private filterFor(r: ResourceInfo, ns: string | undefined, opts: ListOptions): (o: KubeObject) => boolean {
+    const sel = parseSelector(opts.labelSelector);
+    const fields = parseFieldSelector(opts.fieldSelector, selectableFields(r.kind));
+    return (o) => (!ns || o.metadata.namespace === ns) && sel.matches(o.metadata.labels) && matchesFields(o, fields);
+  }
+
+  async list(r: ResourceInfo, ns: string | undefined, opts: ListOptions = {}): Promise<KubeList> {
+    const filter = this.filterFor(r, ns, opts);
+    const { items, rv } = await this.store.list(storagePrefix(r, r.namespaced ? ns : undefined));
+    return {
+      apiVersion: apiVersionOf(r),
+      kind: `${r.kind}List`,
+      metadata: { resourceVersion: rv },
+      items: items.map((i) => withType(r, i.obj)).filter(filter),
+    };
+  }
+
+  async watch(r: ResourceInfo, ns: string | undefined, opts: WatchOptions, send: (e: ClientEvent) => void, onReset: () => void): Promise<Subscription> {
+    const filter = this.filterFor(r, r.namespaced ? ns : undefined, opts);
+    return this.cache(r).subscribe(opts.resourceVersion, filter, (e) => send({ type: e.type, object: withType(r, e.object) }), onReset);
+  }
+
+  // ---- create ----------------------------------------------------------------------------
+
+  private checkBody(r: ResourceInfo, body: unknown, ns: string | undefined): KubeObject {
+    if (!isPlainObject(body)) throw errors.badRequest('the body of the request must be a JSON or YAML object');
+    const obj = structuredClone(body) as unknown as KubeObject;
+    if (obj.apiVersion !== undefined && obj.apiVersion !== apiVersionOf(r))
+      throw errors.badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${apiVersionOf(r)})`);
+    if (obj.kind !== undefined && obj.kind !== r.kind) throw errors.badRequest(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${r.kind})`);
+    if (obj.metadata !== undefined && !isPlainObject(obj.metadata)) throw errors.badRequest('metadata must be an object');
+    obj.metadata ??= {};
+    if (r.namespaced) {
+      if (obj.metadata.namespace && ns && obj.metadata.namespace !== ns)
+        throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      obj.metadata.namespace = ns ?? obj.metadata.namespace;
+    }
+    obj.apiVersion = apiVersionOf(r);
+    obj.kind = r.kind;
+    return obj;
+  }
+
+  private async checkNamespace(r: ResourceInfo, ns: string | undefined): Promise<void> {
+    if (!r.namespaced || !ns) return;
+    const nsObj = await this.store.get(`/registry/namespaces/${ns}`);
+    if (!nsObj) throw errors.notFound('namespaces', ns);
+    if (nsObj.obj.metadata.deletionTimestamp)
+      throw errors.forbidden(`${r.plural} is forbidden: unable to create new content in namespace ${ns} because it is being terminated`);
+  }
+
+  /** Status set by the server on create, as each kind's strategy does. */
+  private prepareStatusForCreate(r: ResourceInfo, obj: KubeObject): void {
+    switch (r.kind) {
+      case 'Pod': {
+        const pod = obj as Pod;
+        pod.status = { phase: 'Pending', qosClass: qosClass(pod) };
+        break;
+      }
+      case 'Namespace':
+        obj.status = { phase: 'Active' };
+        break;
+      case 'PersistentVolumeClaim':
+        obj.status = { phase: 'Pending' };
+        break;
+      case 'Service':
+        obj.status = { loadBalancer: {} };
+        break;
+      case 'Deployment':
+      case 'ReplicaSet':
+      case 'StatefulSet':
+        delete obj.status;
+        if (r.kind !== 'Deployment') obj.status = { replicas: 0 };
+        break;
+    }
+  }
+
+  async create(r: ResourceInfo, ns: string | undefined, body: unknown, opts: WriteOptions = {}): Promise<KubeObject> {
+    ns = this.requireNamespace(r, ns ?? (isPlainObject(body) && isPlainObject(body.metadata) ? (body.metadata.namespace as string | undefined) : undefined));
+    const obj = this.checkBody(r, body, ns);
+    const meta = obj.metadata;
+    if (!meta.name && meta.generateName && typeof meta.generateName === 'string') {
+      meta.name = meta.generateName + Array.from({ length: 5 }, () => NAME_CHARS[randomInt(NAME_CHARS.length)]).join('');
+    }
+    delete meta.resourceVersion;
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+    delete meta.managedFields;
+    meta.uid = randomUUID();
+    meta.creationTimestamp = now();
+    meta.generation = 1;
+    if (r.hasStatus && r.kind !== 'Node') this.prepareStatusForCreate(r, obj);
+    applyDefaults(r.kind, obj);
+    if (r.kind === 'Pod' && (obj as Pod).spec) addDefaultTolerations((obj as Pod).spec);
+    const fieldErrors = validateObject(r.kind, obj, r.namespaced);
+    if (fieldErrors.length) throw errors.invalid(qualifiedKind(r), meta.name ?? '', fieldErrors);
+    await this.checkNamespace(r, ns);
+    const key = storageKey(r, ns, meta.name as string);
+    for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
+      const side = r.kind === 'Service' ? await this.allocateService(obj as Service, undefined) : [];
+      if (opts.dryRun) return withType(r, obj);
+      const res = await this.store.create(key, obj, side);
+      if (res.ok) {
+        obj.metadata.resourceVersion = res.rv;
+        return withType(r, obj);
+      }
+      if (res.current) throw errors.alreadyExists(qualifiedResource(r), meta.name as string);
+      // A side key (IP or port) was taken concurrently: pick again, unless the user chose it.
+      await this.checkRequestedAllocations(obj as Service, undefined);
+    }
+    throw errors.internal('could not allocate service addresses after repeated conflicts');
+  }
+
+  // ---- service allocation ------------------------------------------------------------------
+
+  /** Side keys for a Service's ClusterIP and node ports; fills the values into the object. */
+  private async allocateService(svc: Service, prev: Service | undefined): Promise<SideKey[]> {
+    const side: SideKey[] = [];
+    const spec = svc.spec;
+    if (spec.type === 'ExternalName') {
+      delete spec.clusterIP;
+      delete spec.clusterIPs;
+    } else if (spec.clusterIP !== 'None') {
+      if (prev?.spec.clusterIP && prev.spec.clusterIP !== 'None') {
+        spec.clusterIP = prev.spec.clusterIP;
+      } else if (spec.clusterIP) {
+        if (!this.allocators.inRange(spec.clusterIP))
+          throw errors.invalid('Service', svc.metadata.name ?? '', [{ field: 'spec.clusterIPs', type: 'FieldValueInvalid', value: [spec.clusterIP], detail: `failed to allocate IP ${spec.clusterIP}: the provided IP (${spec.clusterIP}) is not in the valid range. The range of valid IPs is ${this.allocators.serviceCidr}` }]);
+        side.push({ key: clusterIpKey(spec.clusterIP), op: 'create', value: `${svc.metadata.namespace}/${svc.metadata.name}` });
+      } else {
+        spec.clusterIP = await this.allocators.pickClusterIp(new Set());
+        side.push({ key: clusterIpKey(spec.clusterIP), op: 'create', value: `${svc.metadata.namespace}/${svc.metadata.name}` });
+      }
+      spec.clusterIPs = [spec.clusterIP];
+    } else {
+      spec.clusterIPs = ['None'];
+    }
+    const wantsNodePorts = spec.type === 'NodePort' || spec.type === 'LoadBalancer';
+    const prevPorts = new Set((prev?.spec.ports ?? []).map((p) => p.nodePort).filter((p): p is number => !!p));
+    const keep = new Set<number>();
+    const taken = new Set<number>();
+    for (const p of spec.ports ?? []) {
+      if (!wantsNodePorts) {
+        delete p.nodePort;
+        continue;
+      }
+      if (!p.nodePort) {
+        const old = prev?.spec.ports?.find((q) => q.port === p.port && q.protocol === p.protocol)?.nodePort;
+        if (old && !keep.has(old)) p.nodePort = old;
+      }
+      if (p.nodePort) {
+        if (p.nodePort < this.allocators.nodePortRange[0] || p.nodePort > this.allocators.nodePortRange[1])
+          throw errors.invalid('Service', svc.metadata.name ?? '', [{ field: 'spec.ports[0].nodePort', type: 'FieldValueInvalid', value: p.nodePort, detail: `provided port is not in the valid range. The range of valid ports is ${this.allocators.nodePortRange.join('-')}` }]);
+        if (prevPorts.has(p.nodePort)) keep.add(p.nodePort);
+        else if (!taken.has(p.nodePort)) side.push({ key: nodePortKey(p.nodePort), op: 'create', value: `${svc.metadata.namespace}/${svc.metadata.name}` });
+      } else {
+        p.nodePort = await this.allocators.pickNodePort(taken);
+        side.push({ key: nodePortKey(p.nodePort), op: 'create', value: `${svc.metadata.namespace}/${svc.metadata.name}` });
+      }
+      taken.add(p.nodePort);
+    }
+    for (const old of prevPorts) if (!taken.has(old)) side.push({ key: nodePortKey(old), op: 'delete' });
+    return side;
+  }
+
+  /** After a failed allocation transaction: a user-chosen IP or port that is taken is a 422. */
+  private async checkRequestedAllocations(svc: Service, prev: Service | undefined): Promise<void> {
+    const ip = svc.spec.clusterIP;
+    if (ip && ip !== 'None' && ip !== prev?.spec.clusterIP && (await this.allocators.isClusterIpTaken(ip))) {
+      throw errors.invalid('Service', svc.metadata.name ?? '', [{ field: 'spec.clusterIPs', type: 'FieldValueInvalid', value: [ip], detail: `failed to allocate IP ${ip}: provided IP is already allocated` }]);
+    }
+    for (const p of svc.spec.ports ?? []) {
+      if (p.nodePort && !(prev?.spec.ports ?? []).some((q) => q.nodePort === p.nodePort) && (await this.allocators.isNodePortTaken(p.nodePort)))
+        throw errors.invalid('Service', svc.metadata.name ?? '', [{ field: 'spec.ports[0].nodePort', type: 'FieldValueInvalid', value: p.nodePort, detail: 'provided port is already allocated' }]);
+    }
+  }
+
+  private releaseKeys(r: ResourceInfo, obj: KubeObject): SideKey[] {
+    if (r.kind !== 'Service') return [];
+    const svc = obj as Service;
+    const side: SideKey[] = [];
+    if (svc.spec.clusterIP && svc.spec.clusterIP !== 'None') side.push({ key: clusterIpKey(svc.spec.clusterIP), op: 'delete' });
+    for (const p of svc.spec.ports ?? []) if (p.nodePort) side.push({ key: nodePortKey(p.nodePort), op: 'delete' });
+    return side;
+  }
+
+  // ---- update ----------------------------------------------------------------------------
+
+  /**
+   * Reads, transforms and writes with compare-and-swap, retrying on conflicts that the caller
+   * did not ask to detect (no resourceVersion in the request).
+   */
+  private async guardedUpdate(
+    r: ResourceInfo,
+    ns: string | undefined,
+    name: string,
+    transform: (cur: KubeObject) => Promise<KubeObject> | KubeObject,
+    opts: WriteOptions & { allowCreate?: () => Promise<KubeObject> } = {},
+  ): Promise<KubeObject> {
+    ns = this.requireNamespace(r, ns);
+    const key = storageKey(r, ns, name);
+    for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
+      const cur = await this.store.get(key);
+      if (!cur) {
+        if (opts.allowCreate) return opts.allowCreate();
+        throw errors.notFound(qualifiedResource(r), name);
+      }
+      const next = await transform(structuredClone(cur.obj));
+      const requested = next.metadata.resourceVersion;
+      if (requested && requested !== cur.rv) throw errors.conflict(qualifiedResource(r), name);
+      const res = await this.finishUpdate(r, cur, next, opts);
+      if (res) return res;
+      if (requested) throw errors.conflict(qualifiedResource(r), name);
+    }
+    throw errors.conflict(qualifiedResource(r), name, 'too many concurrent writers; please try again');
+  }
+
+  /** Writes `next` over `cur`; returns undefined when the CAS lost a race (caller retries). */
+  private async finishUpdate(r: ResourceInfo, cur: StoredObject, next: KubeObject, opts: WriteOptions): Promise<KubeObject | undefined> {
+    const key = storageKey(r, cur.obj.metadata.namespace, cur.obj.metadata.name as string);
+    // Deleting without finalizers left: the object goes now.
+    if (next.metadata.deletionTimestamp && !(next.metadata.finalizers ?? []).length && (next.metadata.deletionGracePeriodSeconds ?? 0) === 0) {
+      if (opts.dryRun) return withType(r, next);
+      const res = await this.store.delete(key, cur.rv, this.releaseKeys(r, cur.obj));
+      return res.ok ? withType(r, next) : undefined;
+    }
+    const side = r.kind === 'Service' ? await this.allocateService(next as Service, cur.obj as Service) : [];
+    next.metadata.generation = (cur.obj.metadata.generation ?? 1) + (specOf(next) !== specOf(cur.obj) ? 1 : 0);
+    if (contentOf(next) === contentOf(cur.obj)) return withType(r, cur.obj);
+    if (opts.dryRun) return withType(r, next);
+    const res = await this.store.update(key, next, cur.rv, side);
+    if (!res.ok) {
+      if (r.kind === 'Service' && res.current?.rv === cur.rv) await this.checkRequestedAllocations(next as Service, cur.obj as Service);
+      return undefined;
+    }
+    next.metadata.resourceVersion = res.rv;
+    return withType(r, next);
+  }
+
+  /** Builds the next object of a main-resource update: system metadata and status are kept. */
+  private mergeMainUpdate(r: ResourceInfo, cur: KubeObject, body: KubeObject): KubeObject {
+    const next = structuredClone(body);
+    next.apiVersion = apiVersionOf(r);
+    next.kind = r.kind;
+    const m = next.metadata;
+    const c = cur.metadata;
+    if (m.name !== undefined && m.name !== c.name) throw errors.badRequest(`the name of the object (${String(m.name)}) does not match the name on the URL (${c.name})`);
+    if (m.uid && m.uid !== c.uid) throw errors.conflict(qualifiedResource(r), c.name as string, `Precondition failed: UID in precondition: ${m.uid}, UID in object meta: ${c.uid}`);
+    m.name = c.name;
+    if (r.namespaced) m.namespace = c.namespace;
+    m.uid = c.uid;
+    m.creationTimestamp = c.creationTimestamp;
+    m.deletionTimestamp = c.deletionTimestamp;
+    m.deletionGracePeriodSeconds = c.deletionGracePeriodSeconds;
+    if (m.deletionTimestamp === undefined) delete m.deletionTimestamp;
+    if (m.deletionGracePeriodSeconds === undefined) delete m.deletionGracePeriodSeconds;
+    delete m.generateName;
+    if (c.generateName) m.generateName = c.generateName;
+    if (r.hasStatus) {
+      if (cur.status === undefined) delete next.status;
+      else next.status = structuredClone(cur.status);
+    }
+    applyDefaults(r.kind, next);
+    if (r.kind === 'Pod') addDefaultTolerations((next as Pod).spec);
+    const fieldErrors = [...validateObject(r.kind, next, r.namespaced), ...validateUpdate(r.kind, next, cur)];
+    if (fieldErrors.length) throw errors.invalid(qualifiedKind(r), c.name as string, fieldErrors);
+    return next;
+  }
+
+  /** Builds the next object of a status update: only status (and nothing else) changes. */
+  private mergeStatusUpdate(r: ResourceInfo, cur: KubeObject, body: KubeObject): KubeObject {
+    const next = structuredClone(cur);
+    next.status = structuredClone(body.status);
+    if (body.metadata?.resourceVersion) next.metadata.resourceVersion = body.metadata.resourceVersion;
+    else delete next.metadata.resourceVersion;
+    // Kubernetes lets the status path carry ownerReferences/labels/annotations changes for some kinds; keep it strict.
+    if (r.kind === 'Node') {
+      const fieldErrors = validateObject(r.kind, next, r.namespaced);
+      if (fieldErrors.length) throw errors.invalid(qualifiedKind(r), cur.metadata.name as string, fieldErrors);
+    }
+    return next;
+  }
+
+  async update(r: ResourceInfo, ns: string | undefined, name: string, body: unknown, opts: WriteOptions & { subresource?: 'status' } = {}): Promise<KubeObject> {
+    const obj = this.checkBody(r, body, r.namespaced ? ns : undefined);
+    if (obj.metadata.name !== undefined && obj.metadata.name !== name)
+      throw errors.badRequest(`the name of the object (${String(obj.metadata.name)}) does not match the name on the URL (${name})`);
+    const status = opts.subresource === 'status';
+    if (status && !r.hasStatus) throw errors.notFound(qualifiedResource(r), name);
+    const allowCreate = !status && ['Endpoints', 'Lease', 'Event'].includes(r.kind) ? () => this.create(r, ns, obj, opts) : undefined;
+    return this.guardedUpdate(
+      r,
+      ns,
+      name,
+      (cur) => {
+        const next = status ? this.mergeStatusUpdate(r, cur, obj) : this.mergeMainUpdate(r, cur, obj);
+        if (obj.metadata.resourceVersion) next.metadata.resourceVersion = obj.metadata.resourceVersion;
+        else delete next.metadata.resourceVersion;
+        return next;
+      },
+      { ...opts, allowCreate },
+    );
+  }
+
+  async patch(r: ResourceInfo, ns: string | undefined, name: string, type: PatchType, patch: unknown, opts: WriteOptions & { subresource?: 'status' } = {}): Promise<KubeObject> {
+    const status = opts.subresource === 'status';
+    if (status && !r.hasStatus) throw errors.notFound(qualifiedResource(r), name);
+    return this.guardedUpdate(
+      r,
+      ns,
+      name,
+      (cur) => {
+        const patched = applyPatchBody(type, withType(r, structuredClone(cur)), patch);
+        const obj = this.checkBody(r, patched, cur.metadata.namespace);
+        // The resourceVersion in a patch is a precondition only when the patch sets it.
+        const requested = isPlainObject(patch) && isPlainObject(patch.metadata) ? (patch.metadata.resourceVersion as string | undefined) : undefined;
+        const next = status ? this.mergeStatusUpdate(r, cur, obj) : this.mergeMainUpdate(r, cur, obj);
+        if (requested) next.metadata.resourceVersion = requested;
+        else delete next.metadata.resourceVersion;
+        return next;
+      },
+      opts,
+    );
+  }
+
+  // ---- delete ----------------------------------------------------------------------------
+
+  async delete(r: ResourceInfo, ns: string | undefined, name: string, opts: DeleteOptions = {}, wopts: WriteOptions = {}): Promise<KubeObject> {
+    ns = this.requireNamespace(r, ns);
+    const key = storageKey(r, ns, name);
+    if (opts.gracePeriodSeconds !== undefined && (!Number.isInteger(opts.gracePeriodSeconds) || opts.gracePeriodSeconds < 0))
+      throw errors.invalid('DeleteOptions', '', [{ field: 'gracePeriodSeconds', type: 'FieldValueInvalid', value: opts.gracePeriodSeconds, detail: 'must be greater than or equal to 0' }]);
+    for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
+      const cur = await this.store.get(key);
+      if (!cur) throw errors.notFound(qualifiedResource(r), name);
+      const pre = opts.preconditions;
+      if (pre?.uid && pre.uid !== cur.obj.metadata.uid)
+        throw errors.conflict(qualifiedResource(r), name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${cur.obj.metadata.uid}`);
+      if (pre?.resourceVersion && pre.resourceVersion !== cur.rv)
+        throw errors.conflict(qualifiedResource(r), name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.rv}`);
+      const next = structuredClone(cur.obj);
+      const m = next.metadata;
+      const finalizers = [...(m.finalizers ?? [])];
+      if (opts.propagationPolicy === 'Foreground' && !finalizers.includes('foregroundDeletion')) finalizers.push('foregroundDeletion');
+      if (opts.propagationPolicy === 'Orphan' && !finalizers.includes('orphan')) finalizers.push('orphan');
+      if (r.kind === 'Namespace' && ((next.spec as { finalizers?: string[] })?.finalizers ?? []).length) {
+        // Namespaces empty themselves before they go (the namespace controller finishes the job).
+        m.deletionTimestamp ??= now();
+        m.deletionGracePeriodSeconds = 0;
+        next.status = { phase: 'Terminating' };
+      } else {
+        const grace = this.gracePeriod(r, cur.obj, opts);
+        if (finalizers.length === 0 && grace === 0) {
+          if (wopts.dryRun) return withType(r, cur.obj);
+          const res = await this.store.delete(key, cur.rv, this.releaseKeys(r, cur.obj));
+          if (res.ok) {
+            const gone = withType(r, cur.obj);
+            return gone;
+          }
+          continue;
+        }
+        m.finalizers = finalizers;
+        if (!finalizers.length) delete m.finalizers;
+        const deadline = new Date(Date.now() + grace * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+        // A shorter grace period may replace a longer one; a longer one never extends it.
+        if (!m.deletionTimestamp || grace < (m.deletionGracePeriodSeconds ?? Infinity)) {
+          m.deletionTimestamp = deadline;
+          m.deletionGracePeriodSeconds = grace;
+        }
+      }
+      if (contentOf(next) === contentOf(cur.obj)) return withType(r, cur.obj);
+      if (wopts.dryRun) return withType(r, next);
+      m.generation = (m.generation ?? 1) + 1;
+      const res = await this.store.update(key, next, cur.rv);
+      if (res.ok) {
+        next.metadata.resourceVersion = res.rv;
+        return withType(r, next);
+      }
+    }
+    throw errors.conflict(qualifiedResource(r), name, 'too many concurrent writers; please try again');
+  }
+
+  /** Pods bound to a node and still running are deleted gracefully; everything else at once. */
+  private gracePeriod(r: ResourceInfo, obj: KubeObject, opts: DeleteOptions): number {
+    if (r.kind !== 'Pod') return 0;
+    const pod = obj as Pod;
+    if (!pod.spec.nodeName) return 0;
+    if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return 0;
+    return opts.gracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
+  }
+
+  /** Deletes every object of a collection matching the selectors (deletecollection). */
+  async deleteCollection(r: ResourceInfo, ns: string | undefined, list: ListOptions, opts: DeleteOptions = {}): Promise<KubeList> {
+    const items = (await this.list(r, ns, list)).items;
+    const out: KubeObject[] = [];
+    for (const it of items) {
+      try {
+        out.push(await this.delete(r, it.metadata.namespace, it.metadata.name as string, opts));
+      } catch (e) {
+        if ((e as { code?: number }).code !== 404) throw e;
+      }
+    }
+    return { apiVersion: apiVersionOf(r), kind: `${r.kind}List`, metadata: {}, items: out };
+  }
+
+  // ---- subresources ------------------------------------------------------------------------
+
+  async bind(ns: string, name: string, body: unknown): Promise<void> {
+    if (!isPlainObject(body)) throw errors.badRequest('the body of the request must be a Binding');
+    const b = body as unknown as Binding;
+    const node = b.target?.name;
+    if (!node) throw errors.invalid('Binding', name, [{ field: 'target.name', type: 'FieldValueRequired', detail: '' }]);
+    const r = podsResource();
+    await this.guardedUpdate(r, ns, name, (cur) => {
+      const pod = cur as Pod;
+      if (b.metadata?.uid && b.metadata.uid !== pod.metadata.uid) throw errors.conflict('pods/binding', name, 'the UID of the binding does not match the pod');
+      if (pod.spec.nodeName) throw errors.conflict('pods/binding', name, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
+      if (pod.metadata.deletionTimestamp) throw errors.conflict('pods/binding', name, `pod ${name} is being deleted, cannot be assigned to a host`);
+      pod.spec.nodeName = node;
+      pod.status ??= {};
+      const conds: Condition[] = (pod.status.conditions ??= []);
+      setCondition(conds, { type: 'PodScheduled', status: 'True', lastProbeTime: null }, now());
+      delete pod.metadata.resourceVersion;
+      return pod;
+    });
+  }
+
+  async getScale(r: ResourceInfo, ns: string, name: string): Promise<Scale> {
+    if (!r.hasScale) throw errors.notFound(qualifiedResource(r), name);
+    return toScale(await this.get(r, ns, name));
+  }
+
+  async updateScale(r: ResourceInfo, ns: string, name: string, body: unknown, patchType?: PatchType): Promise<Scale> {
+    if (!r.hasScale) throw errors.notFound(qualifiedResource(r), name);
+    const out = await this.guardedUpdate(r, ns, name, (cur) => {
+      const before = toScale(cur);
+      const scale = (patchType ? applyPatchBody(patchType, before, body) : body) as Scale;
+      if (!isPlainObject(scale) || !isPlainObject(scale.spec)) throw errors.badRequest('the body of the request must be a Scale');
+      const replicas = scale.spec.replicas ?? 0;
+      if (!Number.isInteger(replicas) || replicas < 0)
+        throw errors.invalid('Scale.autoscaling', name, [{ field: 'spec.replicas', type: 'FieldValueInvalid', value: replicas, detail: 'must be greater than or equal to 0' }]);
+      const next = structuredClone(cur) as KubeObject & { spec: { replicas?: number } };
+      next.spec.replicas = replicas;
+      if (next.spec.replicas !== (cur as typeof next).spec.replicas) next.metadata.generation = (cur.metadata.generation ?? 1) + 1;
+      const requested = patchType ? undefined : scale.metadata?.resourceVersion;
+      if (requested) next.metadata.resourceVersion = requested;
+      else delete next.metadata.resourceVersion;
+      return next;
+    });
+    return toScale(out);
+  }
+}
+
+function podsResource(): ResourceInfo {
+  return RESOURCES.find((r) => r.kind === 'Pod') as ResourceInfo;
+}
+
+export function withType(r: ResourceInfo, o: KubeObject): KubeObject {
+  o.apiVersion = apiVersionOf(r);
+  o.kind = r.kind;
+  return o;
+}
+
+export function toScale(o: KubeObject): Scale {
+  const spec = o.spec as { replicas?: number; selector?: import('@tinykube/api').LabelSelector };
+  const status = (o.status ?? {}) as { replicas?: number };
+  return {
+    apiVersion: 'autoscaling/v1',
+    kind: 'Scale',
+    metadata: { name: o.metadata.name, namespace: o.metadata.namespace, uid: o.metadata.uid, resourceVersion: o.metadata.resourceVersion, creationTimestamp: o.metadata.creationTimestamp },
+    spec: { replicas: spec.replicas ?? 0 },
+    status: { replicas: status.replicas ?? 0, selector: selectorStringFromLabelSelector(spec.selector) },
+  };
+}
+
+/** QoS class from requests and limits, as Kubernetes computes it. */
+export function qosClass(pod: Pod): string {
+  const cs = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
+  let anySet = false;
+  let guaranteed = cs.length > 0;
+  for (const c of cs) {
+    const req = c.resources?.requests ?? {};
+    const lim = c.resources?.limits ?? {};
+    if (Object.keys(req).length || Object.keys(lim).length) anySet = true;
+    for (const res of ['cpu', 'memory']) {
+      if (lim[res] === undefined || (req[res] !== undefined && req[res] !== lim[res])) guaranteed = false;
+    }
+  }
+  if (!anySet) return 'BestEffort';
+  return guaranteed ? 'Guaranteed' : 'Burstable';
+}

@@ -1,0 +1,85 @@
+// Legacy discovery documents (/api, /apis, /api/v1, /apis/<group>/<version>) and /version.
+import { RESOURCES, apiVersionOf, type ResourceInfo } from '@tinykube/api';
+
+/** Reported as Kubernetes 1.31 so kubectl 1.27–1.33 (and its version-matching dispatcher) accept it. */
+export const VERSION_INFO = {
+  major: '1',
+  minor: '31',
+  gitVersion: 'v1.31.0-tinykube.0.1.0',
+  gitCommit: '0000000000000000000000000000000000000000',
+  gitTreeState: 'clean',
+  buildDate: '2026-11-29T00:00:00Z',
+  goVersion: 'go1.22.0',
+  compiler: 'gc',
+  platform: 'linux/amd64',
+};
+
+interface Sub {
+  name: string;
+  kind: string;
+  group?: string;
+  version?: string;
+  verbs: string[];
+}
+
+function subresources(r: ResourceInfo): Sub[] {
+  const subs: Sub[] = [];
+  if (r.hasStatus) subs.push({ name: 'status', kind: r.kind, verbs: ['get', 'patch', 'update'] });
+  if (r.hasScale) subs.push({ name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'] });
+  if (r.kind === 'Pod') {
+    subs.push({ name: 'binding', kind: 'Binding', verbs: ['create'] });
+    subs.push({ name: 'log', kind: 'Pod', verbs: ['get'] });
+    subs.push({ name: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] });
+  }
+  return subs;
+}
+
+export function groupVersions(): Map<string, ResourceInfo[]> {
+  const m = new Map<string, ResourceInfo[]>();
+  for (const r of RESOURCES) {
+    const gv = apiVersionOf(r);
+    m.set(gv, [...(m.get(gv) ?? []), r]);
+  }
+  return m;
+}
+
+export function apiResourceList(gv: string): unknown | undefined {
+  const rs = groupVersions().get(gv);
+  if (!rs) return undefined;
+  const resources: unknown[] = [];
+  for (const r of rs) {
+    resources.push({
+      name: r.plural,
+      singularName: r.singular,
+      namespaced: r.namespaced,
+      kind: r.kind,
+      verbs: r.verbs,
+      ...(r.shortNames.length ? { shortNames: r.shortNames } : {}),
+      ...(r.categories ? { categories: r.categories } : {}),
+      storageVersionHash: Buffer.from(`${gv}/${r.kind}`).toString('base64').slice(0, 11),
+    });
+    for (const s of subresources(r)) {
+      resources.push({ name: `${r.plural}/${s.name}`, singularName: '', namespaced: r.namespaced, kind: s.kind, verbs: s.verbs, ...(s.group ? { group: s.group, version: s.version } : {}) });
+    }
+  }
+  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: gv, resources };
+}
+
+export function apiVersions(serverAddress: string): unknown {
+  return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
+}
+
+function apiGroup(name: string): unknown {
+  const versions = [...groupVersions().keys()].filter((gv) => gv.startsWith(`${name}/`)).map((gv) => ({ groupVersion: gv, version: gv.split('/')[1] }));
+  return { name, versions, preferredVersion: versions[0] };
+}
+
+export function apiGroupList(): unknown {
+  const groups = [...new Set(RESOURCES.filter((r) => r.group).map((r) => r.group))];
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: groups.map(apiGroup) };
+}
+
+export function apiGroupDoc(name: string): unknown | undefined {
+  if (!RESOURCES.some((r) => r.group === name)) return undefined;
+  return { kind: 'APIGroup', apiVersion: 'v1', ...(apiGroup(name) as object) };
+}

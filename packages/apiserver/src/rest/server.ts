@@ -1,0 +1,283 @@
+// The REST front door: Kubernetes paths and shapes over the shared registry.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { errors, qualifiedResource, resourceByPlural, type KubeObject, type ResourceInfo } from '@tinykube/api';
+import type { Logger } from 'pino';
+import type { Metrics } from '../metrics';
+import { patchTypeOf } from '../patch';
+import type { DeleteOptions, Registry } from '../registry';
+import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions, VERSION_INFO } from './discovery';
+import { parseAccept, parseBody, readBody, sendError, sendJson, type Accept } from './http-util';
+import { toTable } from './table';
+
+export interface RestOptions {
+  registry: Registry;
+  log: Logger;
+  metrics: Metrics;
+  /** Extra handlers (pod logs, exec) registered by other parts of the apiserver. */
+  podSubresources?: Record<string, (req: IncomingMessage, res: ServerResponse, ns: string, name: string, query: URLSearchParams) => Promise<void>>;
+}
+
+interface Target {
+  r: ResourceInfo;
+  ns?: string;
+  name?: string;
+  sub?: string;
+}
+
+/** Resolves `/api/v1/...` and `/apis/<group>/<version>/...` into a resource target. */
+export function parseResourcePath(path: string): Target | undefined {
+  const segs = path.split('/').filter((s) => s !== '').map(decodeURIComponent);
+  let group = '';
+  let rest: string[];
+  if (segs[0] === 'api' && segs[1] === 'v1') rest = segs.slice(2);
+  else if (segs[0] === 'apis' && segs.length >= 3) {
+    group = segs[1] as string;
+    const version = segs[2] as string;
+    rest = segs.slice(3);
+    if (version !== 'v1') return undefined;
+  } else return undefined;
+  if (rest.length === 0) return undefined;
+  if (rest[0] === 'namespaces' && rest.length >= 3) {
+    const r = resourceByPlural(group, rest[2] as string);
+    if (!r || !r.namespaced) return undefined;
+    if (rest.length > 5) return undefined;
+    return { r, ns: rest[1], name: rest[3], sub: rest[4] };
+  }
+  const r = resourceByPlural(group, rest[0] as string);
+  if (!r || rest.length > 3) return undefined;
+  return { r, name: rest[1], sub: rest[2] };
+}
+
+function boolParam(q: URLSearchParams, key: string): boolean {
+  const v = q.get(key);
+  return v === 'true' || v === '1';
+}
+
+function deleteOptions(q: URLSearchParams, body: unknown): DeleteOptions {
+  const b = (body && typeof body === 'object' ? body : {}) as DeleteOptions & { orphanDependents?: boolean };
+  const opts: DeleteOptions = {};
+  const grace = q.get('gracePeriodSeconds') ?? (b.gracePeriodSeconds !== undefined ? String(b.gracePeriodSeconds) : null);
+  if (grace !== null) opts.gracePeriodSeconds = Number(grace);
+  const policy = q.get('propagationPolicy') ?? b.propagationPolicy ?? (b.orphanDependents || q.get('orphanDependents') === 'true' ? 'Orphan' : undefined);
+  if (policy) {
+    if (!['Foreground', 'Background', 'Orphan'].includes(policy)) throw errors.badRequest(`propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`);
+    opts.propagationPolicy = policy as DeleteOptions['propagationPolicy'];
+  }
+  if (b.preconditions) opts.preconditions = b.preconditions;
+  return opts;
+}
+
+export class RestServer {
+  readonly server: Server;
+
+  constructor(private readonly opts: RestOptions) {
+    this.server = createServer((req, res) => {
+      const started = process.hrtime.bigint();
+      void this.handle(req, res)
+        .catch((err: unknown) => {
+          if ((err as { status?: { code?: number } })?.status?.code === undefined) this.opts.log.error({ err, url: req.url }, 'request failed');
+          sendError(res, err);
+        })
+        .finally(() => {
+          const secs = Number(process.hrtime.bigint() - started) / 1e9;
+          this.opts.metrics.requestDuration.observe({ verb: req.method ?? '', code: String(res.statusCode) }, secs);
+        });
+    });
+    this.server.keepAliveTimeout = 65_000;
+  }
+
+  async listen(port: number, host: string): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => resolve());
+    });
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    const q = url.searchParams;
+    const method = req.method ?? 'GET';
+    if (method === 'GET') {
+      switch (path) {
+        case '/version':
+          return sendJson(res, 200, VERSION_INFO);
+        case '/healthz':
+        case '/livez':
+        case '/readyz':
+          res.writeHead(200, { 'Content-Type': 'text/plain' });
+          res.end('ok');
+          return;
+        case '/metrics': {
+          const text = await this.opts.metrics.registry.metrics();
+          res.writeHead(200, { 'Content-Type': this.opts.metrics.registry.contentType });
+          res.end(text);
+          return;
+        }
+        case '/api':
+          return sendJson(res, 200, apiVersions(`${req.socket.localAddress ?? '127.0.0.1'}:${req.socket.localPort ?? ''}`));
+        case '/apis':
+          return sendJson(res, 200, apiGroupList());
+        case '/api/v1':
+          return sendJson(res, 200, apiResourceList('v1'));
+      }
+      const gm = path.match(/^\/apis\/([^/]+)(?:\/([^/]+))?$/);
+      if (gm) {
+        const doc = gm[2] ? apiResourceList(`${gm[1]}/${gm[2]}`) : apiGroupDoc(gm[1] as string);
+        if (doc) return sendJson(res, 200, doc);
+      }
+    }
+    const t = parseResourcePath(path);
+    if (!t) {
+      sendJson(res, 404, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', details: {}, code: 404 });
+      return;
+    }
+    const accept = parseAccept(req.headers.accept, q.get('includeObject') ?? undefined);
+    if (!accept.json && !accept.table) throw errors.notAcceptable('only application/json and Table responses are served');
+    await this.route(req, res, t, q, method, accept);
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse, t: Target, q: URLSearchParams, method: string, accept: Accept): Promise<void> {
+    const { registry } = this.opts;
+    const { r, ns, name, sub } = t;
+    const wopts = { dryRun: q.getAll('dryRun').includes('All'), fieldManager: q.get('fieldManager') ?? undefined };
+    const body = async (): Promise<unknown> => parseBody(await readBody(req), req.headers['content-type']);
+    const reply = (code: number, obj: KubeObject): void => sendJson(res, code, accept.table && !sub ? toTable(r.kind, [obj], obj.metadata.resourceVersion, accept.includeObject) : obj);
+
+    if (!name) {
+      switch (method) {
+        case 'GET': {
+          const list = { labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined };
+          if (boolParam(q, 'watch')) return this.watch(req, res, r, ns, { ...list, resourceVersion: q.get('resourceVersion') ?? undefined }, q, accept);
+          const out = await registry.list(r, ns, list);
+          return sendJson(res, 200, accept.table ? toTable(r.kind, out.items, out.metadata.resourceVersion, accept.includeObject) : out);
+        }
+        case 'POST':
+          return reply(201, await registry.create(r, ns, await body(), wopts));
+        case 'DELETE': {
+          const b = Number(req.headers['content-length'] ?? 0) > 0 ? await body() : undefined;
+          const list = { labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined };
+          return sendJson(res, 200, await registry.deleteCollection(r, ns, list, deleteOptions(q, b)));
+        }
+        default:
+          throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
+      }
+    }
+
+    if (sub && sub !== 'status' && sub !== 'scale' && !(r.kind === 'Pod' && sub === 'binding')) {
+      const extra = r.kind === 'Pod' ? this.opts.podSubresources?.[sub] : undefined;
+      if (extra) return extra(req, res, ns as string, name, q);
+      throw errors.notFound(`${qualifiedResource(r)}/${sub}`, name);
+    }
+    if (sub === 'binding') {
+      if (method !== 'POST') throw errors.methodNotAllowed('binding only supports POST');
+      await registry.bind(ns as string, name, await body());
+      return sendJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+    }
+    if (sub === 'scale') {
+      switch (method) {
+        case 'GET':
+          return sendJson(res, 200, await registry.getScale(r, ns as string, name));
+        case 'PUT':
+          return sendJson(res, 200, await registry.updateScale(r, ns as string, name, await body()));
+        case 'PATCH':
+          return sendJson(res, 200, await registry.updateScale(r, ns as string, name, await body(), patchTypeOf(req.headers['content-type'])));
+        default:
+          throw errors.methodNotAllowed('scale supports GET, PUT and PATCH');
+      }
+    }
+    const subresource = sub === 'status' ? ('status' as const) : undefined;
+    switch (method) {
+      case 'GET':
+        return reply(200, await registry.get(r, ns, name));
+      case 'PUT':
+        return reply(200, await registry.update(r, ns, name, await body(), { ...wopts, subresource }));
+      case 'PATCH': {
+        const type = patchTypeOf(req.headers['content-type']);
+        const patch = parseBody(await readBody(req), type === 'apply' ? 'application/yaml' : 'application/json');
+        return reply(200, await registry.patch(r, ns, name, type, patch, { ...wopts, subresource }));
+      }
+      case 'DELETE': {
+        if (subresource) throw errors.methodNotAllowed('the status subresource cannot be deleted');
+        const b = Number(req.headers['content-length'] ?? 0) > 0 ? await body() : undefined;
+        const out = await registry.delete(r, ns, name, deleteOptions(q, b), wopts);
+        return reply(out.metadata.deletionTimestamp ? 202 : 200, out);
+      }
+      default:
+        throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
+    }
+  }
+
+  /** Streams newline-delimited watch events until the client goes, the timeout passes or the cache resets. */
+  private async watch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    r: ResourceInfo,
+    ns: string | undefined,
+    opts: { labelSelector?: string; fieldSelector?: string; resourceVersion?: string },
+    q: URLSearchParams,
+    accept: Accept,
+  ): Promise<void> {
+    const timeout = Number(q.get('timeoutSeconds') ?? 1800);
+    let headerSent = false;
+    let columnsSent = false;
+    const writeHead = (): void => {
+      if (headerSent) return;
+      headerSent = true;
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+      res.flushHeaders();
+    };
+    const write = (type: string, object: unknown): void => {
+      writeHead();
+      res.write(JSON.stringify({ type, object }) + '\n');
+    };
+    let sub: { stop(): void } | undefined;
+    let timer: NodeJS.Timeout | undefined = undefined;
+    const finish = (): void => {
+      sub?.stop();
+      if (timer) clearTimeout(timer);
+      writeHead();
+      res.end();
+    };
+    this.opts.metrics.watchers.inc();
+    res.on('close', () => {
+      this.opts.metrics.watchers.dec();
+      sub?.stop();
+      if (timer) clearTimeout(timer);
+    });
+    try {
+      sub = await this.opts.registry.watch(
+        r,
+        ns,
+        opts,
+        (e) => {
+          if (accept.table) {
+            write(e.type, toTable(r.kind, [e.object], e.object.metadata.resourceVersion, accept.includeObject, !columnsSent));
+            columnsSent = true;
+          } else write(e.type, e.object);
+        },
+        () => {
+          write('ERROR', errors.gone('the watch cache was reset; please relist').status);
+          finish();
+        },
+      );
+    } catch (err) {
+      if ((err as { status?: { code?: number } }).status?.code === 410) {
+        write('ERROR', (err as { status: unknown }).status);
+        finish();
+        return;
+      }
+      throw err;
+    }
+    writeHead();
+    if (req.destroyed || res.destroyed) sub.stop();
+    timer = setTimeout(finish, Math.max(1, timeout) * 1000);
+  }
+}

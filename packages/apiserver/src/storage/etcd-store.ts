@@ -1,0 +1,97 @@
+// Objects in etcd as the Kubernetes apiserver keeps them: JSON values, resourceVersion = mod_revision,
+// creates and updates as transactions so that concurrent writers cannot overwrite each other.
+import { Etcd3, type IKeyValue } from 'etcd3';
+import type { KubeObject } from '@tinykube/api';
+
+export interface StoredObject {
+  obj: KubeObject;
+  /** etcd mod_revision of the key, as a decimal string. */
+  rv: string;
+}
+
+/** Outcome of a guarded write: either it landed at a new revision, or the guard failed. */
+export type WriteResult = { ok: true; rv: string } | { ok: false; current?: StoredObject };
+
+/** One extra key written in the same transaction, e.g. an allocated ClusterIP. */
+export interface SideKey {
+  key: string;
+  /** Must not exist (create) or is removed (delete) along with the object. */
+  op: 'create' | 'delete';
+  value?: string;
+}
+
+export function decode(kv: IKeyValue): StoredObject {
+  const obj = JSON.parse(kv.value.toString('utf8')) as KubeObject;
+  const rv = String(kv.mod_revision);
+  obj.metadata.resourceVersion = rv;
+  return { obj, rv };
+}
+
+function encode(obj: KubeObject): string {
+  const copy = { ...obj, metadata: { ...obj.metadata } };
+  delete copy.metadata.resourceVersion;
+  return JSON.stringify(copy);
+}
+
+export class EtcdStore {
+  constructor(readonly client: Etcd3) {}
+
+  async get(key: string): Promise<StoredObject | undefined> {
+    const res = await this.client.get(key).exec();
+    const kv = res.kvs[0];
+    return kv ? decode(kv) : undefined;
+  }
+
+  /** Lists a prefix at one consistent revision; returns that revision for a following watch. */
+  async list(prefix: string): Promise<{ items: StoredObject[]; rv: string }> {
+    const res = await this.client.getAll().prefix(prefix).sort('Key', 'Ascend').exec();
+    return { items: res.kvs.map(decode), rv: String(res.header.revision) };
+  }
+
+  async currentRevision(): Promise<string> {
+    const res = await this.client.get('/registry/.revision-probe').exec();
+    return String(res.header.revision);
+  }
+
+  /** Creates the key only if it does not exist (mod_revision == 0), with any side keys, atomically. */
+  async create(key: string, obj: KubeObject, side: SideKey[] = []): Promise<WriteResult> {
+    let txn = this.client.if(key, 'Mod', '==', 0);
+    for (const s of side) if (s.op === 'create') txn = txn.and(s.key, 'Mod', '==', 0);
+    const ops = [this.client.put(key).value(encode(obj))];
+    for (const s of side) ops.push(s.op === 'create' ? this.client.put(s.key).value(s.value ?? '') : (this.client.delete().key(s.key) as never));
+    const res = await txn.then(...ops).else(this.client.get(key)).commit();
+    if (res.succeeded) return { ok: true, rv: String(res.header.revision) };
+    const kv = res.responses[0]?.response_range?.kvs?.[0];
+    return { ok: false, current: kv ? decode(kv) : undefined };
+  }
+
+  /** Writes the key only if its mod_revision is still `rv`. */
+  async update(key: string, obj: KubeObject, rv: string, side: SideKey[] = []): Promise<WriteResult> {
+    let txn = this.client.if(key, 'Mod', '==', Number(rv));
+    for (const s of side) if (s.op === 'create') txn = txn.and(s.key, 'Mod', '==', 0);
+    const ops = [this.client.put(key).value(encode(obj))];
+    for (const s of side) ops.push(s.op === 'create' ? this.client.put(s.key).value(s.value ?? '') : (this.client.delete().key(s.key) as never));
+    const res = await txn.then(...ops).else(this.client.get(key)).commit();
+    if (res.succeeded) return { ok: true, rv: String(res.header.revision) };
+    const kv = res.responses[0]?.response_range?.kvs?.[0];
+    return { ok: false, current: kv ? decode(kv) : undefined };
+  }
+
+  /** Deletes the key only if its mod_revision is still `rv`, with its side keys. */
+  async delete(key: string, rv: string, side: SideKey[] = []): Promise<WriteResult> {
+    const ops = [this.client.delete().key(key), ...side.map((s) => this.client.delete().key(s.key))];
+    const res = await this.client.if(key, 'Mod', '==', Number(rv)).then(...ops).else(this.client.get(key)).commit();
+    if (res.succeeded) return { ok: true, rv: String(res.header.revision) };
+    const kv = res.responses[0]?.response_range?.kvs?.[0];
+    return { ok: false, current: kv ? decode(kv) : undefined };
+  }
+
+  /** Keys under a prefix without values (used by allocators). */
+  async keys(prefix: string): Promise<string[]> {
+    return this.client.getAll().prefix(prefix).keys();
+  }
+
+  async compact(revision: string): Promise<void> {
+    await this.client.kv.compact({ revision, physical: false });
+  }
+}
