@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+// tkctl: tinykube's own CLI (a kubectl subset that prints the server's tables).
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { ApiError } from '@tinykube/api';
+import { loadKubeconfig, RestClient } from '@tinykube/client';
+import * as cmd from './commands';
+
+interface Global {
+  kubeconfig?: string;
+  server?: string;
+  namespace?: string;
+}
+
+/** --server wins; then --kubeconfig, $KUBECONFIG, ./.tinykube/kubeconfig, ~/.kube/config. */
+export function context(argv: Global): cmd.Ctx {
+  let server = argv.server;
+  let namespace = 'default';
+  if (!server) {
+    const candidates = [argv.kubeconfig, process.env.KUBECONFIG, join(process.cwd(), '.tinykube/kubeconfig'), join(homedir(), '.kube/config')].filter((p): p is string => !!p);
+    const path = candidates.find((p) => existsSync(p));
+    if (!path) throw new Error('no cluster: pass --server URL or --kubeconfig FILE (run `npm run up` to start a local cluster)');
+    ({ server, namespace } = loadKubeconfig(path));
+  }
+  return { client: new RestClient(server), namespace: argv.namespace ?? namespace, out: (s) => process.stdout.write(s) };
+}
+
+async function main(): Promise<void> {
+  await yargs(hideBin(process.argv))
+    .scriptName('tkctl')
+    .option('kubeconfig', { type: 'string', describe: 'kubeconfig file' })
+    .option('server', { alias: 's', type: 'string', describe: 'apiserver URL (overrides the kubeconfig)' })
+    .option('namespace', { alias: 'n', type: 'string', describe: 'namespace' })
+    .command(
+      'get <args..>',
+      'list or show objects as a table',
+      (y) =>
+        y
+          .positional('args', { type: 'string', array: true })
+          .option('output', { alias: 'o', type: 'string', choices: ['wide', 'yaml', 'json', 'name'] })
+          .option('selector', { alias: 'l', type: 'string' })
+          .option('watch', { alias: 'w', type: 'boolean' })
+          .option('all-namespaces', { alias: 'A', type: 'boolean' })
+          .option('show-labels', { type: 'boolean' }),
+      async (a) => {
+        const ctx = context(a);
+        const o = { output: a.output, selector: a.selector, allNamespaces: a['all-namespaces'], showLabels: a['show-labels'] };
+        if (a.watch) await cmd.watch(ctx, a.args as string[], o);
+        else await cmd.get(ctx, a.args as string[], o);
+      },
+    )
+    .command(
+      'apply',
+      'create or update objects from files',
+      (y) => y.option('filename', { alias: 'f', type: 'string', array: true, demandOption: true }),
+      async (a) => cmd.apply(context(a), a.filename as string[]),
+    )
+    .command(
+      'delete [args..]',
+      'delete objects by type and name, selector or file',
+      (y) =>
+        y
+          .positional('args', { type: 'string', array: true, default: [] })
+          .option('filename', { alias: 'f', type: 'string', array: true })
+          .option('selector', { alias: 'l', type: 'string' })
+          .option('grace-period', { type: 'number' })
+          .option('now', { type: 'boolean' }),
+      async (a) => cmd.del(context(a), a.args as string[], { files: a.filename, selector: a.selector, gracePeriod: a['grace-period'], now: a.now }),
+    )
+    .command(
+      'describe <args..>',
+      'show an object in detail, with its events',
+      (y) => y.positional('args', { type: 'string', array: true }),
+      async (a) => cmd.describe(context(a), a.args as string[]),
+    )
+    .command(
+      'scale <args..>',
+      'set the replicas of a Deployment, ReplicaSet or StatefulSet',
+      (y) => y.positional('args', { type: 'string', array: true }).option('replicas', { type: 'number', demandOption: true }),
+      async (a) => cmd.scale(context(a), a.args as string[], a.replicas),
+    )
+    .demandCommand(1)
+    .strict()
+    .fail((msg, err) => {
+      if (err) throw err;
+      process.stderr.write(`error: ${msg}\n`);
+      process.exit(1);
+    })
+    .help()
+    .parseAsync();
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ApiError) process.stderr.write(`Error from server (${err.reason}): ${err.message}\n`);
+  else process.stderr.write(`error: ${(err as Error)?.message ?? String(err)}\n`);
+  process.exit(1);
+});
