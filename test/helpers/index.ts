@@ -1,0 +1,4 @@
+// Test helpers: a real etcd, an in-process apiserver, and condition waits.
+export * from './etcd';
+export * from './wait';
+export * from './apiserver';

@@ -1,0 +1,205 @@
+// The REST front door over a real etcd: storage semantics, subresources, deletion, bad input.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ApiError, type Deployment, type KubeObject, type Pod, type Service } from '@tinykube/api';
+import { R } from '@tinykube/client';
+import { startTestApi, type TestCluster } from '../helpers';
+
+let c: TestCluster;
+before(async () => {
+  c = await startTestApi();
+});
+after(async () => {
+  await c?.stop();
+});
+
+/** The Deployment example from the Kubernetes documentation. */
+const nginxDeployment = (): Deployment => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'nginx-deployment', namespace: 'default', labels: { app: 'nginx' } },
+  spec: {
+    replicas: 3,
+    selector: { matchLabels: { app: 'nginx' } },
+    template: { metadata: { labels: { app: 'nginx' } }, spec: { containers: [{ name: 'nginx', image: 'nginx:1.14.2', ports: [{ containerPort: 80 }] }] } },
+  },
+});
+
+async function etcdRevision(): Promise<string> {
+  return c.api.registry.store.currentRevision();
+}
+
+async function expectStatus(p: Promise<unknown>, code: number, re?: RegExp): Promise<ApiError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof ApiError, `expected ApiError, got ${String(e)}`);
+    assert.equal(e.code, code, e.message);
+    if (re) assert.match(e.message, re);
+    return e;
+  }
+  assert.fail(`expected HTTP ${code}`);
+}
+
+test('the documentation Deployment is stored and read back with defaults filled', async () => {
+  const created = await c.rest.create(R.deployments, nginxDeployment());
+  assert.ok(created.metadata.uid);
+  assert.equal(created.metadata.generation, 1);
+  const got = await c.rest.get<Deployment>(R.deployments, 'default', 'nginx-deployment');
+  assert.equal(got.metadata.resourceVersion, created.metadata.resourceVersion);
+  assert.deepEqual(got.spec.strategy, { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } });
+  assert.equal(got.spec.revisionHistoryLimit, 10);
+  assert.equal(got.spec.progressDeadlineSeconds, 600);
+  assert.equal(got.spec.template.spec.restartPolicy, 'Always');
+  assert.equal(got.spec.template.spec.containers[0]!.imagePullPolicy, 'IfNotPresent');
+  // The key layout is Kubernetes' own.
+  const raw = await c.api.registry.store.get('/registry/deployments/default/nginx-deployment');
+  assert.equal(raw?.rv, created.metadata.resourceVersion);
+  await expectStatus(c.rest.create(R.deployments, nginxDeployment()), 409, /already exists/);
+});
+
+test('concurrent updates of one object: exactly one wins, the others get 409', async () => {
+  const base = await c.rest.get<Deployment>(R.deployments, 'default', 'nginx-deployment');
+  const results = await Promise.allSettled(
+    Array.from({ length: 8 }, (_, i) => c.rest.update(R.deployments, { ...base, spec: { ...base.spec, replicas: 10 + i } })),
+  );
+  const ok = results.filter((r) => r.status === 'fulfilled');
+  const conflicts = results.filter((r) => r.status === 'rejected' && (r.reason as ApiError).code === 409);
+  assert.equal(ok.length, 1);
+  assert.equal(conflicts.length, 7);
+  const after = await c.rest.get<Deployment>(R.deployments, 'default', 'nginx-deployment');
+  assert.equal(after.metadata.generation, 2);
+});
+
+test('status goes only through the status subresource; generation moves only with spec', async () => {
+  const d = await c.rest.get<Deployment>(R.deployments, 'default', 'nginx-deployment');
+  const withStatus = await c.rest.update(R.deployments, { ...d, status: { replicas: 99 } });
+  assert.equal(withStatus.status?.replicas, undefined);
+  const st = await c.rest.updateStatus(R.deployments, { ...withStatus, status: { replicas: 2, observedGeneration: 2 } });
+  assert.equal(st.status?.replicas, 2);
+  assert.equal(st.metadata.generation, d.metadata.generation);
+  const labelled = await c.rest.patch<Deployment>(R.deployments, 'default', 'nginx-deployment', 'merge', { metadata: { labels: { tier: 'web' } } });
+  assert.equal(labelled.metadata.generation, d.metadata.generation);
+  const scaled = await c.rest.patch<Deployment>(R.deployments, 'default', 'nginx-deployment', 'strategic', { spec: { replicas: 4 } });
+  assert.equal(scaled.metadata.generation, (d.metadata.generation ?? 0) + 1);
+  assert.equal(scaled.status?.replicas, 2);
+  const scale = await c.rest.request<{ spec: { replicas: number }; status: { selector: string } }>('GET', '/apis/apps/v1/namespaces/default/deployments/nginx-deployment/scale');
+  assert.equal(scale.spec.replicas, 4);
+  assert.equal(scale.status.selector, 'app=nginx');
+});
+
+test('strategic merge patch merges containers by name', async () => {
+  const out = await c.rest.patch<Deployment>(R.deployments, 'default', 'nginx-deployment', 'strategic', {
+    spec: { template: { spec: { containers: [{ name: 'nginx', image: 'nginx:1.16.1' }] } } },
+  });
+  const cs = out.spec.template.spec.containers;
+  assert.equal(cs.length, 1);
+  assert.equal(cs[0]!.image, 'nginx:1.16.1');
+  assert.deepEqual(cs[0]!.ports, [{ containerPort: 80, protocol: 'TCP' }]);
+});
+
+test('bad input is rejected with a Status naming the problem, and etcd is unchanged', async () => {
+  const before = await etcdRevision();
+  const post = (body: string, type = 'application/json', path = '/api/v1/namespaces/default/pods') =>
+    fetch(`${c.api.url}${path}`, { method: 'POST', headers: { 'Content-Type': type }, body });
+  const cases: [Promise<Response>, number, RegExp][] = [
+    [post('{"metadata": '), 400, /error decoding/],
+    [post('metadata: [unclosed', 'application/yaml'), 400, /YAML/],
+    [post('{"apiVersion":"v1","kind":"Pod","metadata":{"name":"a;b"},"spec":{"containers":[{"name":"c","image":"busybox:1.35"}]}}'), 422, /metadata\.name: Invalid value: "a;b"/],
+    [post('{"apiVersion":"v1","kind":"Pod","metadata":{"name":"UPPER case"},"spec":{"containers":[{"name":"c","image":"busybox:1.35"}]}}'), 422, /metadata\.name/],
+    [post('{"apiVersion":"v1","kind":"Pod","metadata":{"name":"ok"},"spec":{"containers":[]}}'), 422, /spec\.containers: Required value/],
+    [post('{"apiVersion":"v1","kind":"Pod","metadata":{"name":"ok"},"spec":{"containers":[{"name":"c"}]}}'), 422, /spec\.containers\[0\]\.image: Required value/],
+    [post('{"apiVersion":"v1","kind":"Service","metadata":{"name":"x"},"spec":{}}'), 400, /does not match the expected kind/],
+    [post('{"apiVersion":"v1","kind":"Pod","metadata":{"name":"big","annotations":{"a":"' + 'x'.repeat(4 * 1024 * 1024) + '"}}}'), 413, /too large/],
+    [post('{}', 'application/json', '/api/v1/namespaces/default/widgets'), 404, /could not find/],
+    [post('[1,2]'), 400, /must be a JSON or YAML object/],
+    [post('{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"i:1"}]}}', 'application/json', '/api/v1/namespaces/nope/pods'), 404, /namespaces "nope" not found/],
+  ];
+  for (const [p, code, re] of cases) {
+    const res = await p;
+    const body = (await res.json()) as { kind: string; code: number; message: string };
+    assert.equal(res.status, code, body.message);
+    assert.equal(body.kind, 'Status');
+    assert.equal(body.code, code);
+    assert.match(body.message, re);
+  }
+  assert.equal(await etcdRevision(), before, 'nothing may be written to etcd');
+  // ... and the server keeps serving.
+  assert.equal((await fetch(`${c.api.url}/healthz`)).status, 200);
+});
+
+test('Service ClusterIPs: allocated from the range, never twice even under concurrent creates; headless and NodePort', async () => {
+  const mk = (i: number): Service => ({ metadata: { name: `svc-${i}`, namespace: 'default' }, spec: { selector: { app: 'x' }, ports: [{ port: 80 }] } });
+  const created = await Promise.all(Array.from({ length: 20 }, (_, i) => c.rest.create(R.services, mk(i))));
+  const ips = created.map((s) => s.spec.clusterIP!);
+  assert.equal(new Set(ips).size, 20);
+  for (const ip of ips) assert.match(ip, /^10\.96\.\d+\.\d+$/);
+  // Asking for a taken IP is a 422 naming the field.
+  await expectStatus(c.rest.create(R.services, { ...mk(99), spec: { ...mk(99).spec, clusterIP: ips[0] } }), 422, /spec\.clusterIPs.*already allocated/);
+  // Concurrent creates asking for the same IP: exactly one gets it.
+  const want = '10.96.200.200';
+  const race = await Promise.allSettled([0, 1, 2, 3].map((i) => c.rest.create(R.services, { ...mk(100 + i), spec: { ...mk(100 + i).spec, clusterIP: want } })));
+  assert.equal(race.filter((r) => r.status === 'fulfilled').length, 1);
+  const headless = await c.rest.create(R.services, { metadata: { name: 'headless', namespace: 'default' }, spec: { clusterIP: 'None', selector: { app: 'x' }, ports: [{ port: 80 }] } });
+  assert.equal(headless.spec.clusterIP, 'None');
+  const np = await c.rest.create<Service>(R.services, { metadata: { name: 'np', namespace: 'default' }, spec: { type: 'NodePort', selector: { app: 'x' }, ports: [{ port: 80 }] } });
+  const port = np.spec.ports![0]!.nodePort!;
+  assert.ok(port >= 30000 && port <= 32767);
+  // Deleting frees the IP and the port, and an update keeps them.
+  const upd = await c.rest.update<Service>(R.services, { ...np, spec: { ...np.spec, clusterIP: undefined, ports: [{ port: 80 }] } });
+  assert.equal(upd.spec.clusterIP, np.spec.clusterIP);
+  assert.equal(upd.spec.ports![0]!.nodePort, port);
+  await c.rest.delete(R.services, 'default', 'svc-0');
+  const again = await c.rest.create(R.services, { ...mk(200), spec: { ...mk(200).spec, clusterIP: ips[0] } });
+  assert.equal(again.spec.clusterIP, ips[0]);
+});
+
+test('pods are deleted gracefully once bound; finalizers hold deletion until removed', async () => {
+  const p: Pod = { metadata: { name: 'graceful', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'busybox:1.35' }] } };
+  const created = await c.rest.create(R.pods, p);
+  assert.equal(created.status?.phase, 'Pending');
+  await c.rest.bind('default', 'graceful', 'node-1');
+  const bound = await c.rest.get<Pod>(R.pods, 'default', 'graceful');
+  assert.equal(bound.spec.nodeName, 'node-1');
+  await expectStatus(c.rest.bind('default', 'graceful', 'node-2'), 409, /already assigned/);
+  const deleting = await c.rest.delete(R.pods, 'default', 'graceful');
+  assert.ok(deleting.metadata.deletionTimestamp);
+  assert.equal(deleting.metadata.deletionGracePeriodSeconds, 30);
+  await c.rest.get(R.pods, 'default', 'graceful');
+  // The kubelet confirms with grace 0: gone.
+  await c.rest.delete(R.pods, 'default', 'graceful', { gracePeriodSeconds: 0 });
+  await expectStatus(c.rest.get(R.pods, 'default', 'graceful'), 404);
+
+  const f: KubeObject = { metadata: { name: 'held', namespace: 'default', finalizers: ['example.com/hold'] }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i:1' }] } } } };
+  await c.rest.create(R.replicasets, f);
+  const marked = await c.rest.delete(R.replicasets, 'default', 'held');
+  assert.ok(marked.metadata.deletionTimestamp);
+  const cur = await c.rest.get(R.replicasets, 'default', 'held');
+  await c.rest.update(R.replicasets, { ...cur, metadata: { ...cur.metadata, finalizers: [] } });
+  await expectStatus(c.rest.get(R.replicasets, 'default', 'held'), 404);
+});
+
+test('lists filter by label and field selectors and carry a resourceVersion', async () => {
+  for (const [name, node] of [['sel-a', 'n1'], ['sel-b', 'n2']] as const) {
+    await c.rest.create(R.pods, { metadata: { name, namespace: 'default', labels: { group: 'sel', name } }, spec: { nodeName: node, containers: [{ name: 'c', image: 'busybox:1.35' }] } } as Pod);
+  }
+  const byLabel = await c.rest.list(R.pods, 'default', { labelSelector: 'group=sel,name in (sel-b)' });
+  assert.deepEqual(byLabel.items.map((p) => p.metadata.name), ['sel-b']);
+  const byField = await c.rest.list(R.pods, undefined, { fieldSelector: 'spec.nodeName=n1' });
+  assert.deepEqual(byField.items.map((p) => p.metadata.name), ['sel-a']);
+  assert.ok(Number(byField.resourceVersion) > 0);
+  await expectStatus(c.rest.list(R.pods, 'default', { fieldSelector: 'spec.image=x' }), 400, /field label not supported/);
+});
+
+test('discovery and /version answer as Kubernetes does', async () => {
+  const v = await c.rest.request<{ major: string; minor: string }>('GET', '/version');
+  assert.equal(v.major, '1');
+  assert.ok(Number(v.minor) >= 27 && Number(v.minor) <= 33);
+  const core = await c.rest.request<{ resources: { name: string }[] }>('GET', '/api/v1');
+  for (const n of ['pods', 'pods/status', 'pods/binding', 'services', 'nodes', 'endpoints', 'events', 'namespaces', 'persistentvolumeclaims']) assert.ok(core.resources.some((r) => r.name === n), n);
+  const apps = await c.rest.request<{ resources: { name: string }[] }>('GET', '/apis/apps/v1');
+  for (const n of ['deployments', 'deployments/scale', 'replicasets', 'statefulsets', 'controllerrevisions']) assert.ok(apps.resources.some((r) => r.name === n), n);
+  const table = await c.rest.request<{ kind: string; columnDefinitions: { name: string }[] }>('GET', '/apis/apps/v1/namespaces/default/deployments', undefined, { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
+  assert.equal(table.kind, 'Table');
+  assert.deepEqual(table.columnDefinitions.slice(0, 5).map((c) => c.name), ['Name', 'Ready', 'Up-to-date', 'Available', 'Age']);
+});
