@@ -203,3 +203,47 @@ test('discovery and /version answer as Kubernetes does', async () => {
   assert.equal(table.kind, 'Table');
   assert.deepEqual(table.columnDefinitions.slice(0, 5).map((c) => c.name), ['Name', 'Ready', 'Up-to-date', 'Available', 'Age']);
 });
+
+test('JSON patch applies operations; a failing test operation is a 422 and changes nothing', async () => {
+  const before = await c.rest.get<Deployment>(R.deployments, 'default', 'nginx-deployment');
+  const out = await c.rest.patch<Deployment>(R.deployments, 'default', 'nginx-deployment', 'json', [{ op: 'replace', path: '/spec/replicas', value: 7 }]);
+  assert.equal(out.spec.replicas, 7);
+  await expectStatus(c.rest.patch(R.deployments, 'default', 'nginx-deployment', 'json', [{ op: 'test', path: '/spec/replicas', value: 1 }]), 422);
+  const after = await c.rest.get<Deployment>(R.deployments, 'default', 'nginx-deployment');
+  assert.equal(after.metadata.resourceVersion, out.metadata.resourceVersion);
+  assert.notEqual(after.metadata.resourceVersion, before.metadata.resourceVersion);
+});
+
+test('deletecollection removes what the selector matches and nothing else', async () => {
+  for (const [name, tier] of [['dc-1', 'gone'], ['dc-2', 'gone'], ['dc-3', 'kept']] as const) {
+    await c.rest.create(R.endpoints, { metadata: { name, namespace: 'default', labels: { tier } } });
+  }
+  await c.rest.request('DELETE', '/api/v1/namespaces/default/endpoints?labelSelector=tier%3Dgone');
+  const left = await c.rest.list(R.endpoints, 'default', { labelSelector: 'tier' });
+  assert.deepEqual(left.items.map((e) => e.metadata.name), ['dc-3']);
+});
+
+test('a Table watch (kubectl get -w) sends column definitions once, then rows', async () => {
+  const list = await c.rest.list(R.services, 'default');
+  const ac = new AbortController();
+  const res = await fetch(`${c.api.url}/api/v1/namespaces/default/services?watch=true&resourceVersion=${list.resourceVersion}`, {
+    headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' },
+    signal: ac.signal,
+  });
+  await c.rest.create(R.services, { metadata: { name: 'tw-1', namespace: 'default' }, spec: { ports: [{ port: 81 }] } } as Service);
+  await c.rest.create(R.services, { metadata: { name: 'tw-2', namespace: 'default' }, spec: { ports: [{ port: 82 }] } } as Service);
+  const lines: { type: string; object: { kind: string; columnDefinitions: unknown[]; rows: { cells: unknown[] }[] } }[] = [];
+  const decoder = new TextDecoder();
+  let buf = '';
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    buf += decoder.decode(chunk, { stream: true });
+    const parts = buf.split('\n');
+    buf = parts.pop() ?? '';
+    for (const p of parts) if (p.trim()) lines.push(JSON.parse(p) as (typeof lines)[number]);
+    if (lines.length >= 2) break;
+  }
+  ac.abort();
+  assert.deepEqual(lines.map((l) => [l.type, l.object.kind, l.object.rows[0]!.cells[0]]), [['ADDED', 'Table', 'tw-1'], ['ADDED', 'Table', 'tw-2']]);
+  assert.ok(lines[0]!.object.columnDefinitions.length > 0);
+  assert.equal(lines[1]!.object.columnDefinitions.length, 0);
+});

@@ -54,20 +54,18 @@ export class EtcdStore {
   }
 
   /** Creates the key only if it does not exist (mod_revision == 0), with any side keys, atomically. */
-  async create(key: string, obj: KubeObject, side: SideKey[] = []): Promise<WriteResult> {
-    let txn = this.client.if(key, 'Mod', '==', 0);
-    for (const s of side) if (s.op === 'create') txn = txn.and(s.key, 'Mod', '==', 0);
-    const ops = [this.client.put(key).value(encode(obj))];
-    for (const s of side) ops.push(s.op === 'create' ? this.client.put(s.key).value(s.value ?? '') : (this.client.delete().key(s.key) as never));
-    const res = await txn.then(...ops).else(this.client.get(key)).commit();
-    if (res.succeeded) return { ok: true, rv: String(res.header.revision) };
-    const kv = res.responses[0]?.response_range?.kvs?.[0];
-    return { ok: false, current: kv ? decode(kv) : undefined };
+  create(key: string, obj: KubeObject, side: SideKey[] = []): Promise<WriteResult> {
+    return this.guardedPut(key, 0, obj, side);
   }
 
   /** Writes the key only if its mod_revision is still `rv`. */
-  async update(key: string, obj: KubeObject, rv: string, side: SideKey[] = []): Promise<WriteResult> {
-    let txn = this.client.if(key, 'Mod', '==', Number(rv));
+  update(key: string, obj: KubeObject, rv: string, side: SideKey[] = []): Promise<WriteResult> {
+    return this.guardedPut(key, Number(rv), obj, side);
+  }
+
+  /** One transaction: the key at `modRevision` and every side key to create absent -> write all. */
+  private async guardedPut(key: string, modRevision: number, obj: KubeObject, side: SideKey[]): Promise<WriteResult> {
+    let txn = this.client.if(key, 'Mod', '==', modRevision);
     for (const s of side) if (s.op === 'create') txn = txn.and(s.key, 'Mod', '==', 0);
     const ops = [this.client.put(key).value(encode(obj))];
     for (const s of side) ops.push(s.op === 'create' ? this.client.put(s.key).value(s.value ?? '') : (this.client.delete().key(s.key) as never));
