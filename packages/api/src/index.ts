@@ -11,3 +11,4 @@ export * from './names';
 export * from './defaults';
 export * from './validation';
 export * from './object-util';
+export * from './net';

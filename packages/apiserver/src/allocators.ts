@@ -2,34 +2,14 @@
 // transaction as the Service, so two concurrent creates can never get the same IP or port, and a
 // deleted Service frees its values in the same transaction that removes it.
 import { randomInt } from 'node:crypto';
-import { errors } from '@tinykube/api';
+import { errors, ipToNumber, numberToIp as ipToString, parseCidr, type Cidr } from '@tinykube/api';
 import type { EtcdStore } from './storage/etcd-store';
-
-export function parseCidr(cidr: string): { base: number; size: number } {
-  const [ip, bitsText] = cidr.split('/');
-  const bits = Number(bitsText);
-  const parts = (ip ?? '').split('.').map(Number);
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255) || !Number.isInteger(bits) || bits < 8 || bits > 30)
-    throw new Error(`invalid CIDR ${cidr}`);
-  const raw = ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
-  const size = 2 ** (32 - bits);
-  return { base: (raw - (raw % size)) >>> 0, size };
-}
-
-export function ipToString(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
-
-export function ipToNumber(ip: string): number {
-  const p = ip.split('.').map(Number);
-  return ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0;
-}
 
 export const clusterIpKey = (ip: string): string => `/registry/ranges/serviceips/${ip}`;
 export const nodePortKey = (port: number): string => `/registry/ranges/servicenodeports/${port}`;
 
 export class ServiceAllocators {
-  private readonly range: { base: number; size: number };
+  private readonly range: Cidr;
 
   constructor(
     private readonly store: EtcdStore,
@@ -37,6 +17,7 @@ export class ServiceAllocators {
     readonly nodePortRange: [number, number] = [30000, 32767],
   ) {
     this.range = parseCidr(serviceCidr);
+    if (this.range.bits < 8 || this.range.bits > 30) throw new Error(`service CIDR ${serviceCidr} must be between /8 and /30`);
   }
 
   /** True when the IP is a usable ClusterIP of the range (not the network or broadcast address). */

@@ -18,6 +18,8 @@ export interface ApiserverOptions {
   nodePortRange: [number, number];
   /** Compact etcd history older than this (0: never). */
   compactionIntervalMs: number;
+  /** Events of history the watch cache keeps per resource. */
+  watchCacheSize?: number;
   log?: Logger;
 }
 
@@ -39,7 +41,7 @@ export async function startApiserver(o: ApiserverOptions): Promise<Apiserver> {
   const etcd = new Etcd3({ hosts: o.etcdServers, dialTimeout: 5000 });
   const store = new EtcdStore(etcd);
   const metrics = createMetrics();
-  const registry = new Registry(store, new ServiceAllocators(store, o.serviceCidr, o.nodePortRange), (err) => log.warn({ err }, 'watch cache restarting'));
+  const registry = new Registry(store, new ServiceAllocators(store, o.serviceCidr, o.nodePortRange), (err) => log.warn({ err }, 'watch cache restarting'), o.watchCacheSize);
   await registry.start();
   for (const ns of BOOTSTRAP_NAMESPACES) {
     await registry.create(NAMESPACES, undefined, { metadata: { name: ns } }).catch((e: { code?: number }) => {

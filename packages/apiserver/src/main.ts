@@ -16,6 +16,7 @@ async function main(): Promise<void> {
     .option('service-cluster-ip-range', { type: 'string', default: '10.96.0.0/16', describe: 'Service ClusterIP CIDR' })
     .option('service-node-port-range', { type: 'string', default: '30000-32767', describe: 'NodePort range' })
     .option('compaction-interval', { type: 'number', default: 300, describe: 'seconds between etcd compactions (0: never)' })
+    .option('watch-cache-size', { type: 'number', default: 2000, describe: 'events of history kept per resource for resuming watches' })
     .option('log-level', { type: 'string', default: 'info' })
     .strict()
     .help()
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
     serviceCidr: argv['service-cluster-ip-range'],
     nodePortRange: [lo as number, hi as number],
     compactionIntervalMs: argv['compaction-interval'] * 1000,
+    watchCacheSize: argv['watch-cache-size'],
     log,
   });
   const shutdown = (): void => {

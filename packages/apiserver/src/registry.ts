@@ -90,12 +90,14 @@ export class Registry {
     readonly store: EtcdStore,
     readonly allocators: ServiceAllocators,
     private readonly onCacheError: (err: unknown) => void = () => undefined,
+    /** Events of history kept per resource; a watch from older versions gets 410 and relists. */
+    private readonly watchCacheSize = 2000,
   ) {}
 
   cache(r: ResourceInfo): WatchCache {
     let c = this.caches.get(r.plural);
     if (!c) {
-      c = new WatchCache(this.store, storagePrefix(r), 10_000, this.onCacheError);
+      c = new WatchCache(this.store, storagePrefix(r), this.watchCacheSize, this.onCacheError);
       this.caches.set(r.plural, c);
     }
     return c;

@@ -52,7 +52,7 @@ export class WatchCache {
   constructor(
     private readonly store: EtcdStore,
     readonly prefix: string,
-    private readonly capacity = 10_000,
+    private readonly capacity = 2000,
     private readonly onError: (err: unknown) => void = () => undefined,
   ) {
     this.bus.setMaxListeners(0);

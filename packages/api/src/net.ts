@@ -1,0 +1,50 @@
+// IPv4 and CIDR arithmetic shared by the ClusterIP allocator, pod-CIDR allocation and the
+// host network safety checks (which refuse to start when cluster ranges overlap the machine's).
+
+export interface Cidr {
+  /** Network address as an unsigned 32-bit number. */
+  base: number;
+  /** Number of addresses in the block. */
+  size: number;
+  bits: number;
+}
+
+export function ipToNumber(ip: string): number {
+  const p = ip.split('.').map(Number);
+  if (p.length !== 4 || p.some((x) => !Number.isInteger(x) || x < 0 || x > 255)) throw new Error(`invalid IPv4 address ${ip}`);
+  return ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0;
+}
+
+export function numberToIp(n: number): string {
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+}
+
+/** Parses `a.b.c.d/n`; the base is masked to the network address. */
+export function parseCidr(cidr: string): Cidr {
+  const [ip, bitsText, extra] = cidr.split('/');
+  const bits = Number(bitsText);
+  if (extra !== undefined || ip === undefined || !Number.isInteger(bits) || bits < 0 || bits > 32) throw new Error(`invalid CIDR ${cidr}`);
+  const raw = ipToNumber(ip);
+  const size = 2 ** (32 - bits);
+  return { base: raw - (raw % size), size, bits };
+}
+
+export function formatCidr(c: Cidr): string {
+  return `${numberToIp(c.base)}/${c.bits}`;
+}
+
+export function cidrContains(c: Cidr, ip: string): boolean {
+  const n = ipToNumber(ip);
+  return n >= c.base && n < c.base + c.size;
+}
+
+export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
+  return a.base < b.base + b.size && b.base < a.base + a.size;
+}
+
+/** The i-th subnet of `bits` length inside `parent` (e.g. the i-th /24 pod CIDR of 10.244.0.0/16). */
+export function subnet(parent: Cidr, bits: number, i: number): Cidr {
+  const size = 2 ** (32 - bits);
+  if (bits < parent.bits || i < 0 || (i + 1) * size > parent.size) throw new Error(`subnet ${i} of /${bits} is outside ${formatCidr(parent)}`);
+  return { base: parent.base + i * size, size, bits };
+}
