@@ -2,7 +2,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -21,6 +21,7 @@ before(async () => {
 });
 after(async () => {
   await c?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 async function tkctl(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
