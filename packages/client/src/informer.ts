@@ -178,7 +178,9 @@ export class Informer<T extends KubeObject = KubeObject> {
           relisting = true;
           this.watch?.stop();
           this.opts.onError?.(object);
-          void this.relist();
+          // 410 Gone: relist now. Any other error: relist after a backoff, so it cannot spin.
+          if ((object as unknown as { code?: number }).code === 410) void this.relist();
+          else this.retryLater(() => void this.relist());
           return;
         }
         this.backoffMs = this.opts.minBackoffMs ?? 200;
