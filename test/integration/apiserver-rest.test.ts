@@ -1,8 +1,7 @@
 // The REST front door over a real etcd: storage semantics, subresources, deletion, bad input.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiError, type Deployment, type KubeObject, type Pod, type Service } from '@tinykube/api';
-import { R } from '@tinykube/client';
+import { ApiError, R, type Deployment, type KubeObject, type Pod, type Service } from '@tinykube/api';
 import { startTestApi, type TestCluster } from '../helpers';
 
 let c: TestCluster;

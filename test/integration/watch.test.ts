@@ -1,9 +1,9 @@
 // Watches over a real etcd: resume without gaps, etcd restarts, 410 and informer relists, gRPC.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubeObject, Pod, WatchEventType } from '@tinykube/api';
+import { R, type KubeObject, type Pod, type WatchEventType } from '@tinykube/api';
 import { Etcd3 } from 'etcd3';
-import { GrpcClient, Informer, R, RestClient } from '@tinykube/client';
+import { GrpcClient, Informer, RestClient } from '@tinykube/client';
 import { freePort, startTestApi, TestEtcd, waitFor, type TestCluster } from '../helpers';
 
 let etcd: TestEtcd;

@@ -39,6 +39,28 @@ export const RESOURCES: readonly ResourceInfo[] = [
   row({ group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', plural: 'leases', namespaced: true, shortNames: [], hasStatus: false, hasScale: false }),
 ];
 
+function byKind(kind: string): ResourceInfo {
+  const r = RESOURCES.find((x) => x.kind === kind);
+  if (!r) throw new Error(`unknown kind ${kind}`);
+  return r;
+}
+
+/** Resource handles by kind, for code that knows what it works on. */
+export const R = {
+  namespaces: byKind('Namespace'),
+  nodes: byKind('Node'),
+  pods: byKind('Pod'),
+  services: byKind('Service'),
+  endpoints: byKind('Endpoints'),
+  events: byKind('Event'),
+  pvcs: byKind('PersistentVolumeClaim'),
+  replicasets: byKind('ReplicaSet'),
+  deployments: byKind('Deployment'),
+  statefulsets: byKind('StatefulSet'),
+  controllerrevisions: byKind('ControllerRevision'),
+  leases: byKind('Lease'),
+} as const;
+
 export function apiVersionOf(r: ResourceInfo): string {
   return r.group ? `${r.group}/${r.version}` : r.version;
 }

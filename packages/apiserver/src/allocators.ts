@@ -32,18 +32,18 @@ export class ServiceAllocators {
   }
 
   /** Picks a free-looking ClusterIP; the create transaction is the real guard. */
-  async pickClusterIp(avoid: Set<string>): Promise<string> {
+  async pickClusterIp(): Promise<string> {
     const used = new Set((await this.store.keys('/registry/ranges/serviceips/')).map((k) => k.slice(k.lastIndexOf('/') + 1)));
     const total = this.range.size - 2;
     if (used.size >= total - 1) throw errors.internal('failed to allocate a serviceIP: range is full');
     for (let i = 0; i < 64; i++) {
       // Skip .1 (the kubernetes Service) unless asked for explicitly.
       const ip = ipToString(this.range.base + 2 + randomInt(total - 1));
-      if (!used.has(ip) && !avoid.has(ip)) return ip;
+      if (!used.has(ip)) return ip;
     }
     for (let n = this.range.base + 2; n < this.range.base + this.range.size - 1; n++) {
       const ip = ipToString(n);
-      if (!used.has(ip) && !avoid.has(ip)) return ip;
+      if (!used.has(ip)) return ip;
     }
     throw errors.internal('failed to allocate a serviceIP: range is full');
   }

@@ -1,6 +1,6 @@
 // Wires the apiserver together: etcd store, registry, REST and gRPC front doors, compaction.
 import { Etcd3 } from 'etcd3';
-import { RESOURCES, type ResourceInfo } from '@tinykube/api';
+import { R } from '@tinykube/api';
 import pino, { type Logger } from 'pino';
 import { ServiceAllocators } from './allocators';
 import { createMetrics, type Metrics } from './metrics';
@@ -33,7 +33,6 @@ export interface Apiserver {
   stop(): Promise<void>;
 }
 
-const NAMESPACES = RESOURCES.find((r) => r.kind === 'Namespace') as ResourceInfo;
 const BOOTSTRAP_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 export async function startApiserver(o: ApiserverOptions): Promise<Apiserver> {
@@ -44,7 +43,7 @@ export async function startApiserver(o: ApiserverOptions): Promise<Apiserver> {
   const registry = new Registry(store, new ServiceAllocators(store, o.serviceCidr, o.nodePortRange), (err) => log.warn({ err }, 'watch cache restarting'), o.watchCacheSize);
   await registry.start();
   for (const ns of BOOTSTRAP_NAMESPACES) {
-    await registry.create(NAMESPACES, undefined, { metadata: { name: ns } }).catch((e: { code?: number }) => {
+    await registry.create(R.namespaces, undefined, { metadata: { name: ns } }).catch((e: { code?: number }) => {
       if (e.code !== 409) throw e;
     });
   }

@@ -26,6 +26,8 @@ import {
   type Service,
   setCondition,
   type Condition,
+  type LabelSelector,
+  R,
 } from '@tinykube/api';
 import { clusterIpKey, nodePortKey, type ServiceAllocators } from './allocators';
 import { selectableFields } from './field-selectors';
@@ -56,8 +58,9 @@ export interface WriteOptions {
 const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 const MAX_RETRIES = 16;
 
-function now(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** RFC 3339 at whole seconds, as Kubernetes writes timestamps; now by default. */
+function timestamp(ms = Date.now()): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -173,6 +176,15 @@ export class Registry {
       throw errors.forbidden(`${r.plural} is forbidden: unable to create new content in namespace ${ns} because it is being terminated`);
   }
 
+  /** Defaulting, admission (pod tolerations) and validation; `prev` makes it an update. */
+  private admit(r: ResourceInfo, obj: KubeObject, prev?: KubeObject): void {
+    applyDefaults(r.kind, obj);
+    if (r.kind === 'Pod' && (obj as Pod).spec) addDefaultTolerations((obj as Pod).spec);
+    const fieldErrors = validateObject(r.kind, obj, r.namespaced);
+    if (prev) fieldErrors.push(...validateUpdate(r.kind, obj, prev));
+    if (fieldErrors.length) throw errors.invalid(qualifiedKind(r), obj.metadata.name ?? '', fieldErrors);
+  }
+
   /** Status set by the server on create, as each kind's strategy does. */
   private prepareStatusForCreate(r: ResourceInfo, obj: KubeObject): void {
     switch (r.kind) {
@@ -211,13 +223,10 @@ export class Registry {
     delete meta.deletionGracePeriodSeconds;
     delete meta.managedFields;
     meta.uid = randomUUID();
-    meta.creationTimestamp = now();
+    meta.creationTimestamp = timestamp();
     meta.generation = 1;
     if (r.hasStatus && r.kind !== 'Node') this.prepareStatusForCreate(r, obj);
-    applyDefaults(r.kind, obj);
-    if (r.kind === 'Pod' && (obj as Pod).spec) addDefaultTolerations((obj as Pod).spec);
-    const fieldErrors = validateObject(r.kind, obj, r.namespaced);
-    if (fieldErrors.length) throw errors.invalid(qualifiedKind(r), meta.name ?? '', fieldErrors);
+    this.admit(r, obj);
     await this.checkNamespace(r, ns);
     const key = storageKey(r, ns, meta.name as string);
     for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
@@ -241,6 +250,7 @@ export class Registry {
   private async allocateService(svc: Service, prev: Service | undefined): Promise<SideKey[]> {
     const side: SideKey[] = [];
     const spec = svc.spec;
+    const owner = `${svc.metadata.namespace}/${svc.metadata.name}`;
     if (spec.type === 'ExternalName') {
       delete spec.clusterIP;
       delete spec.clusterIPs;
@@ -250,10 +260,10 @@ export class Registry {
       } else if (spec.clusterIP) {
         if (!this.allocators.inRange(spec.clusterIP))
           throw errors.invalid('Service', svc.metadata.name ?? '', [{ field: 'spec.clusterIPs', type: 'FieldValueInvalid', value: [spec.clusterIP], detail: `failed to allocate IP ${spec.clusterIP}: the provided IP (${spec.clusterIP}) is not in the valid range. The range of valid IPs is ${this.allocators.serviceCidr}` }]);
-        side.push({ key: clusterIpKey(spec.clusterIP), op: 'create', value: `${svc.metadata.namespace}/${svc.metadata.name}` });
+        side.push({ key: clusterIpKey(spec.clusterIP), op: 'create', value: owner });
       } else {
-        spec.clusterIP = await this.allocators.pickClusterIp(new Set());
-        side.push({ key: clusterIpKey(spec.clusterIP), op: 'create', value: `${svc.metadata.namespace}/${svc.metadata.name}` });
+        spec.clusterIP = await this.allocators.pickClusterIp();
+        side.push({ key: clusterIpKey(spec.clusterIP), op: 'create', value: owner });
       }
       spec.clusterIPs = [spec.clusterIP];
     } else {
@@ -261,7 +271,6 @@ export class Registry {
     }
     const wantsNodePorts = spec.type === 'NodePort' || spec.type === 'LoadBalancer';
     const prevPorts = new Set((prev?.spec.ports ?? []).map((p) => p.nodePort).filter((p): p is number => !!p));
-    const keep = new Set<number>();
     const taken = new Set<number>();
     for (const p of spec.ports ?? []) {
       if (!wantsNodePorts) {
@@ -270,16 +279,15 @@ export class Registry {
       }
       if (!p.nodePort) {
         const old = prev?.spec.ports?.find((q) => q.port === p.port && q.protocol === p.protocol)?.nodePort;
-        if (old && !keep.has(old)) p.nodePort = old;
+        if (old && !taken.has(old)) p.nodePort = old;
       }
       if (p.nodePort) {
         if (p.nodePort < this.allocators.nodePortRange[0] || p.nodePort > this.allocators.nodePortRange[1])
           throw errors.invalid('Service', svc.metadata.name ?? '', [{ field: 'spec.ports[0].nodePort', type: 'FieldValueInvalid', value: p.nodePort, detail: `provided port is not in the valid range. The range of valid ports is ${this.allocators.nodePortRange.join('-')}` }]);
-        if (prevPorts.has(p.nodePort)) keep.add(p.nodePort);
-        else if (!taken.has(p.nodePort)) side.push({ key: nodePortKey(p.nodePort), op: 'create', value: `${svc.metadata.namespace}/${svc.metadata.name}` });
+        if (!prevPorts.has(p.nodePort) && !taken.has(p.nodePort)) side.push({ key: nodePortKey(p.nodePort), op: 'create', value: owner });
       } else {
         p.nodePort = await this.allocators.pickNodePort(taken);
-        side.push({ key: nodePortKey(p.nodePort), op: 'create', value: `${svc.metadata.namespace}/${svc.metadata.name}` });
+        side.push({ key: nodePortKey(p.nodePort), op: 'create', value: owner });
       }
       taken.add(p.nodePort);
     }
@@ -311,15 +319,15 @@ export class Registry {
   // ---- update ----------------------------------------------------------------------------
 
   /**
-   * Reads, transforms and writes with compare-and-swap, retrying on conflicts that the caller
-   * did not ask to detect (no resourceVersion in the request).
+   * Reads, transforms and writes with compare-and-swap. With a `precondition` (the
+   * resourceVersion the request carried) a stale read is a 409; without one, lost races retry.
    */
   private async guardedUpdate(
     r: ResourceInfo,
     ns: string | undefined,
     name: string,
     transform: (cur: KubeObject) => Promise<KubeObject> | KubeObject,
-    opts: WriteOptions & { allowCreate?: () => Promise<KubeObject> } = {},
+    opts: WriteOptions & { allowCreate?: () => Promise<KubeObject>; precondition?: string } = {},
   ): Promise<KubeObject> {
     ns = this.requireNamespace(r, ns);
     const key = storageKey(r, ns, name);
@@ -329,10 +337,9 @@ export class Registry {
         if (opts.allowCreate) return opts.allowCreate();
         throw errors.notFound(qualifiedResource(r), name);
       }
-      const next = await transform(structuredClone(cur.obj));
-      const requested = next.metadata.resourceVersion;
+      const requested = opts.precondition;
       if (requested && requested !== cur.rv) throw errors.conflict(qualifiedResource(r), name);
-      const res = await this.finishUpdate(r, cur, next, opts);
+      const res = await this.finishUpdate(r, cur, await transform(structuredClone(cur.obj)), opts);
       if (res) return res;
       if (requested) throw errors.conflict(qualifiedResource(r), name);
     }
@@ -384,10 +391,7 @@ export class Registry {
       if (cur.status === undefined) delete next.status;
       else next.status = structuredClone(cur.status);
     }
-    applyDefaults(r.kind, next);
-    if (r.kind === 'Pod') addDefaultTolerations((next as Pod).spec);
-    const fieldErrors = [...validateObject(r.kind, next, r.namespaced), ...validateUpdate(r.kind, next, cur)];
-    if (fieldErrors.length) throw errors.invalid(qualifiedKind(r), c.name as string, fieldErrors);
+    this.admit(r, next, cur);
     return next;
   }
 
@@ -395,8 +399,6 @@ export class Registry {
   private mergeStatusUpdate(r: ResourceInfo, cur: KubeObject, body: KubeObject): KubeObject {
     const next = structuredClone(cur);
     next.status = structuredClone(body.status);
-    if (body.metadata?.resourceVersion) next.metadata.resourceVersion = body.metadata.resourceVersion;
-    else delete next.metadata.resourceVersion;
     // Kubernetes lets the status path carry ownerReferences/labels/annotations changes for some kinds; keep it strict.
     if (r.kind === 'Node') {
       const fieldErrors = validateObject(r.kind, next, r.namespaced);
@@ -416,13 +418,8 @@ export class Registry {
       r,
       ns,
       name,
-      (cur) => {
-        const next = status ? this.mergeStatusUpdate(r, cur, obj) : this.mergeMainUpdate(r, cur, obj);
-        if (obj.metadata.resourceVersion) next.metadata.resourceVersion = obj.metadata.resourceVersion;
-        else delete next.metadata.resourceVersion;
-        return next;
-      },
-      { ...opts, allowCreate },
+      (cur) => (status ? this.mergeStatusUpdate(r, cur, obj) : this.mergeMainUpdate(r, cur, obj)),
+      { ...opts, allowCreate, precondition: obj.metadata.resourceVersion },
     );
   }
 
@@ -434,16 +431,11 @@ export class Registry {
       ns,
       name,
       (cur) => {
-        const patched = applyPatchBody(type, withType(r, structuredClone(cur)), patch);
-        const obj = this.checkBody(r, patched, cur.metadata.namespace);
-        // The resourceVersion in a patch is a precondition only when the patch sets it.
-        const requested = isPlainObject(patch) && isPlainObject(patch.metadata) ? (patch.metadata.resourceVersion as string | undefined) : undefined;
-        const next = status ? this.mergeStatusUpdate(r, cur, obj) : this.mergeMainUpdate(r, cur, obj);
-        if (requested) next.metadata.resourceVersion = requested;
-        else delete next.metadata.resourceVersion;
-        return next;
+        const obj = this.checkBody(r, applyPatchBody(type, withType(r, structuredClone(cur)), patch), cur.metadata.namespace);
+        return status ? this.mergeStatusUpdate(r, cur, obj) : this.mergeMainUpdate(r, cur, obj);
       },
-      opts,
+      // The resourceVersion in a patch is a precondition only when the patch sets it.
+      { ...opts, precondition: resourceVersionIn(patch) },
     );
   }
 
@@ -469,7 +461,7 @@ export class Registry {
       if (opts.propagationPolicy === 'Orphan' && !finalizers.includes('orphan')) finalizers.push('orphan');
       if (r.kind === 'Namespace' && ((next.spec as { finalizers?: string[] })?.finalizers ?? []).length) {
         // Namespaces empty themselves before they go (the namespace controller finishes the job).
-        m.deletionTimestamp ??= now();
+        m.deletionTimestamp ??= timestamp();
         m.deletionGracePeriodSeconds = 0;
         next.status = { phase: 'Terminating' };
       } else {
@@ -477,15 +469,12 @@ export class Registry {
         if (finalizers.length === 0 && grace === 0) {
           if (wopts.dryRun) return withType(r, cur.obj);
           const res = await this.store.delete(key, cur.rv, this.releaseKeys(r, cur.obj));
-          if (res.ok) {
-            const gone = withType(r, cur.obj);
-            return gone;
-          }
+          if (res.ok) return withType(r, cur.obj);
           continue;
         }
         m.finalizers = finalizers;
         if (!finalizers.length) delete m.finalizers;
-        const deadline = new Date(Date.now() + grace * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+        const deadline = timestamp(Date.now() + grace * 1000);
         // A shorter grace period may replace a longer one; a longer one never extends it.
         if (!m.deletionTimestamp || grace < (m.deletionGracePeriodSeconds ?? Infinity)) {
           m.deletionTimestamp = deadline;
@@ -534,8 +523,7 @@ export class Registry {
     const b = body as unknown as Binding;
     const node = b.target?.name;
     if (!node) throw errors.invalid('Binding', name, [{ field: 'target.name', type: 'FieldValueRequired', detail: '' }]);
-    const r = podsResource();
-    await this.guardedUpdate(r, ns, name, (cur) => {
+    await this.guardedUpdate(R.pods, ns, name, (cur) => {
       const pod = cur as Pod;
       if (b.metadata?.uid && b.metadata.uid !== pod.metadata.uid) throw errors.conflict('pods/binding', name, 'the UID of the binding does not match the pod');
       if (pod.spec.nodeName) throw errors.conflict('pods/binding', name, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
@@ -543,8 +531,7 @@ export class Registry {
       pod.spec.nodeName = node;
       pod.status ??= {};
       const conds: Condition[] = (pod.status.conditions ??= []);
-      setCondition(conds, { type: 'PodScheduled', status: 'True', lastProbeTime: null }, now());
-      delete pod.metadata.resourceVersion;
+      setCondition(conds, { type: 'PodScheduled', status: 'True', lastProbeTime: null }, timestamp());
       return pod;
     });
   }
@@ -556,27 +543,28 @@ export class Registry {
 
   async updateScale(r: ResourceInfo, ns: string, name: string, body: unknown, patchType?: PatchType): Promise<Scale> {
     if (!r.hasScale) throw errors.notFound(qualifiedResource(r), name);
-    const out = await this.guardedUpdate(r, ns, name, (cur) => {
-      const before = toScale(cur);
-      const scale = (patchType ? applyPatchBody(patchType, before, body) : body) as Scale;
-      if (!isPlainObject(scale) || !isPlainObject(scale.spec)) throw errors.badRequest('the body of the request must be a Scale');
-      const replicas = scale.spec.replicas ?? 0;
-      if (!Number.isInteger(replicas) || replicas < 0)
-        throw errors.invalid('Scale.autoscaling', name, [{ field: 'spec.replicas', type: 'FieldValueInvalid', value: replicas, detail: 'must be greater than or equal to 0' }]);
-      const next = structuredClone(cur) as KubeObject & { spec: { replicas?: number } };
-      next.spec.replicas = replicas;
-      if (next.spec.replicas !== (cur as typeof next).spec.replicas) next.metadata.generation = (cur.metadata.generation ?? 1) + 1;
-      const requested = patchType ? undefined : scale.metadata?.resourceVersion;
-      if (requested) next.metadata.resourceVersion = requested;
-      else delete next.metadata.resourceVersion;
-      return next;
-    });
+    const out = await this.guardedUpdate(
+      r,
+      ns,
+      name,
+      (cur) => {
+        const scale = (patchType ? applyPatchBody(patchType, toScale(cur), body) : body) as Scale;
+        if (!isPlainObject(scale) || !isPlainObject(scale.spec)) throw errors.badRequest('the body of the request must be a Scale');
+        const replicas = scale.spec.replicas ?? 0;
+        if (!Number.isInteger(replicas) || replicas < 0)
+          throw errors.invalid('Scale.autoscaling', name, [{ field: 'spec.replicas', type: 'FieldValueInvalid', value: replicas, detail: 'must be greater than or equal to 0' }]);
+        (cur.spec as { replicas?: number }).replicas = replicas;
+        return cur;
+      },
+      { precondition: patchType ? undefined : resourceVersionIn(body) },
+    );
     return toScale(out);
   }
 }
 
-function podsResource(): ResourceInfo {
-  return RESOURCES.find((r) => r.kind === 'Pod') as ResourceInfo;
+/** `metadata.resourceVersion` of a request body, if it carries one. */
+function resourceVersionIn(body: unknown): string | undefined {
+  return isPlainObject(body) && isPlainObject(body.metadata) && typeof body.metadata.resourceVersion === 'string' ? body.metadata.resourceVersion || undefined : undefined;
 }
 
 export function withType(r: ResourceInfo, o: KubeObject): KubeObject {
@@ -586,7 +574,7 @@ export function withType(r: ResourceInfo, o: KubeObject): KubeObject {
 }
 
 export function toScale(o: KubeObject): Scale {
-  const spec = o.spec as { replicas?: number; selector?: import('@tinykube/api').LabelSelector };
+  const spec = o.spec as { replicas?: number; selector?: LabelSelector };
   const status = (o.status ?? {}) as { replicas?: number };
   return {
     apiVersion: 'autoscaling/v1',

@@ -1,6 +1,5 @@
 // The client interface every controller and agent programs against; gRPC and REST implement it.
 import type { KubeObject, ResourceInfo, WatchEventType } from '@tinykube/api';
-import { RESOURCES } from '@tinykube/api';
 
 export interface ListResult<T> {
   items: T[];
@@ -47,25 +46,3 @@ export interface ApiClient {
 export function wireName(r: ResourceInfo): string {
   return r.group ? `${r.group}/${r.plural}` : r.plural;
 }
-
-function byKind(kind: string): ResourceInfo {
-  const r = RESOURCES.find((x) => x.kind === kind);
-  if (!r) throw new Error(`unknown kind ${kind}`);
-  return r;
-}
-
-/** Resource handles by kind, for code that knows what it works on. */
-export const R = {
-  namespaces: byKind('Namespace'),
-  nodes: byKind('Node'),
-  pods: byKind('Pod'),
-  services: byKind('Service'),
-  endpoints: byKind('Endpoints'),
-  events: byKind('Event'),
-  pvcs: byKind('PersistentVolumeClaim'),
-  replicasets: byKind('ReplicaSet'),
-  deployments: byKind('Deployment'),
-  statefulsets: byKind('StatefulSet'),
-  controllerrevisions: byKind('ControllerRevision'),
-  leases: byKind('Lease'),
-} as const;
