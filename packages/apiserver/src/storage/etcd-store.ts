@@ -4,6 +4,8 @@ import { Etcd3, type IKeyValue } from 'etcd3';
 import type { KubeObject } from '@tinykube/api';
 
 export interface StoredObject {
+  /** The etcd key the object is stored under. */
+  key: string;
   obj: KubeObject;
   /** etcd mod_revision of the key, as a decimal string. */
   rv: string;
@@ -24,7 +26,7 @@ export function decode(kv: IKeyValue): StoredObject {
   const obj = JSON.parse(kv.value.toString('utf8')) as KubeObject;
   const rv = String(kv.mod_revision);
   obj.metadata.resourceVersion = rv;
-  return { obj, rv };
+  return { key: kv.key.toString('utf8'), obj, rv };
 }
 
 function encode(obj: KubeObject): string {

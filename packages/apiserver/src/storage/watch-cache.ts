@@ -2,7 +2,7 @@
 // Keeps the current objects (for initial events) and a bounded history of events, so a client
 // can resume from any resourceVersion still in the history; older ones get 410 Gone.
 import { EventEmitter } from 'node:events';
-import type { Watcher } from 'etcd3';
+import type { IKeyValue, Watcher } from 'etcd3';
 import { errors, type KubeObject, type WatchEventType } from '@tinykube/api';
 import { decode, type EtcdStore } from './etcd-store';
 
@@ -70,7 +70,7 @@ export class WatchCache {
   private async init(): Promise<void> {
     const { items, rv } = await this.store.list(this.prefix);
     this.state.clear();
-    for (const it of items) this.state.set(keyOf(this.prefix, it.obj), it.obj);
+    for (const it of items) this.state.set(it.key, it.obj);
     this.currentRv = Number(rv);
     this.startRv = Number(rv);
     this.history = [];
@@ -92,7 +92,7 @@ export class WatchCache {
     });
   }
 
-  private apply(type: 'Put' | 'Delete', kv: import('etcd3').IKeyValue, prevKv?: import('etcd3').IKeyValue): void {
+  private apply(type: 'Put' | 'Delete', kv: IKeyValue, prevKv?: IKeyValue): void {
     const rv = Number(kv.mod_revision);
     const key = kv.key.toString('utf8');
     let ev: CacheEvent;
@@ -125,19 +125,25 @@ export class WatchCache {
    */
   async subscribe(fromRv: string | undefined, filter: ObjectFilter, send: (e: ClientEvent) => void, onReset: () => void): Promise<Subscription> {
     await this.ready();
+    // Everything from here on is synchronous, so no event can slip in between the replay and
+    // the live subscription.
     let last: number;
-    const pending: CacheEvent[] = [];
-    let live = false;
+    if (fromRv === undefined || fromRv === '' || fromRv === '0') {
+      last = this.currentRv;
+      for (const obj of this.state.values()) if (filter(obj)) send({ type: 'ADDED', object: obj });
+    } else {
+      const from = Number(fromRv);
+      if (!Number.isInteger(from) || from < 0) throw errors.badRequest(`invalid resource version: ${fromRv}`);
+      if (from < this.startRv) throw errors.gone(`too old resource version: ${from} (${this.startRv})`);
+      last = from;
+    }
     const onEvent = (ev: CacheEvent): void => {
-      if (!live) {
-        pending.push(ev);
-        return;
-      }
       if (ev.rv <= last) return;
       last = ev.rv;
       const out = filterEvent(ev, filter);
       if (out) send(out);
     };
+    for (const ev of this.history) onEvent(ev);
     const onResetEvent = (): void => onReset();
     this.bus.on('event', onEvent);
     this.bus.on('reset', onResetEvent);
@@ -145,29 +151,6 @@ export class WatchCache {
       this.bus.off('event', onEvent);
       this.bus.off('reset', onResetEvent);
     };
-    if (fromRv === undefined || fromRv === '' || fromRv === '0') {
-      last = this.currentRv;
-      for (const obj of this.state.values()) if (filter(obj)) send({ type: 'ADDED', object: obj });
-    } else {
-      const from = Number(fromRv);
-      if (!Number.isInteger(from) || from < 0) {
-        stop();
-        throw errors.badRequest(`invalid resource version: ${fromRv}`);
-      }
-      if (from < this.startRv) {
-        stop();
-        throw errors.gone(`too old resource version: ${from} (${this.startRv})`);
-      }
-      last = from;
-      for (const ev of this.history) {
-        if (ev.rv <= last) continue;
-        last = ev.rv;
-        const out = filterEvent(ev, filter);
-        if (out) send(out);
-      }
-    }
-    live = true;
-    for (const ev of pending.splice(0)) onEvent(ev);
     return { stop };
   }
 
@@ -176,10 +159,4 @@ export class WatchCache {
     await this.watcher?.cancel().catch(() => undefined);
     this.bus.removeAllListeners();
   }
-}
-
-function keyOf(prefix: string, obj: KubeObject): string {
-  const ns = obj.metadata.namespace;
-  const base = prefix.endsWith('/') ? prefix : prefix + '/';
-  return ns ? `${base}${ns}/${obj.metadata.name}` : `${base}${obj.metadata.name}`;
 }
