@@ -9,9 +9,24 @@ export interface Cidr {
   bits: number;
 }
 
+/** Dotted-quad IPv4 in canonical form (no leading zeros). */
+export function isIPv4(v: string): boolean {
+  const parts = v.split('.');
+  return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255 && String(Number(p)) === p);
+}
+
+export function isCidr(v: string): boolean {
+  try {
+    parseCidr(v);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function ipToNumber(ip: string): number {
+  if (!isIPv4(ip)) throw new Error(`invalid IPv4 address ${ip}`);
   const p = ip.split('.').map(Number);
-  if (p.length !== 4 || p.some((x) => !Number.isInteger(x) || x < 0 || x > 255)) throw new Error(`invalid IPv4 address ${ip}`);
   return ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0;
 }
 
@@ -23,7 +38,7 @@ export function numberToIp(n: number): string {
 export function parseCidr(cidr: string): Cidr {
   const [ip, bitsText, extra] = cidr.split('/');
   const bits = Number(bitsText);
-  if (extra !== undefined || ip === undefined || !Number.isInteger(bits) || bits < 0 || bits > 32) throw new Error(`invalid CIDR ${cidr}`);
+  if (extra !== undefined || ip === undefined || !/^\d{1,2}$/.test(bitsText ?? '') || bits > 32) throw new Error(`invalid CIDR ${cidr}`);
   const raw = ipToNumber(ip);
   const size = 2 ** (32 - bits);
   return { base: raw - (raw % size), size, bits };

@@ -4,7 +4,8 @@ import type { Container, Endpoints, Node, PersistentVolumeClaim, Pod, PodSpec, P
 import type { FieldError } from './errors';
 import { isValidIntOrPercent, scaledValue } from './intstr';
 import type { KubeObject, LabelSelector, ObjectMeta } from './meta';
-import { isCidr, isDns1123Label, isDns1123Subdomain, isEnvVarName, isIanaSvcName, isIPv4, isLabelValue, isQualifiedName } from './names';
+import { isDns1123Label, isDns1123Subdomain, isEnvVarName, isIanaSvcName, isLabelValue, isQualifiedName } from './names';
+import { isCidr, isIPv4 } from './net';
 import { isValidQuantity, parseQuantity } from './quantity';
 import { selectorFromLabelSelector } from './selectors';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cidrContains, cidrsOverlap, formatCidr, ipToNumber, numberToIp, parseCidr, subnet } from '../src';
+import { cidrContains, isCidr, isIPv4, cidrsOverlap, formatCidr, ipToNumber, numberToIp, parseCidr, subnet } from '../src';
 
 test('CIDRs parse to their network and size', () => {
   const c = parseCidr('10.96.7.9/16');
@@ -9,6 +9,9 @@ test('CIDRs parse to their network and size', () => {
   assert.equal(numberToIp(ipToNumber('255.1.2.3')), '255.1.2.3');
   assert.throws(() => parseCidr('10.0.0.0/33'));
   assert.throws(() => parseCidr('10.0.0/8'));
+  assert.throws(() => parseCidr('10.0.0.0/ 8'));
+  assert.equal(isCidr('10.244.1.0/24'), true);
+  assert.equal(isIPv4('10.01.0.1'), false);
 });
 
 test('overlap and containment, as the safety checks use them', () => {
