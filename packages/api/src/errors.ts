@@ -52,15 +52,21 @@ export function isApiError(e: unknown): e is ApiError {
   return e instanceof ApiError;
 }
 
+/** Details naming the object: `deployments.apps` -> kind `deployments`, group `apps`. */
+function objectDetails(resource: string, name: string): Status['details'] {
+  const [kind, ...group] = resource.split('.');
+  return { name, kind, group: group.join('.') || undefined };
+}
+
 export const errors = {
   notFound(resource: string, name: string): ApiError {
-    return new ApiError(statusFailure(404, 'NotFound', `${resource} "${name}" not found`, { name, kind: resource.split('.')[0], group: resource.split('.').slice(1).join('.') || undefined }));
+    return new ApiError(statusFailure(404, 'NotFound', `${resource} "${name}" not found`, objectDetails(resource, name)));
   },
   alreadyExists(resource: string, name: string): ApiError {
-    return new ApiError(statusFailure(409, 'AlreadyExists', `${resource} "${name}" already exists`, { name, kind: resource.split('.')[0], group: resource.split('.').slice(1).join('.') || undefined }));
+    return new ApiError(statusFailure(409, 'AlreadyExists', `${resource} "${name}" already exists`, objectDetails(resource, name)));
   },
   conflict(resource: string, name: string, why = 'the object has been modified; please apply your changes to the latest version and try again'): ApiError {
-    return new ApiError(statusFailure(409, 'Conflict', `Operation cannot be fulfilled on ${resource} "${name}": ${why}`, { name, kind: resource.split('.')[0], group: resource.split('.').slice(1).join('.') || undefined }));
+    return new ApiError(statusFailure(409, 'Conflict', `Operation cannot be fulfilled on ${resource} "${name}": ${why}`, objectDetails(resource, name)));
   },
   invalid(qualifiedKind: string, name: string, fieldErrors: FieldError[]): ApiError {
     const causes: StatusCause[] = fieldErrors.map((e) => ({ reason: e.type, message: formatFieldError(e).slice(e.field.length + 2), field: e.field }));

@@ -149,23 +149,22 @@ export class RestServer {
     const { r, ns, name, sub } = t;
     const wopts = { dryRun: q.getAll('dryRun').includes('All'), fieldManager: q.get('fieldManager') ?? undefined };
     const body = async (): Promise<unknown> => parseBody(await readBody(req), req.headers['content-type']);
+    /** DeleteOptions may come as a body, or not at all. */
+    const optionalBody = async (): Promise<unknown> => (Number(req.headers['content-length'] ?? 0) > 0 ? body() : undefined);
     const reply = (code: number, obj: KubeObject): void => sendJson(res, code, accept.table && !sub ? toTable(r.kind, [obj], obj.metadata.resourceVersion, accept.includeObject) : obj);
 
     if (!name) {
+      const list = { labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined };
       switch (method) {
         case 'GET': {
-          const list = { labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined };
           if (boolParam(q, 'watch')) return this.watch(req, res, r, ns, { ...list, resourceVersion: q.get('resourceVersion') ?? undefined }, q, accept);
           const out = await registry.list(r, ns, list);
           return sendJson(res, 200, accept.table ? toTable(r.kind, out.items, out.metadata.resourceVersion, accept.includeObject) : out);
         }
         case 'POST':
           return reply(201, await registry.create(r, ns, await body(), wopts));
-        case 'DELETE': {
-          const b = Number(req.headers['content-length'] ?? 0) > 0 ? await body() : undefined;
-          const list = { labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined };
-          return sendJson(res, 200, await registry.deleteCollection(r, ns, list, deleteOptions(q, b)));
-        }
+        case 'DELETE':
+          return sendJson(res, 200, await registry.deleteCollection(r, ns, list, deleteOptions(q, await optionalBody())));
         default:
           throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
       }
@@ -206,8 +205,7 @@ export class RestServer {
       }
       case 'DELETE': {
         if (subresource) throw errors.methodNotAllowed('the status subresource cannot be deleted');
-        const b = Number(req.headers['content-length'] ?? 0) > 0 ? await body() : undefined;
-        const out = await registry.delete(r, ns, name, deleteOptions(q, b), wopts);
+        const out = await registry.delete(r, ns, name, deleteOptions(q, await optionalBody()), wopts);
         return reply(out.metadata.deletionTimestamp ? 202 : 200, out);
       }
       default:
