@@ -75,16 +75,22 @@ export class GrpcClient implements ApiClient {
     };
   }
 
-  async create<T extends KubeObject>(r: ResourceInfo, obj: T): Promise<T> {
-    return dec<T>((await this.call<ObjectResponse>('Create', { resource: wireName(r), namespace: obj.metadata.namespace ?? '', name: obj.metadata.name ?? '', object: enc(obj) })).object);
+  /** Create, Update and UpdateStatus send the same envelope. */
+  private async write<T extends KubeObject>(method: 'Create' | 'Update' | 'UpdateStatus', r: ResourceInfo, obj: T): Promise<T> {
+    const req = { resource: wireName(r), namespace: obj.metadata.namespace ?? '', name: obj.metadata.name ?? '', object: enc(obj) };
+    return dec<T>((await this.call<ObjectResponse>(method, req)).object);
   }
 
-  async update<T extends KubeObject>(r: ResourceInfo, obj: T): Promise<T> {
-    return dec<T>((await this.call<ObjectResponse>('Update', { resource: wireName(r), namespace: obj.metadata.namespace ?? '', name: obj.metadata.name ?? '', object: enc(obj) })).object);
+  create<T extends KubeObject>(r: ResourceInfo, obj: T): Promise<T> {
+    return this.write('Create', r, obj);
   }
 
-  async updateStatus<T extends KubeObject>(r: ResourceInfo, obj: T): Promise<T> {
-    return dec<T>((await this.call<ObjectResponse>('UpdateStatus', { resource: wireName(r), namespace: obj.metadata.namespace ?? '', name: obj.metadata.name ?? '', object: enc(obj) })).object);
+  update<T extends KubeObject>(r: ResourceInfo, obj: T): Promise<T> {
+    return this.write('Update', r, obj);
+  }
+
+  updateStatus<T extends KubeObject>(r: ResourceInfo, obj: T): Promise<T> {
+    return this.write('UpdateStatus', r, obj);
   }
 
   async patch<T extends KubeObject>(r: ResourceInfo, namespace: string | undefined, name: string, kind: PatchKind, patch: unknown, status = false): Promise<T> {
