@@ -7,6 +7,7 @@ import { createMetrics, type Metrics } from './metrics';
 import { Registry } from './registry';
 import { RestServer } from './rest/server';
 import { GrpcServer } from './grpc/server';
+import { podLogHandler } from './kubelet-proxy';
 import { EtcdStore } from './storage/etcd-store';
 
 export interface ApiserverOptions {
@@ -20,6 +21,8 @@ export interface ApiserverOptions {
   compactionIntervalMs: number;
   /** Events of history the watch cache keeps per resource. */
   watchCacheSize?: number;
+  /** Token presented to kubelets for pods/log; without it, pods/log answers 404. */
+  kubeletToken?: string;
   log?: Logger;
 }
 
@@ -47,7 +50,7 @@ export async function startApiserver(o: ApiserverOptions): Promise<Apiserver> {
       if (e.code !== 409) throw e;
     });
   }
-  const rest = new RestServer({ registry, log, metrics });
+  const rest = new RestServer({ registry, log, metrics, ...(o.kubeletToken ? { podSubresources: { log: podLogHandler(registry, o.kubeletToken) } } : {}) });
   const port = await rest.listen(o.port, o.bindAddress);
   const grpcServer = new GrpcServer(registry, log, metrics);
   const grpcPort = await grpcServer.listen(`${o.bindAddress}:${o.grpcPort}`);

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // tk-apiserver: the only daemon that talks to etcd.
+import * as fs from 'node:fs';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import pino from 'pino';
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
     .option('service-node-port-range', { type: 'string', default: '30000-32767', describe: 'NodePort range' })
     .option('compaction-interval', { type: 'number', default: 300, describe: 'seconds between etcd compactions (0: never)' })
     .option('watch-cache-size', { type: 'number', default: 2000, describe: 'events of history kept per resource for resuming watches' })
+    .option('kubelet-token-file', { type: 'string', describe: 'file with the token presented to kubelets (pods/log)' })
     .option('log-level', { type: 'string', default: 'info' })
     .strict()
     .help()
@@ -33,6 +35,7 @@ async function main(): Promise<void> {
     nodePortRange: [lo as number, hi as number],
     compactionIntervalMs: argv['compaction-interval'] * 1000,
     watchCacheSize: argv['watch-cache-size'],
+    ...(argv['kubelet-token-file'] ? { kubeletToken: fs.readFileSync(argv['kubelet-token-file'], 'utf8').trim() } : {}),
     log,
   });
   const shutdown = (): void => {

@@ -6,3 +6,6 @@ export * from './informer';
 export * from './work-queue';
 export * from './kubeconfig';
 export * from './proto';
+export * from './event-recorder';
+export * from './leader-election';
+export * from './daemon-server';

@@ -1,0 +1,48 @@
+// pods/{name}/log: the apiserver asks the pod's kubelet (its InternalIP and kubelet port,
+// presenting the cluster's kubelet token) and streams the answer back, as Kubernetes does.
+import * as http from 'node:http';
+import { errors, R, type Node, type Pod } from '@tinykube/api';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Registry } from './registry';
+
+const LOG_PARAMS = ['follow', 'previous', 'timestamps', 'tailLines', 'sinceSeconds', 'limitBytes'];
+
+export function podLogHandler(registry: Registry, token: string) {
+  return async (req: IncomingMessage, res: ServerResponse, ns: string, name: string, query: URLSearchParams): Promise<void> => {
+    if (req.method !== 'GET') throw errors.methodNotAllowed('log only supports GET');
+    const pod = (await registry.get(R.pods, ns, name)) as Pod;
+    const names = pod.spec.containers.map((c) => c.name);
+    let container = query.get('container') ?? '';
+    if (!container) {
+      if (names.length !== 1) throw errors.badRequest(`a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`);
+      container = names[0]!;
+    } else if (!names.includes(container)) throw errors.badRequest(`container ${container} is not valid for pod ${name}`);
+    if (!pod.spec.nodeName) throw errors.badRequest(`pod ${name} does not have a host assigned`);
+    const node = (await registry.get(R.nodes, undefined, pod.spec.nodeName)) as Node;
+    const ip = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+    const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port ?? 10250;
+    if (!ip) throw errors.badRequest(`node ${pod.spec.nodeName} has no InternalIP`);
+    const params = new URLSearchParams();
+    for (const p of LOG_PARAMS) if (query.has(p)) params.set(p, query.get(p)!);
+    const path = `/containerLogs/${encodeURIComponent(ns)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${params.toString()}`;
+    await new Promise<void>((resolve, reject) => {
+      const upstream = http.get({ host: ip, port, path, headers: { Authorization: `Bearer ${token}` } }, (up) => {
+        if (up.statusCode !== 200) {
+          let text = '';
+          up.on('data', (d: Buffer) => (text += d.toString()));
+          up.on('end', () => reject(errors.badRequest(text.trim() || `kubelet answered ${up.statusCode}`)));
+          return;
+        }
+        res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
+        up.pipe(res);
+        up.on('end', resolve);
+        up.on('error', resolve);
+        res.on('close', () => {
+          up.destroy();
+          resolve();
+        });
+      });
+      upstream.on('error', (err) => reject(errors.internal(`could not reach the kubelet of node ${pod.spec.nodeName}: ${err.message}`)));
+    });
+  };
+}

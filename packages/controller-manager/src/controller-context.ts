@@ -1,0 +1,78 @@
+import type { KubeObject, ResourceInfo } from '@tinykube/api';
+import { EventRecorder, Informer, runWorkers, WorkQueue, type ApiClient } from '@tinykube/client';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+
+// What every controller is given: one shared informer per resource (one list+watch each for
+// the whole controller-manager), an event recorder, a logger and the daemon's flags.
+
+export interface ControllerManagerOptions {
+  clusterCidr: string;
+  nodeCidrMaskSize: number;
+  nodeMonitorGracePeriodMs: number;
+  defaultTolerationSeconds: number;
+  workers: number;
+}
+
+export class SharedInformers {
+  private readonly informers = new Map<string, Informer<KubeObject>>();
+
+  constructor(private readonly api: ApiClient) {}
+
+  get<T extends KubeObject>(r: ResourceInfo): Informer<T> {
+    const key = `${r.group}/${r.plural}`;
+    let inf = this.informers.get(key);
+    if (!inf) {
+      inf = new Informer<KubeObject>(this.api, r);
+      this.informers.set(key, inf);
+    }
+    return inf as unknown as Informer<T>;
+  }
+
+  async startAll(): Promise<void> {
+    for (const inf of this.informers.values()) inf.start();
+    await Promise.all([...this.informers.values()].map((i) => i.waitForSync()));
+  }
+
+  stopAll(): void {
+    for (const inf of this.informers.values()) inf.stop();
+  }
+}
+
+export interface ControllerContext {
+  api: ApiClient;
+  informers: SharedInformers;
+  events: EventRecorder;
+  log: Logger;
+  metrics: Registry;
+  options: ControllerManagerOptions;
+}
+
+/** A controller: informer handlers enqueue keys; workers run the idempotent sync(key). */
+export abstract class QueueController {
+  protected readonly queue: WorkQueue;
+  private running?: Promise<void>;
+
+  constructor(
+    readonly name: string,
+    protected readonly ctx: ControllerContext,
+    private readonly workers = ctx.options.workers,
+  ) {
+    this.queue = new WorkQueue({ baseDelayMs: 200, maxDelayMs: 60_000 });
+  }
+
+  protected abstract sync(key: string): Promise<void>;
+
+  /** Called after every informer has synced, before the workers start. */
+  protected onSynced(): void {}
+
+  run(): void {
+    this.onSynced();
+    this.running = runWorkers(this.queue, this.workers, (key) => this.sync(key), (key, err) => this.ctx.log.warn({ controller: this.name, key, err: (err as Error).message }, 'sync failed'));
+  }
+
+  async stop(): Promise<void> {
+    this.queue.shutdown();
+    await this.running;
+  }
+}

@@ -1,0 +1,3 @@
+// @tinykube/controller-manager: the cluster's control loops on the shared informer runtime.
+export * from './controller-context';
+export * from './controller-manager';

@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+// tk-controller-manager: the cluster's control loops. Runs as leader only; a second copy waits.
+import * as os from 'node:os';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import pino from 'pino';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { GrpcClient, LeaderElector, serveHealthAndMetrics } from '@tinykube/client';
+import { CONTROLLERS, startControllers, type RunningControllers } from './controller-manager';
+
+async function main(): Promise<void> {
+  const a = await yargs(hideBin(process.argv))
+    .scriptName('tk-controller-manager')
+    .option('apiserver', { type: 'string', default: '127.0.0.1:6444', describe: 'apiserver gRPC address' })
+    .option('bind-address', { type: 'string', default: '127.0.0.1', describe: 'address for /healthz and /metrics' })
+    .option('port', { type: 'number', default: 10257 })
+    .option('controllers', { type: 'string', default: Object.keys(CONTROLLERS).join(','), describe: 'controllers to run' })
+    .option('cluster-cidr', { type: 'string', default: '10.244.0.0/16' })
+    .option('node-cidr-mask-size', { type: 'number', default: 24 })
+    .option('node-monitor-grace-period', { type: 'number', default: 40, describe: 'seconds without a lease renewal before a node is unreachable' })
+    .option('default-toleration-seconds', { type: 'number', default: 300, describe: 'how long pods tolerate an unreachable or not-ready node' })
+    .option('concurrent-syncs', { type: 'number', default: 5, describe: 'workers per controller' })
+    .option('leader-elect', { type: 'boolean', default: true })
+    .option('leader-elect-lease-duration', { type: 'number', default: 15, describe: 'seconds' })
+    .option('leader-elect-retry-period', { type: 'number', default: 2, describe: 'seconds' })
+    .option('log-level', { type: 'string', default: 'info' })
+    .strict()
+    .help()
+    .parse();
+  const log = pino({ name: 'tk-controller-manager', level: a['log-level'] });
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics });
+  const api = new GrpcClient(a.apiserver);
+  let running: RunningControllers | undefined;
+  const lead = (): void => {
+    log.info('became leader; starting controllers');
+    startControllers(
+      api,
+      {
+        clusterCidr: a['cluster-cidr'],
+        nodeCidrMaskSize: a['node-cidr-mask-size'],
+        nodeMonitorGracePeriodMs: a['node-monitor-grace-period'] * 1000,
+        defaultTolerationSeconds: a['default-toleration-seconds'],
+        workers: a['concurrent-syncs'],
+      },
+      log,
+      metrics,
+      a.controllers.split(',').filter(Boolean),
+    ).then(
+      (r) => (running = r),
+      (err: unknown) => {
+        log.error({ err: String(err) }, 'controllers failed to start');
+        process.exit(1);
+      },
+    );
+  };
+  // Losing the lease: exit rather than act on a stale view; the supervisor (systemd, or
+  // `npm run up` again) starts a fresh follower.
+  const elector = new LeaderElector(api, {
+    namespace: 'kube-system',
+    name: 'tk-controller-manager',
+    identity: `${os.hostname()}_${process.pid}`,
+    leaseDurationSeconds: a['leader-elect-lease-duration'],
+    retryPeriodMs: a['leader-elect-retry-period'] * 1000,
+    onStartedLeading: lead,
+    onStoppedLeading: () => {
+      log.error('lost the leader lease; exiting');
+      process.exit(1);
+    },
+    onError: (err) => log.debug({ err: String(err) }, 'leader election'),
+  });
+  if (a['leader-elect']) elector.start();
+  else lead();
+  await serveHealthAndMetrics(a['bind-address'], a.port, metrics, () => true);
+  const shutdown = (): void => {
+    void (async () => {
+      await running?.stop();
+      await elector.stop();
+      api.close();
+      process.exit(0);
+    })();
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`tk-controller-manager: ${(err as Error)?.message ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,243 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Docker from 'dockerode';
+import { getCondition, R, type Node } from '@tinykube/api';
+import { RestClient, renderKubeconfig } from '@tinykube/client';
+import { startDockerd, stopDockerd, unmountUnder, type DockerdOptions } from './dockerd';
+import { ensureImage, loadImageSpecs } from './images';
+import { existingNodeNamespaces, removeMaster, removeNode, setupMaster, setupNode } from './network';
+import { makePlan, RUN_DIR, type ClusterPlan, type NodePlan, type PlanOptions } from './plan';
+import { Daemons } from './processes';
+import { startRegistry } from './registry';
+import { assertNoOverlap } from './safety';
+
+// `up` and `down` of the local multi-host cluster. Every step first looks at what exists, so
+// `up` on a running cluster changes nothing and `down` after a half-finished `up` still cleans.
+
+export interface UpOptions extends PlanOptions {
+  repoDir: string;
+  /** Node lease grace before a node is marked unreachable (controller-manager flag). */
+  nodeMonitorGracePeriod?: number;
+  podEvictionTimeout?: number;
+  progress?: (step: string) => void;
+  readyTimeoutMs?: number;
+}
+
+const MASTER_DAEMONS = ['controller-manager', 'scheduler', 'apiserver', 'etcd'];
+
+function dist(repoDir: string, pkg: string): string {
+  return path.join(repoDir, 'packages', pkg, 'dist', 'src', 'main.js');
+}
+
+function ownInterfaces(plan: ClusterPlan): Set<string> {
+  return new Set([plan.bridge, plan.serviceDummy, ...plan.nodes.map((n) => n.veth)]);
+}
+
+function nodeDockerd(plan: ClusterPlan, node: NodePlan): DockerdOptions {
+  return { name: `dockerd-${node.name}`, socket: node.dockerSocket, dataRoot: node.dockerDataRoot, execRoot: node.dockerExecRoot, netns: node.netns, registry: plan.registry };
+}
+
+function builderDockerd(plan: ClusterPlan): DockerdOptions {
+  const cache = path.join(plan.stateDir, 'cache');
+  return { name: 'dockerd-builder', socket: `${RUN_DIR}/builder/docker.sock`, dataRoot: path.join(cache, 'builder'), execRoot: `${RUN_DIR}/builder/exec`, registry: plan.registry };
+}
+
+export function apiserverUrl(plan: ClusterPlan): string {
+  return `http://${plan.masterIp}:${plan.apiserverPort}`;
+}
+
+/** What cluster.json records for each node. */
+export interface ClusterFile {
+  apiserver: string;
+  grpc: string;
+  registry: string;
+  hostCidr: string;
+  clusterCidr: string;
+  serviceCidr: string;
+  nodes: { name: string; netns: string; ip: string; podCIDR: string; dockerSocket: string }[];
+}
+
+export async function up(o: UpOptions): Promise<ClusterFile> {
+  const say = o.progress ?? (() => undefined);
+  const plan = makePlan(o);
+  const daemons = new Daemons(plan.stateDir);
+  const cache = path.join(plan.stateDir, 'cache');
+  const steps = 7;
+  let step = 0;
+  const next = (what: string): void => say(`[${++step}/${steps}] ${what}`);
+
+  next(`checking ${plan.hostCidr}, ${plan.clusterCidr} and ${plan.serviceCidr} against this machine's addresses and routes`);
+  await assertNoOverlap({ '--host-cidr': plan.hostCidr, '--cluster-cidr': plan.clusterCidr, '--service-cidr': plan.serviceCidr }, ownInterfaces(plan));
+  await setupMaster(plan);
+  fs.mkdirSync(RUN_DIR, { recursive: true });
+
+  next(`starting the image registry on ${plan.registry} and building images`);
+  await startRegistry(daemons, cache, plan.registry);
+  const specs = loadImageSpecs(path.join(o.repoDir, 'images'));
+  const builderOpts = builderDockerd(plan);
+  let builder: Docker | undefined;
+  try {
+    for (const spec of specs) {
+      builder ??= await startDockerd(daemons, builderOpts);
+      const r = await ensureImage(builder, spec, { imagesDir: path.join(o.repoDir, 'images'), cacheDir: cache, registry: plan.registry });
+      say(`      ${r.image}: ${r.built ? 'built and pushed' : 'up to date'}`);
+    }
+  } finally {
+    if (builder) await stopDockerd(daemons, builderOpts);
+  }
+
+  next('starting etcd and tk-apiserver');
+  fs.mkdirSync(path.join(plan.stateDir, 'etcd'), { recursive: true });
+  daemons.start({
+    name: 'etcd',
+    command: 'etcd',
+    args: ['--name=tinykube', `--data-dir=${path.join(plan.stateDir, 'etcd')}`, `--listen-client-urls=${plan.etcdClientUrl}`, `--advertise-client-urls=${plan.etcdClientUrl}`, `--listen-peer-urls=${plan.etcdPeerUrl}`, `--initial-advertise-peer-urls=${plan.etcdPeerUrl}`, `--initial-cluster=tinykube=${plan.etcdPeerUrl}`],
+  });
+  const token = kubeletToken(plan.stateDir);
+  daemons.start({
+    name: 'apiserver',
+    command: process.execPath,
+    args: [dist(o.repoDir, 'apiserver'), `--etcd-servers=${plan.etcdClientUrl}`, `--bind-address=${plan.masterIp}`, `--port=${plan.apiserverPort}`, `--grpc-port=${plan.grpcPort}`, `--service-cluster-ip-range=${plan.serviceCidr}`, `--kubelet-token-file=${token}`],
+  });
+  const api = new RestClient(apiserverUrl(plan));
+  await waitFor('tk-apiserver to answer', 60_000, async () => (await fetch(`${apiserverUrl(plan)}/healthz`, { signal: AbortSignal.timeout(2000) })).ok, () => daemons.running('apiserver') !== undefined || fail('apiserver', daemons));
+  fs.writeFileSync(path.join(plan.stateDir, 'kubeconfig'), renderKubeconfig(apiserverUrl(plan)));
+
+  next('starting tk-scheduler and tk-controller-manager');
+  const grpc = `${plan.masterIp}:${plan.grpcPort}`;
+  daemons.start({ name: 'scheduler', command: process.execPath, args: [dist(o.repoDir, 'scheduler'), `--apiserver=${grpc}`] });
+  daemons.start({
+    name: 'controller-manager',
+    command: process.execPath,
+    args: [
+      dist(o.repoDir, 'controller-manager'),
+      `--apiserver=${grpc}`,
+      `--cluster-cidr=${plan.clusterCidr}`,
+      ...(o.nodeMonitorGracePeriod ? [`--node-monitor-grace-period=${o.nodeMonitorGracePeriod}`] : []),
+      ...(o.podEvictionTimeout ? [`--default-toleration-seconds=${o.podEvictionTimeout}`] : []),
+    ],
+  });
+
+  next(`creating ${plan.nodes.length} node hosts (network namespace + dockerd each)`);
+  await Promise.all(
+    plan.nodes.map(async (node) => {
+      await setupNode(plan, node);
+      await startDockerd(daemons, nodeDockerd(plan, node));
+      say(`      ${node.name}: ${node.ip} in netns ${node.netns}, dockerd at ${node.dockerSocket}`);
+    }),
+  );
+
+  next('starting tk-kubelet and tk-proxy on every node');
+  for (const node of plan.nodes) {
+    const root = path.join(plan.stateDir, 'hosts', node.name, 'kubelet');
+    fs.mkdirSync(root, { recursive: true });
+    daemons.start({
+      name: `kubelet-${node.name}`,
+      command: process.execPath,
+      netns: node.netns,
+      args: [dist(o.repoDir, 'kubelet'), `--apiserver=${grpc}`, `--node-name=${node.name}`, `--node-ip=${node.ip}`, `--docker-socket=${node.dockerSocket}`, `--root-dir=${root}`, `--cluster-cidr=${plan.clusterCidr}`, `--token-file=${token}`],
+    });
+    daemons.start({
+      name: `proxy-${node.name}`,
+      command: process.execPath,
+      netns: node.netns,
+      args: [dist(o.repoDir, 'proxy'), `--apiserver=${grpc}`, `--node-name=${node.name}`, `--node-ip=${node.ip}`, `--cluster-cidr=${plan.clusterCidr}`],
+    });
+  }
+
+  next(`waiting for ${plan.nodes.length} nodes to be Ready`);
+  let nodes: Node[] = [];
+  await waitFor(
+    'every node to be Ready',
+    o.readyTimeoutMs ?? 180_000,
+    async () => {
+      nodes = (await api.list(R.nodes)).items as Node[];
+      return plan.nodes.every((p) => nodes.some((n) => n.metadata.name === p.name && n.spec?.podCIDR && getCondition(n.status?.conditions, 'Ready')?.status === 'True'));
+    },
+    () => plan.nodes.every((n) => daemons.running(`kubelet-${n.name}`) !== undefined || fail(`kubelet-${n.name}`, daemons)),
+  );
+  const file: ClusterFile = {
+    apiserver: apiserverUrl(plan),
+    grpc,
+    registry: plan.registry,
+    hostCidr: plan.hostCidr,
+    clusterCidr: plan.clusterCidr,
+    serviceCidr: plan.serviceCidr,
+    nodes: plan.nodes.map((p) => ({ name: p.name, netns: p.netns, ip: p.ip, podCIDR: nodes.find((n) => n.metadata.name === p.name)?.spec?.podCIDR ?? '', dockerSocket: p.dockerSocket })),
+  };
+  fs.writeFileSync(path.join(plan.stateDir, 'cluster.json'), `${JSON.stringify(file, null, 2)}\n`);
+  return file;
+}
+
+export async function down(o: PlanOptions & { progress?: (step: string) => void }): Promise<void> {
+  const say = o.progress ?? (() => undefined);
+  const plan = makePlan(o);
+  const daemons = new Daemons(plan.stateDir);
+  const nodeNames = new Set([...plan.nodes.map((n) => n.name), ...existingNodeNamespaces().map((ns) => ns.replace(/^tk-/, ''))]);
+  const nodes = [...nodeNames].map((name) => plan.nodes.find((n) => n.name === name) ?? makePlan({ ...o, nodes: Number(name.split('-')[1]) }).nodes.at(-1)!);
+  say('stopping node daemons');
+  await Promise.all(nodes.flatMap((n) => [daemons.stop(`proxy-${n.name}`), daemons.stop(`kubelet-${n.name}`)]));
+  say('stopping master daemons');
+  for (const name of MASTER_DAEMONS) await daemons.stop(name);
+  say('stopping dockerds and removing their containers');
+  await Promise.all(nodes.map((n) => stopDockerd(daemons, nodeDockerd(plan, n))));
+  await stopDockerd(daemons, builderDockerd(plan));
+  await daemons.stop('registry');
+  for (const name of daemons.names()) await daemons.stop(name);
+  say('removing node namespaces, bridge and routes');
+  for (const n of nodes) await removeNode(n);
+  await removeMaster(plan);
+  await unmountUnder([RUN_DIR, plan.stateDir]);
+  removeCgroups();
+  fs.rmSync(RUN_DIR, { recursive: true, force: true });
+  for (const entry of fs.existsSync(plan.stateDir) ? fs.readdirSync(plan.stateDir) : []) {
+    if (entry !== 'cache') fs.rmSync(path.join(plan.stateDir, entry), { recursive: true, force: true });
+  }
+}
+
+/** The cgroups the node dockerds made under /tinykube (empty once their containers are gone). */
+function removeCgroups(): void {
+  const base = '/sys/fs/cgroup';
+  const roots = fs.existsSync(path.join(base, 'tinykube')) ? [path.join(base, 'tinykube')] : [];
+  for (const ctrl of fs.existsSync(base) ? fs.readdirSync(base) : []) {
+    const dir = path.join(base, ctrl, 'tinykube');
+    if (fs.existsSync(dir)) roots.push(dir);
+  }
+  const rmTree = (dir: string): void => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) rmTree(path.join(dir, e.name));
+    try {
+      fs.rmdirSync(dir);
+    } catch {
+      // still in use; left for the kernel to report
+    }
+  };
+  roots.forEach(rmTree);
+}
+
+function kubeletToken(stateDir: string): string {
+  const file = path.join(stateDir, 'kubelet-token');
+  if (!fs.existsSync(file)) fs.writeFileSync(file, `${crypto.randomUUID()}\n`, { mode: 0o600 });
+  return file;
+}
+
+function fail(name: string, daemons: Daemons): never {
+  const log = daemons.logFile(name);
+  const tail = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').slice(-15).join('\n') : '';
+  throw new Error(`${name} exited; last lines of ${log}:\n${tail}`);
+}
+
+/** Polls `check` until it returns true or the deadline passes; `alive` throws when a daemon died. */
+async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>, alive: () => boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch (err) {
+      last = err;
+    }
+    alive();
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (${String(last)})` : ''}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}

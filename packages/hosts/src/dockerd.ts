@@ -1,0 +1,80 @@
+import * as fs from 'node:fs';
+import Docker from 'dockerode';
+import { run } from './exec';
+import type { Daemons } from './processes';
+
+// One dockerd per host (Debian's docker.io), each with its own data-root, exec-root and socket.
+// tinykube owns the hosts' networking and iptables, so dockerd makes no bridge, no NAT and no
+// iptables rules of its own; the local registry is its mirror, so `image: busybox:1.35` pulls
+// from it.
+
+export interface DockerdOptions {
+  name: string;
+  socket: string;
+  dataRoot: string;
+  execRoot: string;
+  netns?: string;
+  registry: string;
+}
+
+export function dockerdArgs(o: DockerdOptions): string[] {
+  return [
+    `--data-root=${o.dataRoot}`,
+    `--exec-root=${o.execRoot}`,
+    `--host=unix://${o.socket}`,
+    `--pidfile=${o.execRoot}/dockerd.pid`,
+    '--bridge=none',
+    '--iptables=false',
+    '--ip6tables=false',
+    '--ip-masq=false',
+    `--registry-mirror=http://${o.registry}`,
+    `--insecure-registry=${o.registry}`,
+    `--cgroup-parent=/tinykube/${o.name}`,
+    '--log-driver=json-file',
+    '--log-opt=max-size=10m',
+  ];
+}
+
+export async function startDockerd(daemons: Daemons, o: DockerdOptions, timeoutMs = 60_000): Promise<Docker> {
+  fs.mkdirSync(o.dataRoot, { recursive: true });
+  fs.mkdirSync(o.execRoot, { recursive: true });
+  daemons.start({ name: o.name, command: 'dockerd', args: dockerdArgs(o), ...(o.netns ? { netns: o.netns } : {}) });
+  const docker = new Docker({ socketPath: o.socket });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await docker.ping();
+      return docker;
+    } catch (err) {
+      if (!daemons.running(o.name)) throw new Error(`dockerd ${o.name} exited; see ${daemons.logFile(o.name)}`);
+      if (Date.now() > deadline) throw new Error(`dockerd ${o.name} did not answer within ${timeoutMs} ms: ${String(err)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+/** Stops a dockerd after removing its containers, so no mount or cgroup outlives it. */
+export async function stopDockerd(daemons: Daemons, o: DockerdOptions): Promise<void> {
+  if (daemons.running(o.name)) {
+    const docker = new Docker({ socketPath: o.socket });
+    try {
+      const containers = await docker.listContainers({ all: true });
+      await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
+    } catch {
+      // An unresponsive daemon is killed below.
+    }
+    await daemons.stop(o.name, 20_000);
+  }
+  await unmountUnder([o.execRoot, o.dataRoot]);
+}
+
+/** Lazily unmounts every mount point under the given directories (deepest first). */
+export async function unmountUnder(dirs: string[]): Promise<void> {
+  const mounts = fs
+    .readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[1]?.replace(/\\040/g, ' '))
+    .filter((m): m is string => !!m && dirs.some((d) => m === d || m.startsWith(`${d}/`)))
+    .sort((a, b) => b.length - a.length);
+  for (const m of mounts) await run('umount', ['-l', m]).catch(() => undefined);
+}

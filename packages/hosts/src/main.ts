@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// tk-hosts: brings the local multi-host cluster up and down (`npm run up` / `npm run down`).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { down, up } from './cluster';
+import type { PlanOptions } from './plan';
+
+const repoDir = path.resolve(__dirname, '../../../..');
+const defaultState = path.join(repoDir, '.tinykube');
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** The ranges `up` used, so `down` removes exactly what it made. */
+function savedPlan(stateDir: string): Partial<PlanOptions> {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(stateDir, 'plan.json'), 'utf8')) as Partial<PlanOptions>;
+  } catch {
+    return {};
+  }
+}
+
+async function main(): Promise<void> {
+  const common = {
+    'state-dir': { type: 'string', default: defaultState, describe: 'where the cluster keeps its state' },
+    'host-cidr': { type: 'string', default: '10.240.0.0/24', describe: 'network shared by the master and node hosts' },
+    'cluster-cidr': { type: 'string', default: '10.244.0.0/16', describe: 'pod network; one /24 per node' },
+    'service-cidr': { type: 'string', default: '10.96.0.0/16', describe: 'Service ClusterIP range' },
+  } as const;
+  await yargs(hideBin(process.argv))
+    .scriptName('tk-hosts')
+    .command(
+      'up',
+      'start (or check) the local cluster',
+      (y) =>
+        y
+          .options(common)
+          .option('nodes', { type: 'number', default: 3, describe: 'number of node hosts' })
+          .option('node-monitor-grace-period', { type: 'number', describe: 'seconds without a lease before a node is unreachable' })
+          .option('pod-eviction-timeout', { type: 'number', describe: 'default toleration seconds for unreachable/not-ready' }),
+      async (a) => {
+        const stateDir = path.resolve(a['state-dir']);
+        const plan: PlanOptions = { nodes: a.nodes, hostCidr: a['host-cidr'], clusterCidr: a['cluster-cidr'], serviceCidr: a['service-cidr'], stateDir };
+        fs.mkdirSync(stateDir, { recursive: true });
+        fs.writeFileSync(path.join(stateDir, 'plan.json'), `${JSON.stringify(plan, null, 2)}\n`);
+        const started = Date.now();
+        const cluster = await up({
+          ...plan,
+          repoDir,
+          progress: say,
+          ...(a['node-monitor-grace-period'] ? { nodeMonitorGracePeriod: a['node-monitor-grace-period'] } : {}),
+          ...(a['pod-eviction-timeout'] ? { podEvictionTimeout: a['pod-eviction-timeout'] } : {}),
+        });
+        const kubeconfig = path.join(stateDir, 'kubeconfig');
+        say(`\nReady in ${((Date.now() - started) / 1000).toFixed(1)} s: ${cluster.nodes.length} nodes`);
+        for (const n of cluster.nodes) say(`  ${n.name}  ${n.ip}  pods ${n.podCIDR}`);
+        say(`\nkubeconfig: ${kubeconfig}`);
+        say('Try:');
+        say(`  export KUBECONFIG=${kubeconfig}`);
+        say('  npx tkctl get nodes');
+        say('  npx tkctl apply -f examples/nginx-deployment.yaml && npx tkctl get pods -o wide');
+      },
+    )
+    .command(
+      'down',
+      'stop the local cluster and remove everything it made',
+      (y) => y.options(common),
+      async (a) => {
+        const stateDir = path.resolve(a['state-dir']);
+        const saved = savedPlan(stateDir);
+        await down({ nodes: saved.nodes ?? 3, hostCidr: saved.hostCidr ?? a['host-cidr'], clusterCidr: saved.clusterCidr ?? a['cluster-cidr'], serviceCidr: saved.serviceCidr ?? a['service-cidr'], stateDir, progress: say });
+        say('down: done');
+      },
+    )
+    .demandCommand(1)
+    .showHelpOnFail(false)
+    .strict()
+    .help()
+    .parse();
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`tk-hosts: ${(err as Error)?.message ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,51 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Daemons } from './processes';
+
+// The local image registry (Debian's docker-registry), listening on the master's bridge address
+// so every node's dockerd can use it as its mirror. Its storage lives in the cache directory,
+// which `down` keeps, so images are built once.
+
+export async function startRegistry(daemons: Daemons, cacheDir: string, address: string, timeoutMs = 30_000): Promise<void> {
+  const config = path.join(cacheDir, 'registry.yml');
+  fs.mkdirSync(path.join(cacheDir, 'registry'), { recursive: true });
+  fs.writeFileSync(
+    config,
+    [
+      'version: 0.1',
+      'log:',
+      '  level: warn',
+      'storage:',
+      '  filesystem:',
+      `    rootdirectory: ${path.join(cacheDir, 'registry')}`,
+      '  delete:',
+      '    enabled: true',
+      'http:',
+      `  addr: ${address}`,
+      '',
+    ].join('\n'),
+  );
+  daemons.start({ name: 'registry', command: 'docker-registry', args: ['serve', config] });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(`http://${address}/v2/`, { signal: AbortSignal.timeout(2000) });
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (!daemons.running('registry')) throw new Error(`the registry exited; see ${daemons.logFile('registry')}`);
+    if (Date.now() > deadline) throw new Error(`the registry at ${address} did not answer within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Whether the registry holds name:tag. */
+export async function hasManifest(address: string, name: string, tag: string): Promise<boolean> {
+  const res = await fetch(`http://${address}/v2/library/${name}/manifests/${tag}`, {
+    method: 'HEAD',
+    headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json' },
+    signal: AbortSignal.timeout(5000),
+  });
+  return res.ok;
+}

@@ -1,0 +1,238 @@
+import { PassThrough, type Readable } from 'node:stream';
+import Docker from 'dockerode';
+import { LABEL_ATTEMPT, LABEL_CONTAINER_NAME, LABEL_HASH, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID } from './labels';
+
+// The kubelet's only way to the host's containers: the Docker Engine API through dockerode.
+
+export interface RuntimeContainer {
+  id: string;
+  podUid: string;
+  podName: string;
+  namespace: string;
+  /** The container's name in the pod spec, or POD for the sandbox. */
+  name: string;
+  attempt: number;
+  hash: string;
+  running: boolean;
+  created: number;
+}
+
+export interface ContainerDetails {
+  id: string;
+  running: boolean;
+  exitCode: number;
+  oomKilled: boolean;
+  error: string;
+  startedAt?: string;
+  finishedAt?: string;
+  imageId: string;
+  ip: string;
+}
+
+export class ImagePullError extends Error {}
+
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+export class DockerRuntime {
+  readonly docker: Docker;
+
+  constructor(socketPath: string) {
+    this.docker = new Docker({ socketPath });
+  }
+
+  async version(): Promise<string> {
+    return (await this.docker.version()).Version;
+  }
+
+  /** Every container that belongs to a pod, sandbox or app, running or not. */
+  async listPodContainers(): Promise<RuntimeContainer[]> {
+    const list = await this.docker.listContainers({ all: true, filters: { label: [LABEL_POD_UID] } });
+    return list.map((c) => ({
+      id: c.Id,
+      podUid: c.Labels[LABEL_POD_UID] ?? '',
+      podName: c.Labels[LABEL_POD_NAME] ?? '',
+      namespace: c.Labels[LABEL_POD_NAMESPACE] ?? '',
+      name: c.Labels[LABEL_CONTAINER_NAME] ?? '',
+      attempt: Number(c.Labels[LABEL_ATTEMPT] ?? 0),
+      hash: c.Labels[LABEL_HASH] ?? '',
+      running: c.State === 'running',
+      created: c.Created,
+    }));
+  }
+
+  async inspect(id: string, network?: string): Promise<ContainerDetails> {
+    const i = await this.docker.getContainer(id).inspect();
+    const ts = (t: string | undefined): string | undefined => (t && t !== ZERO_TIME ? new Date(t).toISOString().replace(/\.\d+Z$/, 'Z') : undefined);
+    const started = ts(i.State.StartedAt);
+    const finished = ts(i.State.FinishedAt);
+    return {
+      id: i.Id,
+      running: i.State.Running,
+      exitCode: i.State.ExitCode,
+      oomKilled: i.State.OOMKilled,
+      error: i.State.Error,
+      ...(started ? { startedAt: started } : {}),
+      ...(finished ? { finishedAt: finished } : {}),
+      imageId: i.Image,
+      ip: network ? (i.NetworkSettings.Networks[network]?.IPAddress ?? '') : '',
+    };
+  }
+
+  async hasImage(ref: string): Promise<boolean> {
+    try {
+      await this.docker.getImage(ref).inspect();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Pulls `ref` (through the host's registry mirror); rejects with ImagePullError. */
+  async pull(ref: string): Promise<void> {
+    const image = ref.includes(':') || ref.includes('@') ? ref : `${ref}:latest`;
+    try {
+      const stream = (await this.docker.pull(image)) as NodeJS.ReadableStream;
+      await new Promise<void>((resolve, reject) => {
+        this.docker.modem.followProgress(stream, (err: Error | null, out: { error?: string }[]) => {
+          const e = err?.message ?? out.find((o) => o.error)?.error;
+          if (e) reject(new Error(e));
+          else resolve();
+        });
+      });
+    } catch (err) {
+      throw new ImagePullError(`failed to pull image "${ref}": ${(err as Error).message}`);
+    }
+  }
+
+  async create(opts: Docker.ContainerCreateOptions): Promise<string> {
+    const c = await this.docker.createContainer(opts);
+    return c.id;
+  }
+
+  async start(id: string): Promise<void> {
+    await this.docker.getContainer(id).start();
+  }
+
+  /** SIGTERM, then SIGKILL after `graceSeconds` (docker stop). Ignores containers already gone or stopped. */
+  async stop(id: string, graceSeconds: number): Promise<void> {
+    try {
+      await this.docker.getContainer(id).stop({ t: Math.max(0, Math.floor(graceSeconds)) });
+    } catch (err) {
+      if (!isGoneOrStopped(err)) throw err;
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).remove({ force: true, v: true });
+    } catch (err) {
+      if (!isGoneOrStopped(err)) throw err;
+    }
+  }
+
+  /** Runs a command in a running container; output is capped. Times out to exit code -1. */
+  async exec(id: string, cmd: string[], timeoutMs: number): Promise<{ exitCode: number; output: string }> {
+    const exec = await this.docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+    const stream = await exec.start({ hijack: true, stdin: false });
+    const out = new PassThrough();
+    let output = '';
+    out.on('data', (d: Buffer) => {
+      if (output.length < 10_000) output += d.toString();
+    });
+    this.docker.modem.demuxStream(stream, out, out);
+    const finished = new Promise<void>((resolve) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', () => resolve());
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([finished.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), timeoutMs)))]);
+    clearTimeout(timer);
+    if (timedOut) {
+      stream.destroy();
+      return { exitCode: -1, output: `command timed out after ${timeoutMs} ms` };
+    }
+    const info = await exec.inspect();
+    return { exitCode: info.ExitCode ?? -1, output };
+  }
+
+  /** A container's log as a plain byte stream (stdout and stderr interleaved). */
+  async logs(id: string, o: { follow: boolean; tail?: number; timestamps: boolean; sinceSeconds?: number }): Promise<Readable> {
+    const c = this.docker.getContainer(id);
+    const base = { stdout: true, stderr: true, timestamps: o.timestamps, ...(o.tail !== undefined ? { tail: o.tail } : {}), ...(o.sinceSeconds ? { since: Math.floor(Date.now() / 1000) - o.sinceSeconds } : {}) };
+    const out = new PassThrough();
+    if (o.follow) {
+      const stream = await c.logs({ ...base, follow: true });
+      this.docker.modem.demuxStream(stream, out, out);
+      stream.on('end', () => out.end());
+      stream.on('error', (e) => out.destroy(e));
+      out.on('close', () => (stream as unknown as { destroy(): void }).destroy());
+    } else {
+      const buf = await c.logs({ ...base, follow: false });
+      out.end(demux(buf));
+    }
+    return out;
+  }
+
+  /** Container events (start, die, oom, ...) of pod containers, with their labels; re-opens the stream if it breaks. */
+  watchEvents(onEvent: (labels: Record<string, string>) => void, onError: (err: unknown) => void): () => void {
+    let stopped = false;
+    let current: NodeJS.ReadableStream | undefined;
+    const open = async (): Promise<void> => {
+      while (!stopped) {
+        try {
+          const stream = (await this.docker.getEvents({ filters: { type: ['container'], label: [LABEL_POD_UID] } })) as NodeJS.ReadableStream;
+          current = stream;
+          let buf = '';
+          stream.on('data', (d: Buffer) => {
+            buf += d.toString();
+            let nl: number;
+            while ((nl = buf.indexOf('\n')) >= 0) {
+              const line = buf.slice(0, nl);
+              buf = buf.slice(nl + 1);
+              try {
+                const ev = JSON.parse(line) as { Actor?: { Attributes?: Record<string, string> } };
+                if (ev.Actor?.Attributes?.[LABEL_POD_UID]) onEvent(ev.Actor.Attributes);
+              } catch {
+                // not a whole event
+              }
+            }
+          });
+          await new Promise<void>((resolve) => {
+            stream.on('end', resolve);
+            stream.on('error', () => resolve());
+            stream.on('close', resolve);
+          });
+        } catch (err) {
+          onError(err);
+        }
+        if (!stopped) await new Promise((r) => setTimeout(r, 1000));
+      }
+    };
+    void open();
+    return () => {
+      stopped = true;
+      (current as unknown as { destroy?: () => void } | undefined)?.destroy?.();
+    };
+  }
+}
+
+/** Docker's multiplexed (non-TTY) log frames to plain bytes. */
+export function demux(buf: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let i = 0;
+  while (i + 8 <= buf.length) {
+    const type = buf[i]!;
+    if (type > 2) return buf; // a TTY container's log is not framed
+    const len = buf.readUInt32BE(i + 4);
+    parts.push(buf.subarray(i + 8, i + 8 + len));
+    i += 8 + len;
+  }
+  return Buffer.concat(parts);
+}
+
+function isGoneOrStopped(err: unknown): boolean {
+  const code = (err as { statusCode?: number }).statusCode;
+  return code === 404 || code === 304 || code === 409;
+}
+

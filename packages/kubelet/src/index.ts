@@ -1,0 +1,7 @@
+// @tinykube/kubelet: node agent running pods through the Docker Engine API.
+export * from './kubelet';
+export * from './pod-status';
+export * from './pod-network';
+export * from './backoff';
+export * from './env';
+export * from './labels';

@@ -1,0 +1,196 @@
+import * as fs from 'node:fs';
+import { objectKey, R, type Node, type Pod, type Service } from '@tinykube/api';
+import { EventRecorder, GrpcClient, Informer, runWorkers, WorkQueue } from '@tinykube/client';
+import type { Logger } from 'pino';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { DockerRuntime } from './docker-runtime';
+import { startKubeletServer, type LogRequest } from './kubelet-server';
+import { KUBELET_PORT, NodeAgent } from './node-agent';
+import { PodManager } from './pod-manager';
+import { ensureForwarding, ensurePodNetwork, syncRoutes } from './pod-network';
+import { LABEL_POD_NAME, LABEL_POD_NAMESPACE, SANDBOX_NAME } from './labels';
+import { Volumes } from './volumes';
+
+export interface KubeletOptions {
+  apiserver: string;
+  nodeName: string;
+  nodeIP: string;
+  dockerSocket: string;
+  rootDir: string;
+  clusterCidr: string;
+  token: string;
+  port: number;
+  pauseImage: string;
+  maxPods: number;
+  leaseDurationSeconds: number;
+  leaseRenewSeconds: number;
+  statusUpdateSeconds: number;
+  housekeepingSeconds: number;
+  backoffInitialMs: number;
+  backoffMaxMs: number;
+  backoffResetMs: number;
+  workers: number;
+  log: Logger;
+}
+
+export interface Kubelet {
+  stop(): Promise<void>;
+}
+
+async function retry<T>(what: string, log: Logger, fn: () => Promise<T>): Promise<T> {
+  for (let delay = 200; ; delay = Math.min(delay * 2, 5000)) {
+    try {
+      return await fn();
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, `${what} failed; retrying`);
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
+export async function startKubelet(o: KubeletOptions): Promise<Kubelet> {
+  const log = o.log;
+  const api = new GrpcClient(o.apiserver);
+  const runtime = new DockerRuntime(o.dockerSocket);
+  const runtimeVersion = await retry('connecting to dockerd', log, () => runtime.version());
+  const agent = new NodeAgent(api, { nodeName: o.nodeName, nodeIP: o.nodeIP, runtimeVersion, maxPods: o.maxPods, leaseDurationSeconds: o.leaseDurationSeconds });
+  await retry('registering the node', log, () => agent.register());
+  log.info({ node: o.nodeName }, 'node registered');
+
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics });
+  const syncSeconds = new Histogram({ name: 'kubelet_pod_sync_duration_seconds', help: 'Duration of one pod sync', registers: [metrics], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
+  const runningPods = new Gauge({ name: 'kubelet_running_pods', help: 'Pods with a running sandbox', registers: [metrics] });
+
+  const events = new EventRecorder(api, 'kubelet', o.nodeName);
+  const pods = new Informer<Pod>(api, R.pods, { fieldSelector: `spec.nodeName=${o.nodeName}` });
+  const services = new Informer<Service>(api, R.services);
+  const nodes = new Informer<Node>(api, R.nodes);
+  const volumes = new Volumes(o.rootDir);
+  const queue = new WorkQueue({ baseDelayMs: 500, maxDelayMs: 30_000 });
+  const manager = new PodManager(api, runtime, pods, services, volumes, events, log, {
+    nodeName: o.nodeName,
+    nodeIP: o.nodeIP,
+    pauseImage: o.pauseImage,
+    backoffInitialMs: o.backoffInitialMs,
+    backoffMaxMs: o.backoffMaxMs,
+    backoffResetMs: o.backoffResetMs,
+    enqueue: (key, afterMs) => (afterMs ? queue.addAfter(key, afterMs) : queue.add(key)),
+  });
+  const enqueue = (p: Pod): void => queue.add(objectKey(p));
+  pods.addEventHandler({ onAdd: enqueue, onUpdate: (_, p) => enqueue(p), onDelete: enqueue });
+
+  // The host's pod network follows the Node objects: our pod CIDR, everyone's routes.
+  const netQueue = new WorkQueue({ baseDelayMs: 500, maxDelayMs: 10_000 });
+  let networkReady = false;
+  nodes.addEventHandler({ onAdd: () => netQueue.add('network'), onUpdate: () => netQueue.add('network'), onDelete: () => netQueue.add('network') });
+  const syncNetwork = async (): Promise<void> => {
+    const self = nodes.get(o.nodeName);
+    const cidr = self?.spec?.podCIDR;
+    if (!cidr) {
+      agent.setNetwork(false, 'network not ready: the node has no pod CIDR yet');
+      return;
+    }
+    await ensurePodNetwork(runtime, cidr);
+    await ensureForwarding(o.clusterCidr);
+    const changed = await syncRoutes(o.nodeName, o.clusterCidr, nodes.list());
+    if (changed) log.info({ changed }, 'pod routes updated');
+    if (!networkReady) {
+      networkReady = true;
+      agent.setNetwork(true, '');
+      await agent.updateStatus();
+      log.info({ podCIDR: cidr }, 'pod network ready');
+      for (const p of pods.list()) enqueue(p);
+    }
+  };
+
+  const stopEvents = runtime.watchEvents(
+    (attrs) => {
+      const ns = attrs[LABEL_POD_NAMESPACE];
+      const name = attrs[LABEL_POD_NAME];
+      if (ns && name) queue.add(`${ns}/${name}`);
+    },
+    (err) => log.warn({ err: String(err) }, 'docker event stream broke'),
+  );
+
+  for (const inf of [pods, services, nodes]) inf.start();
+  await Promise.all([pods.waitForSync(), services.waitForSync(), nodes.waitForSync()]);
+  netQueue.add('network');
+
+  const timers: NodeJS.Timeout[] = [];
+  const every = (seconds: number, fn: () => Promise<void>): void => {
+    timers.push(setInterval(() => void fn().catch((err: unknown) => log.warn({ err: String(err) }, 'periodic task failed')), seconds * 1000));
+  };
+  await agent.renewLease().catch((err: unknown) => log.warn({ err: String(err) }, 'lease renewal failed'));
+  every(o.leaseRenewSeconds, () => agent.renewLease());
+  every(o.statusUpdateSeconds, async () => {
+    await agent.updateStatus();
+  });
+  // Housekeeping: every pod again (back-offs, status drift) and containers whose pod is gone.
+  const housekeeping = async (): Promise<void> => {
+    const keys = new Set([...pods.list().map((p) => objectKey(p)), ...(await manager.runtimeKeys())]);
+    for (const k of keys) queue.add(k);
+    const known = new Set(pods.list().map((p) => p.metadata.uid));
+    const withContainers = new Set((await runtime.listPodContainers()).map((c) => c.podUid));
+    for (const uid of volumes.podUids()) if (!known.has(uid) && !withContainers.has(uid)) volumes.cleanup(uid);
+    runningPods.set((await runtime.listPodContainers()).filter((c) => c.name === SANDBOX_NAME && c.running).length);
+  };
+  await housekeeping();
+  every(o.housekeepingSeconds, housekeeping);
+
+  const server = await startKubeletServer({
+    address: o.nodeIP,
+    port: o.port,
+    token: o.token,
+    metrics,
+    log,
+    healthy: () => networkReady,
+    logs: (req) => containerLogs(req),
+  });
+
+  async function containerLogs(req: LogRequest): ReturnType<DockerRuntime['logs']> {
+    const pod = pods.get(`${req.namespace}/${req.pod}`);
+    const notFound = (msg: string): Error => Object.assign(new Error(msg), { code: 404 });
+    if (!pod) throw notFound(`pod ${req.pod} is not on node ${o.nodeName}`);
+    const instances = (await runtime.listPodContainers()).filter((c) => c.podUid === pod.metadata.uid && c.name === req.container).sort((a, b) => b.attempt - a.attempt);
+    const target = req.previous ? instances[1] : instances[0];
+    if (!target) throw Object.assign(new Error(req.previous ? `previous terminated container "${req.container}" in pod "${req.pod}" not found` : `container "${req.container}" in pod "${req.pod}" is waiting to start`), { code: 400 });
+    return runtime.logs(target.id, { follow: req.follow && !req.previous, timestamps: req.timestamps, ...(req.tailLines !== undefined ? { tail: req.tailLines } : {}), ...(req.sinceSeconds ? { sinceSeconds: req.sinceSeconds } : {}) });
+  }
+
+  const workers = runWorkers(
+    queue,
+    o.workers,
+    async (key) => {
+      const end = syncSeconds.startTimer();
+      try {
+        await manager.sync(key);
+      } finally {
+        end();
+      }
+    },
+    (key, err) => log.warn({ pod: key, err: (err as Error).message }, 'pod sync failed'),
+  );
+  const netWorkers = runWorkers(netQueue, 1, syncNetwork, (_, err) => log.warn({ err: (err as Error).message }, 'network sync failed'));
+  log.info({ node: o.nodeName, port: o.port }, 'kubelet running');
+
+  return {
+    async stop() {
+      for (const t of timers) clearInterval(t);
+      stopEvents();
+      manager.probes.stopAll();
+      queue.shutdown();
+      netQueue.shutdown();
+      for (const inf of [pods, services, nodes]) inf.stop();
+      server.close();
+      await Promise.all([workers, netWorkers]);
+      api.close();
+    },
+  };
+}
+
+export function readToken(file: string): string {
+  return fs.readFileSync(file, 'utf8').trim();
+}
+
+export { KUBELET_PORT };

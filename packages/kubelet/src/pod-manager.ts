@@ -1,0 +1,396 @@
+import { createHash } from 'node:crypto';
+import { cpuMillis, bytes, R, type ApiError, type Container, type Pod, type PodStatus, type Service } from '@tinykube/api';
+import type { ApiClient, EventRecorder, Informer } from '@tinykube/client';
+import type { Logger } from 'pino';
+import { Backoff } from './backoff';
+import { ImagePullError, type DockerRuntime, type RuntimeContainer } from './docker-runtime';
+import { containerEnv, expand } from './env';
+import { containerName, LABEL_ATTEMPT, LABEL_CONTAINER_NAME, LABEL_HASH, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID, LABEL_TYPE, SANDBOX_NAME } from './labels';
+import { POD_NETWORK } from './pod-network';
+import { podStatus, type ContainerView, type Instance } from './pod-status';
+import { ProbeManager, runHandler, type ProbeTarget } from './probes';
+import type { Volumes } from './volumes';
+
+// Makes the host's containers match the pods bound to this node. sync(key) is idempotent and
+// reads everything it needs afresh (the pod from the informer, the containers from Docker), so
+// it may run at any time, any number of times, and after a kubelet restart.
+
+export interface PodManagerOptions {
+  nodeName: string;
+  nodeIP: string;
+  pauseImage: string;
+  backoffInitialMs: number;
+  backoffMaxMs: number;
+  backoffResetMs: number;
+  /** Enqueue a pod key again after this many ms (probe results, back-off expiry). */
+  enqueue: (key: string, afterMs?: number) => void;
+}
+
+const IMAGE_BACKOFF_MS = 10_000;
+
+function podKey(namespace: string, name: string): string {
+  return `${namespace}/${name}`;
+}
+
+/** Hash of what must restart a container when it changes (the pod spec is immutable but for image). */
+export function containerHash(c: Container): string {
+  return createHash('sha256').update(JSON.stringify(c)).digest('hex').slice(0, 12);
+}
+
+export class PodManager {
+  private readonly backoff: Backoff;
+  private readonly imageBackoff: Backoff;
+  readonly probes: ProbeManager;
+  /** Waiting reasons the kubelet decided, per `<uid>/<container>`. */
+  private readonly waiting = new Map<string, { reason: string; message?: string }>();
+  /** Pods whose termination is running, so a second sync does not start another. */
+  private readonly terminating = new Set<string>();
+
+  constructor(
+    private readonly api: ApiClient,
+    private readonly runtime: DockerRuntime,
+    private readonly pods: Informer<Pod>,
+    private readonly services: Informer<Service>,
+    private readonly volumes: Volumes,
+    private readonly events: EventRecorder,
+    private readonly log: Logger,
+    private readonly o: PodManagerOptions,
+  ) {
+    this.backoff = new Backoff({ initialMs: o.backoffInitialMs, maxMs: o.backoffMaxMs, resetMs: o.backoffResetMs });
+    this.imageBackoff = new Backoff({ initialMs: IMAGE_BACKOFF_MS, maxMs: o.backoffMaxMs, resetMs: Number.MAX_SAFE_INTEGER });
+    this.probes = new ProbeManager(
+      (key, kind, container, outcome) => {
+        this.log.info({ pod: key, container, probe: kind, ok: outcome.ok }, 'probe result changed');
+        this.o.enqueue(key);
+      },
+      (key, kind, _container, message) => {
+        const pod = this.pods.get(key);
+        if (pod) this.events.warning(pod, 'Unhealthy', `${kind[0]!.toUpperCase()}${kind.slice(1)} probe failed: ${message}`);
+      },
+    );
+  }
+
+  /** Keys of pods that have containers here, whether or not the API still has them. */
+  async runtimeKeys(): Promise<string[]> {
+    const all = await this.runtime.listPodContainers();
+    return [...new Set(all.map((c) => podKey(c.namespace, c.podName)))];
+  }
+
+  async sync(key: string): Promise<void> {
+    const pod = this.pods.get(key);
+    const [namespace, name] = key.split('/') as [string, string];
+    const all = (await this.runtime.listPodContainers()).filter((c) => c.namespace === namespace && c.podName === name);
+    // Containers of another incarnation of the name (a pod deleted and created again), or of a
+    // pod that is gone or no longer bound here.
+    const mine = pod && pod.spec.nodeName === this.o.nodeName ? pod.metadata.uid : undefined;
+    const stale = all.filter((c) => c.podUid !== mine);
+    if (stale.length > 0) await this.killContainers(stale, 10, undefined);
+    for (const uid of new Set(stale.map((c) => c.podUid))) this.forgetPod(uid);
+    if (!pod || !mine) {
+      this.probes.retainPod(key, new Set());
+      return;
+    }
+    const containers = all.filter((c) => c.podUid === mine);
+
+    if (pod.metadata.deletionTimestamp) return this.terminate(pod, containers);
+    const phase = pod.status?.phase;
+    if (phase === 'Succeeded' || phase === 'Failed') {
+      this.probes.retainPod(key, new Set());
+      const running = containers.filter((c) => c.running);
+      if (running.length > 0) await this.killContainers(running, pod.spec.terminationGracePeriodSeconds ?? 30, pod);
+      return;
+    }
+    await this.syncRunning(pod, containers);
+  }
+
+  private async syncRunning(pod: Pod, containers: RuntimeContainer[]): Promise<void> {
+    const uid = pod.metadata.uid!;
+    const key = podKey(pod.metadata.namespace!, pod.metadata.name!);
+    const sandboxes = containers.filter((c) => c.name === SANDBOX_NAME).sort((a, b) => b.attempt - a.attempt);
+    let sandbox = sandboxes.find((s) => s.running);
+    let podIP = '';
+    if (!sandbox) {
+      // A new pod, or its sandbox died: everything of the pod starts again in a new sandbox.
+      const apps = containers.filter((c) => c.name !== SANDBOX_NAME && c.running);
+      if (apps.length > 0) await this.killContainers(apps, 0, pod);
+      for (const s of sandboxes) await this.runtime.remove(s.id);
+      const attempt = sandboxes.length > 0 ? sandboxes[0]!.attempt + 1 : 0;
+      const id = await this.createSandbox(pod, attempt);
+      sandbox = { id, podUid: uid, podName: pod.metadata.name!, namespace: pod.metadata.namespace!, name: SANDBOX_NAME, attempt, hash: '', running: true, created: Date.now() / 1000 };
+    }
+    podIP = (await this.runtime.inspect(sandbox.id, POD_NETWORK)).ip;
+    for (const s of sandboxes) if (s.id !== sandbox.id) await this.runtime.remove(s.id);
+
+    const dirs = this.volumes.prepare(pod);
+    const views: ContainerView[] = [];
+    const live = new Set<string>();
+    for (const spec of pod.spec.containers) {
+      const view = await this.syncContainer(pod, spec, containers, sandbox.id, podIP, dirs);
+      views.push(view);
+      if (view.current?.details.running) live.add(view.current.id);
+    }
+    // Probe workers of containers that stopped.
+    this.probes.retainPod(key, live);
+    await this.writeStatus(pod, podStatus(pod, views, podIP, this.o.nodeIP));
+  }
+
+  private async syncContainer(pod: Pod, spec: Container, containers: RuntimeContainer[], sandboxId: string, podIP: string, dirs: Map<string, string>): Promise<ContainerView> {
+    const uid = pod.metadata.uid!;
+    const key = podKey(pod.metadata.namespace!, pod.metadata.name!);
+    const wkey = `${uid}/${spec.name}`;
+    const instances = containers.filter((c) => c.name === spec.name).sort((a, b) => b.attempt - a.attempt);
+    // Keep the latest two attempts (the current one and the previous, for `logs --previous`).
+    for (const old of instances.slice(2)) await this.runtime.remove(old.id);
+    const [latest, prior] = instances;
+    const view: ContainerView = { spec, ready: false, started: false };
+    if (latest) view.current = await this.instance(latest);
+    if (prior) view.previous = await this.instance(prior);
+    const hash = containerHash(spec);
+
+    if (latest?.running) {
+      const t = this.probeTarget(key, latest.id, spec, podIP);
+      this.probes.ensure(t);
+      const livenessFailed = this.probes.failed(latest.id);
+      if (livenessFailed || latest.hash !== hash) {
+        const why = livenessFailed ? 'failed liveness probe, will be restarted' : 'definition changed, will be restarted';
+        this.events.normal(pod, 'Killing', `Container ${spec.name} ${why}`);
+        await this.stopContainer(pod, latest.id, spec, pod.spec.terminationGracePeriodSeconds ?? 30);
+        this.o.enqueue(key);
+        view.current = await this.instance(latest);
+        return view;
+      }
+      this.waiting.delete(wkey);
+      view.started = this.probes.result(latest.id, 'startup');
+      view.ready = view.started && this.probes.result(latest.id, 'readiness');
+      return view;
+    }
+
+    // Not running: start it for the first time, or restart it as restartPolicy says.
+    const policy = pod.spec.restartPolicy ?? 'Always';
+    if (latest && view.current) {
+      const d = view.current.details;
+      if (policy === 'Never' || (policy === 'OnFailure' && d.exitCode === 0)) {
+        this.waiting.delete(wkey);
+        return view;
+      }
+      const finished = d.finishedAt ? Date.parse(d.finishedAt) : Date.now();
+      const ran = d.startedAt ? finished - Date.parse(d.startedAt) : 0;
+      const wait = this.backoff.remaining(wkey, finished, ran);
+      if (wait > 0) {
+        const message = `back-off ${Math.round(this.backoffDelay(wkey) / 1000)}s restarting failed container=${spec.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${uid})`;
+        if (this.waiting.get(wkey)?.reason !== 'CrashLoopBackOff') this.events.warning(pod, 'BackOff', 'Back-off restarting failed container');
+        this.waiting.set(wkey, { reason: 'CrashLoopBackOff', message });
+        view.waiting = this.waiting.get(wkey)!;
+        this.o.enqueue(key, wait + 50);
+        return view;
+      }
+    }
+    const attempt = latest ? latest.attempt + 1 : 0;
+    try {
+      await this.pullImage(pod, spec);
+    } catch (err) {
+      view.waiting = this.waiting.get(wkey) ?? { reason: 'ErrImagePull', message: (err as Error).message };
+      return view;
+    }
+    try {
+      const id = await this.createContainer(pod, spec, sandboxId, podIP, attempt, dirs, hash);
+      await this.runtime.start(id);
+      this.events.normal(pod, 'Started', `Started container ${spec.name}`);
+      if (latest) this.backoff.next(wkey);
+      this.waiting.delete(wkey);
+      const created: RuntimeContainer = { id, podUid: uid, podName: pod.metadata.name!, namespace: pod.metadata.namespace!, name: spec.name, attempt, hash, running: true, created: Date.now() / 1000 };
+      view.previous = view.current;
+      view.current = await this.instance(created);
+      if (view.current.details.running) {
+        this.probes.ensure(this.probeTarget(key, id, spec, podIP));
+        view.started = this.probes.result(id, 'startup');
+        view.ready = view.started && this.probes.result(id, 'readiness');
+      }
+      if (spec.lifecycle?.postStart) {
+        const r = await runHandler(spec.lifecycle.postStart, this.probeTarget(key, id, spec, podIP), 30_000);
+        if (!r.ok) {
+          this.events.warning(pod, 'FailedPostStartHook', r.message);
+          await this.stopContainer(pod, id, spec, 0);
+        }
+      }
+    } catch (err) {
+      const message = (err as Error).message;
+      this.events.warning(pod, 'Failed', `Error: ${message}`);
+      this.waiting.set(wkey, { reason: 'CreateContainerError', message });
+      view.waiting = this.waiting.get(wkey)!;
+      this.backoff.next(wkey);
+      this.o.enqueue(key, this.backoffDelay(wkey));
+    }
+    return view;
+  }
+
+  private backoffDelay(wkey: string): number {
+    return Math.max(this.backoff.remaining(wkey, Date.now(), 0), this.o.backoffInitialMs);
+  }
+
+  private async instance(c: RuntimeContainer): Promise<Instance> {
+    return { id: c.id, attempt: c.attempt, details: await this.runtime.inspect(c.id) };
+  }
+
+  private probeTarget(podKeyStr: string, id: string, spec: Container, podIP: string): ProbeTarget {
+    return { podKey: podKeyStr, containerId: id, container: spec, podIP, exec: (cmd, ms) => this.runtime.exec(id, cmd, ms) };
+  }
+
+  private async pullImage(pod: Pod, spec: Container): Promise<void> {
+    const image = spec.image ?? '';
+    const wkey = `${pod.metadata.uid}/${spec.name}`;
+    const policy = spec.imagePullPolicy ?? (image.endsWith(':latest') || !image.includes(':') ? 'Always' : 'IfNotPresent');
+    const present = await this.runtime.hasImage(image);
+    if (policy === 'Never') {
+      if (present) return;
+      this.waiting.set(wkey, { reason: 'ErrImageNeverPull', message: `Container image "${image}" is not present with pull policy of Never` });
+      this.events.warning(pod, 'ErrImageNeverPull', `Container image "${image}" is not present with pull policy of Never`);
+      throw new Error('image not present');
+    }
+    if (present && policy === 'IfNotPresent') return;
+    const key = podKey(pod.metadata.namespace!, pod.metadata.name!);
+    const wait = this.imageBackoff.remaining(wkey, Date.now(), 0);
+    const prev = this.waiting.get(wkey);
+    if (prev && (prev.reason === 'ErrImagePull' || prev.reason === 'ImagePullBackOff') && wait > 0) {
+      this.waiting.set(wkey, { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` });
+      this.o.enqueue(key, wait + 50);
+      throw new Error('image pull back-off');
+    }
+    this.events.normal(pod, 'Pulling', `Pulling image "${image}"`);
+    const started = Date.now();
+    try {
+      await this.runtime.pull(image);
+      this.imageBackoff.forget(wkey);
+      this.events.normal(pod, 'Pulled', `Successfully pulled image "${image}" in ${Date.now() - started}ms`);
+    } catch (err) {
+      if (!(err instanceof ImagePullError)) throw err;
+      this.imageBackoff.next(wkey);
+      this.waiting.set(wkey, { reason: 'ErrImagePull', message: err.message });
+      this.events.warning(pod, 'Failed', err.message);
+      this.o.enqueue(key, this.imageBackoff.remaining(wkey, Date.now(), 0) + 50);
+      throw err;
+    }
+  }
+
+  private labels(pod: Pod, container: string, attempt: number, type: 'podsandbox' | 'container', hash = ''): Record<string, string> {
+    return {
+      [LABEL_POD_UID]: pod.metadata.uid!,
+      [LABEL_POD_NAME]: pod.metadata.name!,
+      [LABEL_POD_NAMESPACE]: pod.metadata.namespace!,
+      [LABEL_CONTAINER_NAME]: container,
+      [LABEL_ATTEMPT]: String(attempt),
+      [LABEL_TYPE]: type,
+      ...(hash ? { [LABEL_HASH]: hash } : {}),
+    };
+  }
+
+  private async createSandbox(pod: Pod, attempt: number): Promise<string> {
+    if (!(await this.runtime.hasImage(this.o.pauseImage))) await this.runtime.pull(this.o.pauseImage);
+    const ns = pod.metadata.namespace!;
+    const hostname = pod.spec.hostname ?? pod.metadata.name!;
+    const id = await this.runtime.create({
+      name: containerName(SANDBOX_NAME, pod.metadata.name!, ns, pod.metadata.uid!, attempt),
+      Image: this.o.pauseImage,
+      Hostname: hostname.slice(0, 63),
+      ...(pod.spec.subdomain ? { Domainname: `${pod.spec.subdomain}.${ns}.svc.cluster.local` } : {}),
+      Labels: this.labels(pod, SANDBOX_NAME, attempt, 'podsandbox'),
+      HostConfig: { NetworkMode: POD_NETWORK, IpcMode: 'shareable', RestartPolicy: { Name: 'no' } },
+    });
+    await this.runtime.start(id);
+    return id;
+  }
+
+  private async createContainer(pod: Pod, spec: Container, sandboxId: string, podIP: string, attempt: number, dirs: Map<string, string>, hash: string): Promise<string> {
+    const services = this.services.list().filter((s) => s.metadata.namespace === pod.metadata.namespace);
+    const env = containerEnv(pod, spec, services, podIP, this.o.nodeIP);
+    const cpu = spec.resources?.limits?.cpu;
+    const memory = spec.resources?.limits?.memory;
+    const args = (a: string[] | undefined): string[] | undefined => a?.map((x) => expand(x, env));
+    const cmd = args(spec.args);
+    const entrypoint = args(spec.command);
+    this.events.normal(pod, 'Created', `Created container ${spec.name}`);
+    return this.runtime.create({
+      name: containerName(spec.name, pod.metadata.name!, pod.metadata.namespace!, pod.metadata.uid!, attempt),
+      Image: spec.image ?? '',
+      ...(entrypoint ? { Entrypoint: entrypoint } : {}),
+      ...(cmd ? { Cmd: cmd } : entrypoint ? { Cmd: [] } : {}),
+      Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      ...(spec.workingDir ? { WorkingDir: spec.workingDir } : {}),
+      Labels: this.labels(pod, spec.name, attempt, 'container', hash),
+      Tty: spec.tty ?? false,
+      OpenStdin: spec.stdin ?? false,
+      HostConfig: {
+        NetworkMode: `container:${sandboxId}`,
+        IpcMode: `container:${sandboxId}`,
+        Binds: this.volumes.binds(spec, dirs),
+        RestartPolicy: { Name: 'no' },
+        ...(cpu ? { NanoCpus: cpuMillis(cpu) * 1_000_000 } : {}),
+        ...(memory ? { Memory: bytes(memory) } : {}),
+      },
+    });
+  }
+
+  /** preStop, then SIGTERM, then SIGKILL after the grace period. */
+  private async stopContainer(pod: Pod | undefined, id: string, spec: Container | undefined, graceSeconds: number): Promise<void> {
+    const started = Date.now();
+    if (pod && spec?.lifecycle?.preStop && graceSeconds > 0) {
+      const r = await runHandler(spec.lifecycle.preStop, this.probeTarget('', id, spec, pod.status?.podIP ?? ''), graceSeconds * 1000);
+      if (!r.ok) this.events.warning(pod, 'FailedPreStopHook', `PreStopHook failed: ${r.message}`);
+    }
+    const left = Math.max(graceSeconds - Math.floor((Date.now() - started) / 1000), pod && graceSeconds > 0 ? 2 : 0);
+    await this.runtime.stop(id, left);
+  }
+
+  /** App containers first (in parallel), the sandbox last. */
+  private async killContainers(list: RuntimeContainer[], graceSeconds: number, pod: Pod | undefined): Promise<void> {
+    const apps = list.filter((c) => c.name !== SANDBOX_NAME);
+    await Promise.all(
+      apps.map(async (c) => {
+        if (c.running) {
+          if (pod) this.events.normal(pod, 'Killing', `Stopping container ${c.name}`);
+          await this.stopContainer(pod, c.id, pod?.spec.containers.find((s) => s.name === c.name), graceSeconds);
+        }
+        if (!pod) await this.runtime.remove(c.id);
+      }),
+    );
+    for (const s of list.filter((c) => c.name === SANDBOX_NAME)) {
+      await this.runtime.stop(s.id, 0);
+      if (!pod) await this.runtime.remove(s.id);
+    }
+  }
+
+  private async terminate(pod: Pod, containers: RuntimeContainer[]): Promise<void> {
+    const uid = pod.metadata.uid!;
+    if (this.terminating.has(uid)) return;
+    this.terminating.add(uid);
+    try {
+      const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
+      await this.killContainers(containers, grace, pod);
+      for (const c of containers) await this.runtime.remove(c.id);
+      this.volumes.cleanup(uid);
+      this.forgetPod(uid);
+      try {
+        await this.api.delete(R.pods, pod.metadata.namespace, pod.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid } });
+      } catch (err) {
+        if ((err as ApiError).code !== 404 && (err as ApiError).code !== 409) throw err;
+      }
+    } finally {
+      this.terminating.delete(uid);
+    }
+  }
+
+  private forgetPod(uid: string): void {
+    this.backoff.forget(`${uid}/`);
+    this.imageBackoff.forget(`${uid}/`);
+    for (const k of this.waiting.keys()) if (k.startsWith(`${uid}/`)) this.waiting.delete(k);
+  }
+
+  private async writeStatus(pod: Pod, status: PodStatus): Promise<void> {
+    if (JSON.stringify(withoutTimes(status)) === JSON.stringify(withoutTimes(pod.status ?? {}))) return;
+    await this.api.patch(R.pods, pod.metadata.namespace, pod.metadata.name!, 'merge', { metadata: { uid: pod.metadata.uid }, status }, true);
+  }
+}
+
+function withoutTimes(s: PodStatus): unknown {
+  return { ...s, conditions: s.conditions?.map((c) => ({ ...c, lastTransitionTime: undefined, lastProbeTime: undefined })) };
+}

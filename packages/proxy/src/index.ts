@@ -1,0 +1,5 @@
+// @tinykube/proxy: Service and Endpoints tracking, iptables rule rendering, restore runner.
+export * from './chain-names';
+export * from './rules';
+export * from './service-model';
+export * from './proxier';

@@ -1,0 +1,3 @@
+// @tinykube/scheduler: filter, score and bind.
+export * from './predicates';
+export * from './scheduler';
