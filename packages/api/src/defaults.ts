@@ -56,9 +56,13 @@ export function defaultPodSpec(spec: PodSpec): void {
 }
 
 /** The DefaultTolerationSeconds admission plugin: pods tolerate not-ready/unreachable for 300 s. */
-export function addDefaultTolerations(spec: PodSpec, seconds = 300): void {
+export function addDefaultTolerations(spec: PodSpec, notReadySeconds = 300, unreachableSeconds = notReadySeconds): void {
   const tolerations: Toleration[] = (spec.tolerations ??= []);
-  for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
+  const defaults: [string, number][] = [
+    ['node.kubernetes.io/not-ready', notReadySeconds],
+    ['node.kubernetes.io/unreachable', unreachableSeconds],
+  ];
+  for (const [key, seconds] of defaults) {
     const has = tolerations.some((t) => (t.key === key || (t.key === undefined && t.operator === 'Exists')) && (!t.effect || t.effect === 'NoExecute'));
     if (!has) tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: seconds });
   }

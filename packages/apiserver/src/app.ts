@@ -23,6 +23,9 @@ export interface ApiserverOptions {
   watchCacheSize?: number;
   /** Token presented to kubelets for pods/log; without it, pods/log answers 404. */
   kubeletToken?: string;
+  /** tolerationSeconds of the default not-ready / unreachable tolerations (300). */
+  defaultNotReadyTolerationSeconds?: number;
+  defaultUnreachableTolerationSeconds?: number;
   log?: Logger;
 }
 
@@ -43,7 +46,10 @@ export async function startApiserver(o: ApiserverOptions): Promise<Apiserver> {
   const etcd = new Etcd3({ hosts: o.etcdServers, dialTimeout: 5000 });
   const store = new EtcdStore(etcd);
   const metrics = createMetrics();
-  const registry = new Registry(store, new ServiceAllocators(store, o.serviceCidr, o.nodePortRange), (err) => log.warn({ err }, 'watch cache restarting'), o.watchCacheSize);
+  const registry = new Registry(store, new ServiceAllocators(store, o.serviceCidr, o.nodePortRange), (err) => log.warn({ err }, 'watch cache restarting'), o.watchCacheSize, {
+    notReady: o.defaultNotReadyTolerationSeconds ?? 300,
+    unreachable: o.defaultUnreachableTolerationSeconds ?? 300,
+  });
   await registry.start();
   for (const ns of BOOTSTRAP_NAMESPACES) {
     await registry.create(R.namespaces, undefined, { metadata: { name: ns } }).catch((e: { code?: number }) => {

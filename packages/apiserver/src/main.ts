@@ -19,6 +19,8 @@ async function main(): Promise<void> {
     .option('compaction-interval', { type: 'number', default: 300, describe: 'seconds between etcd compactions (0: never)' })
     .option('watch-cache-size', { type: 'number', default: 2000, describe: 'events of history kept per resource for resuming watches' })
     .option('kubelet-token-file', { type: 'string', describe: 'file with the token presented to kubelets (pods/log)' })
+    .option('default-not-ready-toleration-seconds', { type: 'number', default: 300, describe: 'tolerationSeconds of the not-ready toleration added to pods' })
+    .option('default-unreachable-toleration-seconds', { type: 'number', default: 300, describe: 'tolerationSeconds of the unreachable toleration added to pods' })
     .option('log-level', { type: 'string', default: 'info' })
     .strict()
     .help()
@@ -36,6 +38,8 @@ async function main(): Promise<void> {
     compactionIntervalMs: argv['compaction-interval'] * 1000,
     watchCacheSize: argv['watch-cache-size'],
     ...(argv['kubelet-token-file'] ? { kubeletToken: fs.readFileSync(argv['kubelet-token-file'], 'utf8').trim() } : {}),
+    defaultNotReadyTolerationSeconds: argv['default-not-ready-toleration-seconds'],
+    defaultUnreachableTolerationSeconds: argv['default-unreachable-toleration-seconds'],
     log,
   });
   const shutdown = (): void => {

@@ -95,6 +95,8 @@ export class Registry {
     private readonly onCacheError: (err: unknown) => void = () => undefined,
     /** Events of history kept per resource; a watch from older versions gets 410 and relists. */
     private readonly watchCacheSize = 2000,
+    /** tolerationSeconds of the not-ready/unreachable tolerations added to every pod. */
+    private readonly defaultTolerationSeconds = { notReady: 300, unreachable: 300 },
   ) {}
 
   cache(r: ResourceInfo): WatchCache {
@@ -179,7 +181,7 @@ export class Registry {
   /** Defaulting, admission (pod tolerations) and validation; `prev` makes it an update. */
   private admit(r: ResourceInfo, obj: KubeObject, prev?: KubeObject): void {
     applyDefaults(r.kind, obj);
-    if (r.kind === 'Pod' && (obj as Pod).spec) addDefaultTolerations((obj as Pod).spec);
+    if (r.kind === 'Pod' && (obj as Pod).spec) addDefaultTolerations((obj as Pod).spec, this.defaultTolerationSeconds.notReady, this.defaultTolerationSeconds.unreachable);
     const fieldErrors = validateObject(r.kind, obj, r.namespaced);
     if (prev) fieldErrors.push(...validateUpdate(r.kind, obj, prev));
     if (fieldErrors.length) throw errors.invalid(qualifiedKind(r), obj.metadata.name ?? '', fieldErrors);
@@ -349,8 +351,9 @@ export class Registry {
   /** Writes `next` over `cur`; returns undefined when the CAS lost a race (caller retries). */
   private async finishUpdate(r: ResourceInfo, cur: StoredObject, next: KubeObject, opts: WriteOptions): Promise<KubeObject | undefined> {
     const key = storageKey(r, cur.obj.metadata.namespace, cur.obj.metadata.name as string);
-    // Deleting without finalizers left: the object goes now.
-    if (next.metadata.deletionTimestamp && !(next.metadata.finalizers ?? []).length && (next.metadata.deletionGracePeriodSeconds ?? 0) === 0) {
+    // Deleting without finalizers left (a namespace's spec.finalizers too): the object goes now.
+    const specFinalizers = r.kind === 'Namespace' ? ((next.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []) : [];
+    if (next.metadata.deletionTimestamp && !(next.metadata.finalizers ?? []).length && !specFinalizers.length && (next.metadata.deletionGracePeriodSeconds ?? 0) === 0) {
       if (opts.dryRun) return withType(r, next);
       const res = await this.store.delete(key, cur.rv, this.releaseKeys(r, cur.obj));
       return res.ok ? withType(r, next) : undefined;

@@ -10,7 +10,6 @@ export interface ControllerManagerOptions {
   clusterCidr: string;
   nodeCidrMaskSize: number;
   nodeMonitorGracePeriodMs: number;
-  defaultTolerationSeconds: number;
   workers: number;
 }
 

@@ -2,13 +2,27 @@ import { EventRecorder, type ApiClient } from '@tinykube/client';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { SharedInformers, type ControllerContext, type ControllerManagerOptions, type QueueController } from './controller-context';
+import { DeploymentController } from './controllers/deployment';
+import { EndpointsController } from './controllers/endpoints';
+import { GarbageCollector } from './controllers/garbage-collector';
+import { NamespaceController } from './controllers/namespace';
 import { NodeIpamController } from './controllers/node-ipam';
+import { NodeLifecycleController } from './controllers/node-lifecycle';
+import { ReplicaSetController } from './controllers/replicaset';
+import { StatefulSetController } from './controllers/statefulset';
 
 // Builds every controller on one set of shared informers, starts the informers, then the
 // workers. Runs only while this process holds the leader lease.
 
 export const CONTROLLERS: Record<string, (ctx: ControllerContext) => QueueController> = {
   'node-ipam': (ctx) => new NodeIpamController(ctx),
+  'node-lifecycle': (ctx) => new NodeLifecycleController(ctx),
+  replicaset: (ctx) => new ReplicaSetController(ctx),
+  deployment: (ctx) => new DeploymentController(ctx),
+  statefulset: (ctx) => new StatefulSetController(ctx),
+  endpoints: (ctx) => new EndpointsController(ctx),
+  'garbage-collector': (ctx) => new GarbageCollector(ctx),
+  namespace: (ctx) => new NamespaceController(ctx),
 };
 
 export interface RunningControllers {

@@ -18,7 +18,6 @@ async function main(): Promise<void> {
     .option('cluster-cidr', { type: 'string', default: '10.244.0.0/16' })
     .option('node-cidr-mask-size', { type: 'number', default: 24 })
     .option('node-monitor-grace-period', { type: 'number', default: 40, describe: 'seconds without a lease renewal before a node is unreachable' })
-    .option('default-toleration-seconds', { type: 'number', default: 300, describe: 'how long pods tolerate an unreachable or not-ready node' })
     .option('concurrent-syncs', { type: 'number', default: 5, describe: 'workers per controller' })
     .option('leader-elect', { type: 'boolean', default: true })
     .option('leader-elect-lease-duration', { type: 'number', default: 15, describe: 'seconds' })
@@ -40,7 +39,6 @@ async function main(): Promise<void> {
         clusterCidr: a['cluster-cidr'],
         nodeCidrMaskSize: a['node-cidr-mask-size'],
         nodeMonitorGracePeriodMs: a['node-monitor-grace-period'] * 1000,
-        defaultTolerationSeconds: a['default-toleration-seconds'],
         workers: a['concurrent-syncs'],
       },
       log,

@@ -97,7 +97,10 @@ export async function up(o: UpOptions): Promise<ClusterFile> {
   daemons.start({
     name: 'apiserver',
     command: process.execPath,
-    args: [dist(o.repoDir, 'apiserver'), `--etcd-servers=${plan.etcdClientUrl}`, `--bind-address=${plan.masterIp}`, `--port=${plan.apiserverPort}`, `--grpc-port=${plan.grpcPort}`, `--service-cluster-ip-range=${plan.serviceCidr}`, `--kubelet-token-file=${token}`],
+    args: [dist(o.repoDir, 'apiserver'), `--etcd-servers=${plan.etcdClientUrl}`, `--bind-address=${plan.masterIp}`, `--port=${plan.apiserverPort}`, `--grpc-port=${plan.grpcPort}`, `--service-cluster-ip-range=${plan.serviceCidr}`,
+      `--kubelet-token-file=${token}`,
+      ...(o.podEvictionTimeout ? [`--default-not-ready-toleration-seconds=${o.podEvictionTimeout}`, `--default-unreachable-toleration-seconds=${o.podEvictionTimeout}`] : []),
+    ],
   });
   const api = new RestClient(apiserverUrl(plan));
   await waitFor('tk-apiserver to answer', 60_000, async () => (await fetch(`${apiserverUrl(plan)}/healthz`, { signal: AbortSignal.timeout(2000) })).ok, () => daemons.running('apiserver') !== undefined || fail('apiserver', daemons));
@@ -114,7 +117,6 @@ export async function up(o: UpOptions): Promise<ClusterFile> {
       `--apiserver=${grpc}`,
       `--cluster-cidr=${plan.clusterCidr}`,
       ...(o.nodeMonitorGracePeriod ? [`--node-monitor-grace-period=${o.nodeMonitorGracePeriod}`] : []),
-      ...(o.podEvictionTimeout ? [`--default-toleration-seconds=${o.podEvictionTimeout}`] : []),
     ],
   });
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { cpuMillis, bytes, R, type ApiError, type Container, type Pod, type PodStatus, type Service } from '@tinykube/api';
+import { cpuMillis, bytes, R, type ApiError, type Container, type PersistentVolumeClaim, type Pod, type PodStatus, type Service } from '@tinykube/api';
 import type { ApiClient, EventRecorder, Informer } from '@tinykube/client';
 import type { Logger } from 'pino';
 import { Backoff } from './backoff';
@@ -27,6 +27,8 @@ export interface PodManagerOptions {
 }
 
 const IMAGE_BACKOFF_MS = 10_000;
+/** Where a node-local claim's data lives (the annotation Kubernetes uses for local volumes). */
+const SELECTED_NODE = 'volume.kubernetes.io/selected-node';
 
 function podKey(namespace: string, name: string): string {
   return `${namespace}/${name}`;
@@ -121,6 +123,7 @@ export class PodManager {
     podIP = (await this.runtime.inspect(sandbox.id, POD_NETWORK)).ip;
     for (const s of sandboxes) if (s.id !== sandbox.id) await this.runtime.remove(s.id);
 
+    await this.bindClaims(pod);
     const dirs = this.volumes.prepare(pod);
     const views: ContainerView[] = [];
     const live = new Set<string>();
@@ -376,6 +379,30 @@ export class PodManager {
       }
     } finally {
       this.terminating.delete(uid);
+    }
+  }
+
+  /**
+   * Claims are node-local: the first node to use one records itself on it (the annotation the
+   * scheduler reads to bring the claim's later pods back here) and marks it Bound.
+   */
+  private async bindClaims(pod: Pod): Promise<void> {
+    for (const v of pod.spec.volumes ?? []) {
+      if (!v.persistentVolumeClaim) continue;
+      const name = v.persistentVolumeClaim.claimName;
+      let claim: PersistentVolumeClaim;
+      try {
+        claim = await this.api.get<PersistentVolumeClaim>(R.pvcs, pod.metadata.namespace, name);
+      } catch (err) {
+        if ((err as ApiError).code === 404) throw new Error(`persistentvolumeclaim "${name}" not found`);
+        throw err;
+      }
+      const at = claim.metadata.annotations?.[SELECTED_NODE];
+      if (at && at !== this.o.nodeName) throw new Error(`persistentvolumeclaim "${name}" holds its data on node ${at}`);
+      if (at && claim.status?.phase === 'Bound') continue;
+      await this.api.patch(R.pvcs, pod.metadata.namespace, name, 'merge', { metadata: { annotations: { [SELECTED_NODE]: this.o.nodeName } } });
+      const storage = claim.spec.resources?.requests?.storage;
+      await this.api.patch(R.pvcs, pod.metadata.namespace, name, 'merge', { status: { phase: 'Bound', accessModes: claim.spec.accessModes ?? ['ReadWriteOnce'], ...(storage ? { capacity: { storage } } : {}) } }, true);
     }
   }
 
