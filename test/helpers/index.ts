@@ -2,3 +2,4 @@
 export * from './etcd';
 export * from './wait';
 export * from './apiserver';
+export * from './cluster';

@@ -6,7 +6,7 @@ import { RestClient, renderKubeconfig } from '@tinykube/client';
 import { startDockerd, stopDockerd, unmountUnder, type DockerdOptions } from './dockerd';
 import { ensureImage, loadImageSpecs } from './images';
 import { existingNodeNamespaces, removeMaster, removeNode, setupMaster, setupNode } from './network';
-import { makePlan, RUN_DIR, type ClusterPlan, type NodePlan, type PlanOptions } from './plan';
+import { makePlan, type ClusterPlan, type NodePlan, type PlanOptions } from './plan';
 import { Daemons } from './processes';
 import { startRegistry } from './registry';
 import { assertNoOverlap } from './safety';
@@ -34,12 +34,11 @@ function ownInterfaces(plan: ClusterPlan): Set<string> {
 }
 
 function nodeDockerd(plan: ClusterPlan, node: NodePlan): DockerdOptions {
-  return { name: `dockerd-${node.name}`, socket: node.dockerSocket, dataRoot: node.dockerDataRoot, execRoot: node.dockerExecRoot, netns: node.netns, registry: plan.registry };
+  return { name: `dockerd-${node.name}`, socket: node.dockerSocket, dataRoot: node.dockerDataRoot, execRoot: node.dockerExecRoot, netns: node.netns, registry: plan.registry, cgroup: `${plan.prefix}-${node.name}` };
 }
 
 function builderDockerd(plan: ClusterPlan): DockerdOptions {
-  const cache = path.join(plan.stateDir, 'cache');
-  return { name: 'dockerd-builder', socket: `${RUN_DIR}/builder/docker.sock`, dataRoot: path.join(cache, 'builder'), execRoot: `${RUN_DIR}/builder/exec`, registry: plan.registry };
+  return { name: 'dockerd-builder', socket: `${plan.runDir}/builder/docker.sock`, dataRoot: path.join(plan.cacheDir, 'builder'), execRoot: `${plan.runDir}/builder/exec`, registry: plan.registry, cgroup: `${plan.prefix}-builder` };
 }
 
 export function apiserverUrl(plan: ClusterPlan): string {
@@ -61,7 +60,7 @@ export async function up(o: UpOptions): Promise<ClusterFile> {
   const say = o.progress ?? (() => undefined);
   const plan = makePlan(o);
   const daemons = new Daemons(plan.stateDir);
-  const cache = path.join(plan.stateDir, 'cache');
+  const cache = plan.cacheDir;
   const steps = 7;
   let step = 0;
   const next = (what: string): void => say(`[${++step}/${steps}] ${what}`);
@@ -69,7 +68,7 @@ export async function up(o: UpOptions): Promise<ClusterFile> {
   next(`checking ${plan.hostCidr}, ${plan.clusterCidr} and ${plan.serviceCidr} against this machine's addresses and routes`);
   await assertNoOverlap({ '--host-cidr': plan.hostCidr, '--cluster-cidr': plan.clusterCidr, '--service-cidr': plan.serviceCidr }, ownInterfaces(plan));
   await setupMaster(plan);
-  fs.mkdirSync(RUN_DIR, { recursive: true });
+  fs.mkdirSync(plan.runDir, { recursive: true });
 
   next(`starting the image registry on ${plan.registry} and building images`);
   await startRegistry(daemons, cache, plan.registry);
@@ -108,13 +107,14 @@ export async function up(o: UpOptions): Promise<ClusterFile> {
 
   next('starting tk-scheduler and tk-controller-manager');
   const grpc = `${plan.masterIp}:${plan.grpcPort}`;
-  daemons.start({ name: 'scheduler', command: process.execPath, args: [dist(o.repoDir, 'scheduler'), `--apiserver=${grpc}`] });
+  daemons.start({ name: 'scheduler', command: process.execPath, args: [dist(o.repoDir, 'scheduler'), `--apiserver=${grpc}`, `--bind-address=${plan.masterIp}`] });
   daemons.start({
     name: 'controller-manager',
     command: process.execPath,
     args: [
       dist(o.repoDir, 'controller-manager'),
       `--apiserver=${grpc}`,
+      `--bind-address=${plan.masterIp}`,
       `--cluster-cidr=${plan.clusterCidr}`,
       ...(o.nodeMonitorGracePeriod ? [`--node-monitor-grace-period=${o.nodeMonitorGracePeriod}`] : []),
     ],
@@ -175,7 +175,7 @@ export async function down(o: PlanOptions & { progress?: (step: string) => void 
   const say = o.progress ?? (() => undefined);
   const plan = makePlan(o);
   const daemons = new Daemons(plan.stateDir);
-  const nodeNames = new Set([...plan.nodes.map((n) => n.name), ...existingNodeNamespaces().map((ns) => ns.replace(/^tk-/, ''))]);
+  const nodeNames = new Set([...plan.nodes.map((n) => n.name), ...existingNodeNamespaces(plan.prefix).map((ns) => ns.slice(plan.prefix.length + 1))]);
   const nodes = [...nodeNames].map((name) => plan.nodes.find((n) => n.name === name) ?? makePlan({ ...o, nodes: Number(name.split('-')[1]) }).nodes.at(-1)!);
   say('stopping node daemons');
   await Promise.all(nodes.flatMap((n) => [daemons.stop(`proxy-${n.name}`), daemons.stop(`kubelet-${n.name}`)]));
@@ -189,11 +189,16 @@ export async function down(o: PlanOptions & { progress?: (step: string) => void 
   say('removing node namespaces, bridge and routes');
   for (const n of nodes) await removeNode(n);
   await removeMaster(plan);
-  await unmountUnder([RUN_DIR, plan.stateDir]);
+  await unmountUnder([plan.runDir, plan.stateDir]);
   removeCgroups();
-  fs.rmSync(RUN_DIR, { recursive: true, force: true });
+  fs.rmSync(plan.runDir, { recursive: true, force: true });
+  try {
+    fs.rmdirSync(path.dirname(plan.runDir));
+  } catch {
+    // another cluster's runtime directory is still there
+  }
   for (const entry of fs.existsSync(plan.stateDir) ? fs.readdirSync(plan.stateDir) : []) {
-    if (entry !== 'cache') fs.rmSync(path.join(plan.stateDir, entry), { recursive: true, force: true });
+    if (path.join(plan.stateDir, entry) !== plan.cacheDir) fs.rmSync(path.join(plan.stateDir, entry), { recursive: true, force: true });
   }
 }
 

@@ -15,6 +15,8 @@ export interface DockerdOptions {
   execRoot: string;
   netns?: string;
   registry: string;
+  /** cgroup under /tinykube for the host's containers. */
+  cgroup: string;
 }
 
 export function dockerdArgs(o: DockerdOptions): string[] {
@@ -29,7 +31,7 @@ export function dockerdArgs(o: DockerdOptions): string[] {
     '--ip-masq=false',
     `--registry-mirror=http://${o.registry}`,
     `--insecure-registry=${o.registry}`,
-    `--cgroup-parent=/tinykube/${o.name}`,
+    `--cgroup-parent=/tinykube/${o.cgroup}`,
     '--log-driver=json-file',
     '--log-opt=max-size=10m',
   ];

@@ -29,6 +29,8 @@ async function main(): Promise<void> {
     'host-cidr': { type: 'string', default: '10.240.0.0/24', describe: 'network shared by the master and node hosts' },
     'cluster-cidr': { type: 'string', default: '10.244.0.0/16', describe: 'pod network; one /24 per node' },
     'service-cidr': { type: 'string', default: '10.96.0.0/16', describe: 'Service ClusterIP range' },
+    prefix: { type: 'string', default: 'tk', describe: 'prefix of interface, namespace and runtime names' },
+    'etcd-port': { type: 'number', default: 2379, describe: 'etcd client port (peer: the next one)' },
   } as const;
   await yargs(hideBin(process.argv))
     .scriptName('tk-hosts')
@@ -43,7 +45,7 @@ async function main(): Promise<void> {
           .option('pod-eviction-timeout', { type: 'number', describe: 'default toleration seconds for unreachable/not-ready' }),
       async (a) => {
         const stateDir = path.resolve(a['state-dir']);
-        const plan: PlanOptions = { nodes: a.nodes, hostCidr: a['host-cidr'], clusterCidr: a['cluster-cidr'], serviceCidr: a['service-cidr'], stateDir };
+        const plan: PlanOptions = { nodes: a.nodes, hostCidr: a['host-cidr'], clusterCidr: a['cluster-cidr'], serviceCidr: a['service-cidr'], stateDir, prefix: a.prefix, etcdPort: a['etcd-port'] };
         fs.mkdirSync(stateDir, { recursive: true });
         fs.writeFileSync(path.join(stateDir, 'plan.json'), `${JSON.stringify(plan, null, 2)}\n`);
         const started = Date.now();
@@ -71,7 +73,16 @@ async function main(): Promise<void> {
       async (a) => {
         const stateDir = path.resolve(a['state-dir']);
         const saved = savedPlan(stateDir);
-        await down({ nodes: saved.nodes ?? 3, hostCidr: saved.hostCidr ?? a['host-cidr'], clusterCidr: saved.clusterCidr ?? a['cluster-cidr'], serviceCidr: saved.serviceCidr ?? a['service-cidr'], stateDir, progress: say });
+        await down({
+          nodes: saved.nodes ?? 3,
+          hostCidr: saved.hostCidr ?? a['host-cidr'],
+          clusterCidr: saved.clusterCidr ?? a['cluster-cidr'],
+          serviceCidr: saved.serviceCidr ?? a['service-cidr'],
+          prefix: saved.prefix ?? a.prefix,
+          etcdPort: saved.etcdPort ?? a['etcd-port'],
+          stateDir,
+          progress: say,
+        });
         say('down: done');
       },
     )

@@ -61,9 +61,9 @@ export async function removeMaster(plan: ClusterPlan): Promise<void> {
 }
 
 /** Namespaces named like ours that exist now (down removes them even if the plan shrank). */
-export function existingNodeNamespaces(): string[] {
+export function existingNodeNamespaces(prefix: string): string[] {
   try {
-    return fs.readdirSync('/run/netns').filter((n) => /^tk-node-\d+$/.test(n));
+    return fs.readdirSync('/run/netns').filter((n) => new RegExp(`^${prefix}-node-\\d+$`).test(n));
   } catch {
     return [];
   }

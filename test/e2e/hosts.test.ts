@@ -1,0 +1,121 @@
+// Local hosts end to end: `up` makes 3 Ready node hosts with their own IPs and pod CIDRs, pods
+// on different hosts reach each other by pod IP, unsafe ranges are refused, and `down` leaves
+// the machine's namespaces, links, routes, iptables, processes and mounts as they were.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { getCondition, R, type Node, type Pod } from '@tinykube/api';
+import { makePlan, up } from '@tinykube/hosts';
+import { REPO_DIR, run, startCluster, testPlanOptions, type LocalCluster } from '../helpers';
+
+interface MachineState {
+  netns: string;
+  links: string[];
+  routes: string;
+  iptables: string;
+  processes: string[];
+  mounts: string[];
+}
+
+/** What `down` must restore: ours are the only things that may differ in between. */
+async function machineState(): Promise<MachineState> {
+  const ours = /tinykube|dockerd|containerd|etcd|docker-registry/;
+  const processes: string[] = [];
+  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ')) continue;
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+      if (ours.test(cmd)) processes.push(`${pid} ${cmd}`);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return {
+    netns: await run('ip', ['netns', 'list']),
+    links: (await run('ip', ['-o', 'link', 'show'])).split('\n').map((l) => l.split(':')[1]?.trim() ?? '').filter(Boolean).sort(),
+    routes: await run('ip', ['route', 'show', 'table', 'all']),
+    iptables: (await run('iptables-save', [])).split('\n').filter((l) => !l.startsWith('#')).map((l) => l.replace(/\[\d+:\d+\]/, '')).join('\n'),
+    processes: processes.sort(),
+    mounts: fs.readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.includes('tinykube') || l.includes('/run/netns')).sort(),
+  };
+}
+
+let before_: MachineState;
+let cluster: LocalCluster;
+
+before(async () => {
+  before_ = await machineState();
+  cluster = await startCluster({ nodes: 3 });
+});
+
+after(async () => {
+  await cluster?.down();
+});
+
+test('three Ready nodes with distinct IPs and pod CIDRs, seen by tkctl and kubectl', async () => {
+  const nodes = (await cluster.api.list<Node>(R.nodes)).items;
+  assert.equal(nodes.length, 3);
+  for (const n of nodes) assert.equal(getCondition(n.status?.conditions, 'Ready')?.status, 'True', n.metadata.name);
+  const ips = new Set(nodes.map((n) => n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address));
+  const cidrs = new Set(nodes.map((n) => n.spec?.podCIDR));
+  assert.equal(ips.size, 3);
+  assert.equal(cidrs.size, 3);
+  for (const c of cidrs) assert.match(c ?? '', /^10\.245\.\d+\.0\/24$/);
+  const tkctl = await run(process.execPath, [path.join(REPO_DIR, 'packages/ctl/dist/src/main.js'), 'get', 'nodes', '--kubeconfig', cluster.kubeconfig]);
+  const kubectl = await run('kubectl', ['--kubeconfig', cluster.kubeconfig, 'get', 'nodes']);
+  for (const out of [tkctl, kubectl]) {
+    assert.equal(out.trim().split('\n').filter((l) => / Ready /.test(l)).length, 3, out);
+  }
+  const file = JSON.parse(fs.readFileSync(path.join(cluster.plan.stateDir, 'cluster.json'), 'utf8')) as { nodes: { name: string; ip: string; podCIDR: string; netns: string; dockerSocket: string }[] };
+  assert.deepEqual(file.nodes.map((n) => n.name).sort(), ['node-1', 'node-2', 'node-3']);
+  assert.ok(file.nodes.every((n) => n.podCIDR && n.ip && n.netns && n.dockerSocket));
+});
+
+test('node hosts have no default route; the service CIDR goes to a sink', async () => {
+  for (const n of cluster.plan.nodes) {
+    const routes = await run('ip', ['-n', n.netns, 'route', 'show']);
+    assert.doesNotMatch(routes, /^default/m, n.name);
+    assert.match(routes, new RegExp(`^10\\.97\\.0\\.0/16 dev ${cluster.plan.serviceDummy}`, 'm'));
+  }
+  assert.match(await run('ip', ['route', 'show']), new RegExp(`^10\\.97\\.0\\.0/16 dev ${cluster.plan.serviceDummy}`, 'm'));
+});
+
+test('a pod on one host reaches a pod on another by pod IP', async () => {
+  const server: Pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'server', namespace: 'default' },
+    spec: { nodeName: 'node-1', containers: [{ name: 'web', image: 'busybox:1.35', command: ['sh', '-c', 'mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h /www'] }] },
+  };
+  await cluster.api.create(R.pods, server);
+  const ready = await cluster.waitForPod('default', 'server', (p) => p.status?.phase === 'Running' && !!p.status.podIP, 'running');
+  const client: Pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'client', namespace: 'default' },
+    spec: { nodeName: 'node-2', restartPolicy: 'Never', containers: [{ name: 'get', image: 'busybox:1.35', command: ['timeout', '10', 'wget', '-qO-', `http://${ready.status!.podIP}:8080/`] }] },
+  };
+  await cluster.api.create(R.pods, client);
+  const done = await cluster.waitForPod('default', 'client', (p) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed', 'finished');
+  assert.equal(done.status?.phase, 'Succeeded');
+  const res = await fetch(`${cluster.file.apiserver}/api/v1/namespaces/default/pods/client/log`);
+  assert.equal((await res.text()).trim(), 'server');
+  // And from the host of node-3 straight to the pod on node-1 (host-gw routes).
+  assert.equal((await cluster.onNode('node-3', 'busybox', ['wget', '-qO-', `http://${ready.status!.podIP}:8080/`])).trim(), 'server');
+});
+
+test('ranges that overlap the machine are refused before anything is created', async () => {
+  const opts = { ...testPlanOptions(1), prefix: 'tkx', stateDir: path.join(REPO_DIR, '.tinykube', 'e2e-refused'), etcdPort: 2579 };
+  const links = await run('ip', ['-o', 'link', 'show']);
+  await assert.rejects(up({ ...opts, repoDir: REPO_DIR }), /overlaps the machine's .*10\.241\.0\.0\/24/s);
+  assert.equal(await run('ip', ['-o', 'link', 'show']), links);
+  assert.ok(!fs.existsSync(`/run/netns/${makePlan(opts).nodes[0]!.netns}`));
+  fs.rmSync(opts.stateDir, { recursive: true, force: true });
+});
+
+test('down leaves the machine as it was before up', async () => {
+  await cluster.down();
+  const now = await machineState();
+  assert.deepEqual(now, before_);
+});

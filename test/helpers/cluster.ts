@@ -1,0 +1,81 @@
+// A real local cluster for an end-to-end test file: `up` with its own prefix, ranges and etcd
+// port (so it never meets a cluster a developer runs with `npm run up`), torn down by
+// `down()` — call it from `after()`, which node:test runs even when tests fail.
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { R, type Pod } from '@tinykube/api';
+import { RestClient } from '@tinykube/client';
+import { down, makePlan, up, type ClusterFile, type ClusterPlan, type PlanOptions } from '@tinykube/hosts';
+import { waitFor } from './wait';
+
+export const REPO_DIR = path.resolve(__dirname, '../../..');
+
+export interface LocalCluster {
+  file: ClusterFile;
+  plan: ClusterPlan;
+  api: RestClient;
+  kubeconfig: string;
+  /** Runs a command in a node host's network namespace (argument array, no shell). */
+  onNode(node: string, cmd: string, args: string[]): Promise<string>;
+  waitForPod(namespace: string, name: string, check: (p: Pod) => boolean, what: string, timeoutMs?: number): Promise<Pod>;
+  down(): Promise<void>;
+}
+
+export function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => (err ? reject(new Error(`${cmd} ${args.join(' ')}: ${stderr || err.message}`)) : resolve(stdout)));
+  });
+}
+
+export function testPlanOptions(nodes: number): PlanOptions {
+  return {
+    nodes,
+    hostCidr: '10.241.0.0/24',
+    clusterCidr: '10.245.0.0/16',
+    serviceCidr: '10.97.0.0/16',
+    stateDir: path.join(REPO_DIR, '.tinykube', 'e2e'),
+    cacheDir: path.join(REPO_DIR, '.tinykube', 'cache'),
+    prefix: 'tke',
+    etcdPort: 2479,
+  };
+}
+
+export async function startCluster(o: { nodes?: number; nodeMonitorGracePeriod?: number; podEvictionTimeout?: number } = {}): Promise<LocalCluster> {
+  const opts = testPlanOptions(o.nodes ?? 3);
+  const plan = makePlan(opts);
+  // A cluster left by an interrupted run goes first.
+  await down(opts);
+  let file: ClusterFile;
+  try {
+    file = await up({
+      ...opts,
+      repoDir: REPO_DIR,
+      ...(o.nodeMonitorGracePeriod ? { nodeMonitorGracePeriod: o.nodeMonitorGracePeriod } : {}),
+      ...(o.podEvictionTimeout ? { podEvictionTimeout: o.podEvictionTimeout } : {}),
+    });
+  } catch (err) {
+    await down(opts).catch(() => undefined);
+    throw err;
+  }
+  const api = new RestClient(file.apiserver);
+  const netnsOf = (node: string): string => plan.nodes.find((n) => n.name === node)!.netns;
+  return {
+    file,
+    plan,
+    api,
+    kubeconfig: path.join(opts.stateDir, 'kubeconfig'),
+    onNode: (node, cmd, args) => run('nsenter', [`--net=/run/netns/${netnsOf(node)}`, '--', cmd, ...args]),
+    waitForPod: (namespace, name, check, what, timeoutMs = 90_000) =>
+      waitFor(
+        async () => {
+          const p = await api.get<Pod>(R.pods, namespace, name);
+          return check(p) ? p : undefined;
+        },
+        { timeoutMs, intervalMs: 250, what: `pod ${namespace}/${name} ${what}` },
+      ),
+    down: async () => {
+      api.close();
+      await down(opts);
+    },
+  };
+}
