@@ -1,6 +1,6 @@
 // tkctl's commands, each a function over a RestClient so tests can call them directly.
 import { stringify } from 'yaml';
-import { ApiError, qualifiedResource, resolveResource, resourceByKind, type KubeObject, type ResourceInfo } from '@tinykube/api';
+import { ApiError, qualifiedResource, resolveResource, resourceByKind, type KubeObject, type ResourceInfo, type Status } from '@tinykube/api';
 import { RestClient, resourcePath } from '@tinykube/client';
 import { readManifests } from './manifests';
 import { formatTable, renderRows, type ServerTable } from './table-printer';
@@ -200,4 +200,36 @@ export async function describe(ctx: Ctx, args: string[]): Promise<void> {
       ctx.out(lines.join('\n') + '\n\n');
     }
   }
+}
+
+export interface LogsOptions {
+  container?: string;
+  follow?: boolean;
+  previous?: boolean;
+  tail?: number;
+  timestamps?: boolean;
+}
+
+/** Streams a container's log (pods/log, which the apiserver fetches from the pod's kubelet). */
+export async function logs(ctx: Ctx, pod: string, o: LogsOptions): Promise<void> {
+  const q = new URLSearchParams();
+  if (o.container) q.set('container', o.container);
+  if (o.follow) q.set('follow', 'true');
+  if (o.previous) q.set('previous', 'true');
+  if (o.tail !== undefined && o.tail >= 0) q.set('tailLines', String(o.tail));
+  if (o.timestamps) q.set('timestamps', 'true');
+  const url = new URL(`/api/v1/namespaces/${encodeURIComponent(ctx.namespace)}/pods/${encodeURIComponent(pod)}/log?${q.toString()}`, ctx.client.server);
+  const res = await fetch(url);
+  if (!res.ok) {
+    const text = await res.text();
+    let status: Status | undefined;
+    try {
+      status = JSON.parse(text) as Status;
+    } catch {
+      // not a Status
+    }
+    throw status?.kind === 'Status' ? new ApiError(status) : new Error(`the server responded with ${res.status}: ${text}`);
+  }
+  if (!res.body) return;
+  for await (const chunk of res.body) ctx.out(Buffer.from(chunk as Uint8Array).toString());
 }

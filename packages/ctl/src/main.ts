@@ -82,6 +82,26 @@ async function main(): Promise<void> {
       (y) => y.positional('args', { type: 'string', array: true }).option('replicas', { type: 'number', demandOption: true }),
       async (a) => cmd.scale(context(a), a.args as string[], a.replicas),
     )
+    .command(
+      'logs <pod>',
+      "print a container's log",
+      (y) =>
+        y
+          .positional('pod', { type: 'string', demandOption: true })
+          .option('container', { alias: 'c', type: 'string' })
+          .option('follow', { alias: 'f', type: 'boolean' })
+          .option('previous', { alias: 'p', type: 'boolean' })
+          .option('tail', { type: 'number', default: -1 })
+          .option('timestamps', { type: 'boolean' }),
+      async (a) =>
+        cmd.logs(context(a), a.pod, {
+          ...(a.container ? { container: a.container } : {}),
+          follow: !!a.follow,
+          previous: !!a.previous,
+          tail: a.tail,
+          timestamps: !!a.timestamps,
+        }),
+    )
     .demandCommand(1)
     .strict()
     .fail((msg, err) => {

@@ -174,14 +174,17 @@ export class DockerRuntime {
     return out;
   }
 
-  /** Container events (start, die, oom, ...) of pod containers, with their labels; re-opens the stream if it breaks. */
+  /**
+   * Deaths (die, oom) of pod containers, with their labels; re-opens the stream if it breaks.
+   * Creations and starts are the kubelet's own doing and need no sync.
+   */
   watchEvents(onEvent: (labels: Record<string, string>) => void, onError: (err: unknown) => void): () => void {
     let stopped = false;
     let current: NodeJS.ReadableStream | undefined;
     const open = async (): Promise<void> => {
       while (!stopped) {
         try {
-          const stream = (await this.docker.getEvents({ filters: { type: ['container'], label: [LABEL_POD_UID] } })) as NodeJS.ReadableStream;
+          const stream = (await this.docker.getEvents({ filters: { type: ['container'], event: ['die', 'oom'], label: [LABEL_POD_UID] } })) as NodeJS.ReadableStream;
           current = stream;
           let buf = '';
           stream.on('data', (d: Buffer) => {

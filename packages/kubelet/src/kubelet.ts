@@ -78,7 +78,9 @@ export async function startKubelet(o: KubeletOptions): Promise<Kubelet> {
     enqueue: (key, afterMs) => (afterMs ? queue.addAfter(key, afterMs) : queue.add(key)),
   });
   const enqueue = (p: Pod): void => queue.add(objectKey(p));
-  pods.addEventHandler({ onAdd: enqueue, onUpdate: (_, p) => enqueue(p), onDelete: enqueue });
+  // Our own status writes come back as updates; only changes of what we act on start a sync.
+  const acted = (p: Pod): string => JSON.stringify([p.metadata.uid, p.metadata.deletionTimestamp, p.metadata.deletionGracePeriodSeconds, p.spec]);
+  pods.addEventHandler({ onAdd: enqueue, onUpdate: (old, p) => acted(old) !== acted(p) && enqueue(p), onDelete: enqueue });
 
   // The host's pod network follows the Node objects: our pod CIDR, everyone's routes.
   const netQueue = new WorkQueue({ baseDelayMs: 500, maxDelayMs: 10_000 });
