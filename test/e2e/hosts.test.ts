@@ -99,8 +99,7 @@ test('a pod on one host reaches a pod on another by pod IP', async () => {
   await cluster.api.create(R.pods, client);
   const done = await cluster.waitForPod('default', 'client', (p) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed', 'finished');
   assert.equal(done.status?.phase, 'Succeeded');
-  const res = await fetch(`${cluster.file.apiserver}/api/v1/namespaces/default/pods/client/log`);
-  assert.equal((await res.text()).trim(), 'server');
+  assert.equal((await cluster.log('default', 'client')).trim(), 'server');
   // And from the host of node-3 straight to the pod on node-1 (host-gw routes).
   assert.equal((await cluster.onNode('node-3', 'busybox', ['wget', '-qO-', `http://${ready.status!.podIP}:8080/`])).trim(), 'server');
 });

@@ -26,9 +26,8 @@ function pod(name: string, containers: Container[], spec: Partial<Pod['spec']> =
   return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { containers, ...spec } };
 }
 
-async function log(name: string, container?: string): Promise<string> {
-  const res = await fetch(`${cluster.file.apiserver}/api/v1/namespaces/default/pods/${name}/log${container ? `?container=${container}` : ''}`);
-  return res.text();
+function log(name: string, container?: string): Promise<string> {
+  return cluster.log('default', name, container);
 }
 
 async function events(name: string): Promise<Event[]> {

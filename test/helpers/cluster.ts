@@ -18,6 +18,8 @@ export interface LocalCluster {
   /** Runs a command in a node host's network namespace (argument array, no shell). */
   onNode(node: string, cmd: string, args: string[]): Promise<string>;
   waitForPod(namespace: string, name: string, check: (p: Pod) => boolean, what: string, timeoutMs?: number): Promise<Pod>;
+  /** A container's log through the apiserver; '' while it has none to give. */
+  log(namespace: string, name: string, container?: string): Promise<string>;
   down(): Promise<void>;
 }
 
@@ -73,6 +75,11 @@ export async function startCluster(o: { nodes?: number; nodeMonitorGracePeriod?:
         },
         { timeoutMs, intervalMs: 250, what: `pod ${namespace}/${name} ${what}` },
       ),
+    log: async (namespace, name, container) => {
+      const res = await fetch(`${file.apiserver}/api/v1/namespaces/${namespace}/pods/${name}/log${container ? `?container=${container}` : ''}`);
+      const text = await res.text();
+      return res.ok ? text : '';
+    },
     down: async () => {
       api.close();
       await down(opts);

@@ -48,7 +48,10 @@ export async function startDockerd(daemons: Daemons, o: DockerdOptions, timeoutM
       await docker.ping();
       return docker;
     } catch (err) {
-      if (!daemons.running(o.name)) throw new Error(`dockerd ${o.name} exited; see ${daemons.logFile(o.name)}`);
+      if (!daemons.running(o.name)) {
+        const log = fs.existsSync(daemons.logFile(o.name)) ? fs.readFileSync(daemons.logFile(o.name), 'utf8').split('\n').slice(-8).join('\n') : '';
+        throw new Error(`dockerd ${o.name} exited; last lines of ${daemons.logFile(o.name)}:\n${log}`);
+      }
       if (Date.now() > deadline) throw new Error(`dockerd ${o.name} did not answer within ${timeoutMs} ms: ${String(err)}`);
       await new Promise((r) => setTimeout(r, 200));
     }

@@ -6,7 +6,7 @@ import { Backoff } from './backoff';
 import { ImagePullError, type DockerRuntime, type RuntimeContainer } from './docker-runtime';
 import { containerEnv, expand } from './env';
 import { containerName, LABEL_ATTEMPT, LABEL_CONTAINER_NAME, LABEL_HASH, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID, LABEL_TYPE, SANDBOX_NAME } from './labels';
-import { POD_NETWORK } from './pod-network';
+import { ensureHairpin, POD_NETWORK } from './pod-network';
 import { podStatus, type ContainerView, type Instance } from './pod-status';
 import { ProbeManager, runHandler, type ProbeTarget } from './probes';
 import type { Volumes } from './volumes';
@@ -118,6 +118,7 @@ export class PodManager {
       for (const s of sandboxes) await this.runtime.remove(s.id);
       const attempt = sandboxes.length > 0 ? sandboxes[0]!.attempt + 1 : 0;
       const id = await this.createSandbox(pod, attempt);
+      await ensureHairpin();
       sandbox = { id, podUid: uid, podName: pod.metadata.name!, namespace: pod.metadata.namespace!, name: SANDBOX_NAME, attempt, hash: '', running: true, created: Date.now() / 1000 };
     }
     podIP = (await this.runtime.inspect(sandbox.id, POD_NETWORK)).ip;

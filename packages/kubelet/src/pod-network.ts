@@ -80,3 +80,20 @@ export async function syncRoutes(self: string, clusterCidr: string, nodes: Node[
   for (const r of add) await exec('ip', ['route', 'replace', r.dst, 'via', r.gateway!]);
   return add.length + del.length;
 }
+
+interface BridgePort {
+  ifname: string;
+  linkinfo?: { info_slave_data?: { hairpin?: boolean } };
+}
+
+/**
+ * Hairpin mode on every port of the pod bridge: a pod that reaches itself through its own
+ * Service is DNATed back to the port its packet came from, which a bridge only allows then.
+ */
+export async function ensureHairpin(): Promise<void> {
+  const ports = JSON.parse((await exec('ip', ['-j', '-d', 'link', 'show', 'master', POD_BRIDGE])).stdout || '[]') as BridgePort[];
+  for (const p of ports) {
+    if (p.linkinfo?.info_slave_data?.hairpin) continue;
+    await exec('ip', ['link', 'set', p.ifname, 'type', 'bridge_slave', 'hairpin', 'on']);
+  }
+}

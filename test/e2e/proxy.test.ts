@@ -1,0 +1,210 @@
+// kube-proxy end to end: real iptables in the node hosts, real containers answering with their
+// hostnames, traffic from a pod on another host.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { R, type Deployment, type Endpoints, type Pod, type Service } from '@tinykube/api';
+import { Daemons, up } from '@tinykube/hosts';
+import { REPO_DIR, run, startCluster, testPlanOptions, waitFor, type LocalCluster } from '../helpers';
+
+let cluster: LocalCluster;
+let clusterIP = '';
+const NS = 'default';
+
+before(async () => {
+  cluster = await startCluster({ nodes: 3 });
+  const web: Deployment = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', namespace: NS },
+    spec: {
+      replicas: 3,
+      selector: { matchLabels: { app: 'web' } },
+      template: {
+        metadata: { labels: { app: 'web' } },
+        spec: {
+          affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['node-2', 'node-3'] }] }] } } },
+          terminationGracePeriodSeconds: 10,
+          containers: [
+            {
+              name: 'httpd',
+              image: 'busybox:1.35',
+              command: ['sh', '-c', 'mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h /www'],
+              ports: [{ name: 'http', containerPort: 8080 }],
+              readinessProbe: { tcpSocket: { port: 'http' }, periodSeconds: 1 },
+              // Keep serving while the endpoint is withdrawn, as production pods do.
+              lifecycle: { preStop: { exec: { command: ['sleep', '3'] } } },
+            },
+          ],
+        },
+      },
+    },
+  };
+  await cluster.api.create(R.deployments, web);
+  const svc = await cluster.api.create<Service>(R.services, {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'web', namespace: NS },
+    spec: { type: 'NodePort', selector: { app: 'web' }, ports: [{ port: 80, targetPort: 'http' }] },
+  });
+  clusterIP = svc.spec.clusterIP!;
+  await readyEndpoints(3);
+});
+
+after(async () => {
+  await cluster?.down();
+});
+
+async function readyEndpoints(n: number): Promise<Endpoints> {
+  return waitFor(
+    async () => {
+      const ep = await cluster.api.get<Endpoints>(R.endpoints, NS, 'web').catch(() => undefined);
+      const count = ep?.subsets?.reduce((k, s) => k + (s.addresses?.length ?? 0), 0) ?? 0;
+      return count === n ? ep : undefined;
+    },
+    { timeoutMs: 90_000, intervalMs: 200, what: `${n} ready endpoints` },
+  );
+}
+
+/** When node's tk-proxy last finished a sync (from its /metrics). */
+async function lastSync(node: string): Promise<number> {
+  const ip = cluster.plan.nodes.find((n) => n.name === node)!.ip;
+  const text = await (await fetch(`http://${ip}:10249/metrics`)).text();
+  return Number(/^kubeproxy_sync_proxy_rules_last_timestamp_seconds (\S+)$/m.exec(text)?.[1] ?? 0) * 1000;
+}
+
+let clients = 0;
+/** A pod on node-1 sending `count` requests to the Service, one line per answer (or FAIL). */
+async function startClient(count: number, target = `${clusterIP}:80`): Promise<string> {
+  const name = `client-${++clients}`;
+  await cluster.api.create<Pod>(R.pods, {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: NS },
+    spec: {
+      nodeName: 'node-1',
+      restartPolicy: 'Never',
+      containers: [{ name: 'c', image: 'busybox:1.35', command: ['sh', '-c', `i=0; while [ $i -lt ${count} ]; do timeout 5 wget -qO- http://${target}/ 2>/dev/null || echo FAIL; i=$((i+1)); done`] }],
+    },
+  });
+  return name;
+}
+
+async function clientLines(name: string): Promise<string[]> {
+  return (await cluster.log(NS, name)).split('\n').filter(Boolean);
+}
+
+async function finished(name: string): Promise<string[]> {
+  await cluster.waitForPod(NS, name, (p) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed', 'finished', 240_000);
+  return clientLines(name);
+}
+
+function counts(lines: string[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const l of lines) m.set(l, (m.get(l) ?? 0) + 1);
+  return m;
+}
+
+test('3,000 requests from host A spread uniformly over 3 pods on hosts B and C', async () => {
+  const pods = (await cluster.api.list<Pod>(R.pods, NS, { labelSelector: 'app=web' })).items;
+  assert.deepEqual([...new Set(pods.map((p) => p.spec.nodeName))].sort(), ['node-2', 'node-3']);
+  const lines = await finished(await startClient(3000));
+  assert.equal(lines.length, 3000);
+  const c = counts(lines);
+  assert.equal(c.get('FAIL'), undefined, 'every request answered');
+  assert.deepEqual([...c.keys()].sort(), pods.map((p) => p.metadata.name).sort());
+  // Chi-square against uniform, 2 degrees of freedom: p > 0.01 <=> statistic < 9.21.
+  const expected = 1000;
+  const chi2 = [...c.values()].reduce((s, o) => s + (o - expected) ** 2 / expected, 0);
+  assert.ok(chi2 < 9.21, `chi-square ${chi2.toFixed(2)} for ${JSON.stringify([...c])}`);
+});
+
+test('scaled to 5, the new pods get traffic', async () => {
+  await cluster.api.patch(R.deployments, NS, 'web', 'merge', { spec: { replicas: 5 } });
+  await readyEndpoints(5);
+  const started = Date.now();
+  await waitFor(async () => (await lastSync('node-1')) >= started, { what: 'node-1 proxy sync' });
+  const lines = await finished(await startClient(500));
+  const c = counts(lines);
+  assert.equal(c.get('FAIL'), undefined);
+  assert.equal(c.size, 5, JSON.stringify([...c]));
+});
+
+test('a pod deleted while requests run gets none once withdrawn, and no request fails', async () => {
+  const client = await startClient(1500);
+  await waitFor(async () => (await clientLines(client)).length > 100, { timeoutMs: 60_000, what: 'client traffic' });
+  const victim = (await cluster.api.list<Pod>(R.pods, NS, { labelSelector: 'app=web' })).items[0]!;
+  await cluster.api.delete(R.pods, NS, victim.metadata.name!);
+  const withdrawn = Date.now();
+  await waitFor(async () => {
+    const ep = await cluster.api.get<Endpoints>(R.endpoints, NS, 'web');
+    return !ep.subsets?.some((s) => s.addresses?.some((a) => a.targetRef?.name === victim.metadata.name));
+  }, { what: 'the endpoint withdrawn' });
+  await waitFor(async () => (await lastSync('node-1')) >= withdrawn, { what: 'node-1 rules without it' });
+  const mark = (await clientLines(client)).length;
+  const lines = await finished(client);
+  assert.equal(counts(lines).get('FAIL'), undefined, 'no request failed');
+  assert.ok(!lines.slice(mark).includes(victim.metadata.name!), 'no request reached the withdrawn pod');
+  await readyEndpoints(5);
+});
+
+test('NodePort answers on every node IP, including a node without pods of the Service', async () => {
+  const svc = await cluster.api.get<Service>(R.services, NS, 'web');
+  const port = svc.spec.ports![0]!.nodePort!;
+  const names = new Set((await cluster.api.list<Pod>(R.pods, NS, { labelSelector: 'app=web' })).items.map((p) => p.metadata.name));
+  for (const n of cluster.plan.nodes) {
+    // From the master host (another host for every node)...
+    const res = await fetch(`http://${n.ip}:${port}/`, { signal: AbortSignal.timeout(5000) });
+    assert.ok(names.has((await res.text()).trim()), `${n.name} from the master`);
+    // ...and from the node itself.
+    const own = (await cluster.onNode(n.name, 'busybox', ['wget', '-qO-', `http://${n.ip}:${port}/`])).trim();
+    assert.ok(names.has(own), `${n.name} from itself`);
+  }
+});
+
+test('a pod reaches itself through its own Service (hairpin), found through service env vars', async () => {
+  await cluster.api.create<Service>(R.services, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'hairpin', namespace: NS }, spec: { selector: { app: 'hairpin' }, ports: [{ port: 80, targetPort: 8080 }] } });
+  await cluster.api.create<Pod>(R.pods, {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'hairpin', namespace: NS, labels: { app: 'hairpin' } },
+    spec: {
+      containers: [
+        {
+          name: 'c',
+          image: 'busybox:1.35',
+          command: ['sh', '-c', 'mkdir -p /www && hostname > /www/index.html && httpd -p 8080 -h /www && until wget -qO- http://$HAIRPIN_SERVICE_HOST:$HAIRPIN_SERVICE_PORT/ 2>/dev/null; do sleep 0.5; done; exec sleep 3600'],
+        },
+      ],
+    },
+  });
+  const out = await waitFor(async () => {
+    const text = (await cluster.log(NS, 'hairpin')).trim();
+    return text || undefined;
+  }, { timeoutMs: 90_000, what: 'the hairpin answer' });
+  assert.equal(out, 'hairpin');
+});
+
+test('a Service without endpoints is refused at once', async () => {
+  const svc = await cluster.api.create<Service>(R.services, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'empty', namespace: NS }, spec: { selector: { app: 'nothing' }, ports: [{ port: 80 }] } });
+  const started = Date.now();
+  await waitFor(async () => (await lastSync('node-1')) >= started, { what: 'node-1 proxy sync' });
+  const script = `require('net').connect(80, '${svc.spec.clusterIP}').on('connect', () => { console.log('connected'); process.exit(0); }).on('error', (e) => { console.log(e.code); process.exit(0); }).setTimeout(5000, () => { console.log('timeout'); process.exit(0); });`;
+  assert.equal((await cluster.onNode('node-1', process.execPath, ['-e', script])).trim(), 'ECONNREFUSED');
+});
+
+test('tk-proxy killed and restarted while requests run: no request fails', async () => {
+  const client = await startClient(1500);
+  await waitFor(async () => (await clientLines(client)).length > 100, { timeoutMs: 60_000, what: 'client traffic' });
+  const daemons = new Daemons(cluster.plan.stateDir);
+  process.kill(daemons.running('proxy-node-1')!, 'SIGKILL');
+  await waitFor(() => daemons.running('proxy-node-1') === undefined, { what: 'tk-proxy to die' });
+  const restarted = Date.now();
+  await up({ ...testPlanOptions(3), repoDir: REPO_DIR });
+  await waitFor(async () => (await lastSync('node-1').catch(() => 0)) >= restarted, { what: 'the new tk-proxy to sync' });
+  const lines = await finished(client);
+  assert.equal(lines.length, 1500);
+  assert.equal(counts(lines).get('FAIL'), undefined);
+  // Rules are still in place (never removed on exit) and exactly one copy of each jump exists.
+  const nat = await run('ip', ['netns', 'exec', cluster.plan.nodes[0]!.netns, 'iptables-save', '-t', 'nat']);
+  assert.equal(nat.split('\n').filter((l) => l.startsWith('-A PREROUTING') && l.includes('KUBE-SERVICES')).length, 1);
+});
