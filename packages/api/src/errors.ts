@@ -4,7 +4,7 @@ import type { Status, StatusCause } from './meta';
 export interface FieldError {
   /** Field path as Kubernetes prints it, e.g. `spec.template.spec.containers[0].image`. */
   field: string;
-  type: 'FieldValueRequired' | 'FieldValueInvalid' | 'FieldValueNotSupported' | 'FieldValueDuplicate' | 'FieldValueForbidden' | 'FieldValueTooLong';
+  type: 'FieldValueRequired' | 'FieldValueInvalid' | 'FieldValueNotSupported' | 'FieldValueDuplicate' | 'FieldValueForbidden' | 'FieldValueTooLong' | 'FieldValueNotFound';
   /** The detail after the type, e.g. `must be no more than 63 characters`. */
   detail: string;
   value?: unknown;
@@ -17,6 +17,7 @@ const typeText: Record<FieldError['type'], string> = {
   FieldValueDuplicate: 'Duplicate value',
   FieldValueForbidden: 'Forbidden',
   FieldValueTooLong: 'Too long',
+  FieldValueNotFound: 'Not found',
 };
 
 /** Renders one field error the way Kubernetes does: `spec.replicas: Invalid value: -1: must be greater than or equal to 0`. */

@@ -180,7 +180,7 @@ function validateContainer(e: Errs, f: string, c: Container, volumes: Set<string
   (c.volumeMounts ?? []).forEach((m, j) => {
     const mf = `${f}.volumeMounts[${j}]`;
     if (!m.name) e.required(`${mf}.name`);
-    else if (!volumes.has(m.name)) e.list.push({ field: `${mf}.name`, type: 'FieldValueNotFound' as FieldError['type'], detail: '', value: m.name });
+    else if (!volumes.has(m.name)) e.list.push({ field: `${mf}.name`, type: 'FieldValueNotFound', detail: '', value: m.name });
     if (!m.mountPath) e.required(`${mf}.mountPath`);
     else if (!m.mountPath.startsWith('/')) e.invalid(`${mf}.mountPath`, m.mountPath, 'must be an absolute path');
     else if (m.mountPath.split('/').includes('..')) e.invalid(`${mf}.mountPath`, m.mountPath, "must not contain '..'");
@@ -196,9 +196,10 @@ function validateContainer(e: Errs, f: string, c: Container, volumes: Set<string
     e.invalid(`${f}.livenessProbe.successThreshold`, c.livenessProbe.successThreshold, 'must be 1');
 }
 
-export function validatePodSpec(e: Errs, f: string, spec: PodSpec | undefined): void {
+/** `claimVolumes`: names a StatefulSet's volumeClaimTemplates add to every pod. */
+export function validatePodSpec(e: Errs, f: string, spec: PodSpec | undefined, claimVolumes: string[] = []): void {
   if (!isObject(spec)) return e.required(f);
-  const volumes = new Set<string>();
+  const volumes = new Set<string>(claimVolumes);
   (spec.volumes ?? []).forEach((v, i) => {
     const vf = `${f}.volumes[${i}]`;
     if (!v.name) e.required(`${vf}.name`);
@@ -269,7 +270,10 @@ function validateSelector(e: Errs, f: string, sel: LabelSelector | undefined): v
 }
 
 /** Shared by ReplicaSet, Deployment and StatefulSet: selector, template labels, restartPolicy. */
-function validateWorkloadSpec(e: Errs, spec: { replicas?: number; selector: LabelSelector; template: { metadata?: ObjectMeta; spec: PodSpec }; minReadySeconds?: number } | undefined): void {
+function validateWorkloadSpec(
+  e: Errs,
+  spec: { replicas?: number; selector: LabelSelector; template: { metadata?: ObjectMeta; spec: PodSpec }; minReadySeconds?: number; volumeClaimTemplates?: { metadata?: ObjectMeta }[] } | undefined,
+): void {
   if (!isObject(spec)) return e.required('spec');
   e.nonNegative('spec.replicas', spec.replicas);
   e.nonNegative('spec.minReadySeconds', spec.minReadySeconds);
@@ -279,7 +283,7 @@ function validateWorkloadSpec(e: Errs, spec: { replicas?: number; selector: Labe
   const sel = selectorFromLabelSelector(spec.selector);
   if (sel && !sel.isEmpty() && !sel.matches(spec.template.metadata?.labels))
     e.invalid('spec.template.metadata.labels', spec.template.metadata?.labels ?? {}, '`selector` does not match template `labels`');
-  validatePodSpec(e, 'spec.template.spec', spec.template.spec);
+  validatePodSpec(e, 'spec.template.spec', spec.template.spec, (spec.volumeClaimTemplates ?? []).map((t) => t.metadata?.name ?? '').filter(Boolean));
   const rp = spec.template.spec?.restartPolicy;
   if (rp !== undefined && rp !== 'Always') e.notSupported('spec.template.spec.restartPolicy', rp, ['Always']);
 }

@@ -1,0 +1,266 @@
+// The scheduler and controller-manager end to end on real containers: ReplicaSet
+// self-healing and adoption, Deployment rollouts within their bounds and undo, a redis
+// StatefulSet with stable identity and data, garbage collection, a lost node, and a
+// controller-manager killed mid-rollout.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import Docker from 'dockerode';
+import { controllerOf, getCondition, isPodReady, R, type Deployment, type PersistentVolumeClaim, type Pod, type ReplicaSet, type Service, type StatefulSet } from '@tinykube/api';
+import { Daemons, up } from '@tinykube/hosts';
+import { REPO_DIR, run, startCluster, testPlanOptions, waitFor, type LocalCluster } from '../helpers';
+
+let cluster: LocalCluster;
+const NS = 'default';
+
+before(async () => {
+  // Short node grace and toleration so a lost host is handled within the test.
+  cluster = await startCluster({ nodes: 3, nodeMonitorGracePeriod: 8, podEvictionTimeout: 4 });
+});
+
+after(async () => {
+  await cluster?.down();
+});
+
+/** Sleeps, and exits at once on SIGTERM (a bare `sleep` as PID 1 ignores it and waits out the grace period). */
+const SLEEP = 'trap "exit 0" TERM; while true; do sleep 1; done';
+const sleeper = { name: 'c', image: 'busybox:1.35', command: ['sh', '-c', SLEEP] };
+
+async function pods(selector: string): Promise<Pod[]> {
+  return (await cluster.api.list<Pod>(R.pods, NS, { labelSelector: selector })).items;
+}
+
+async function readyCount(selector: string, n: number, what: string): Promise<Pod[]> {
+  return waitFor(
+    async () => {
+      const list = (await pods(selector)).filter((p) => !p.metadata.deletionTimestamp);
+      return list.length === n && list.every(isPodReady) ? list : undefined;
+    },
+    { timeoutMs: 120_000, intervalMs: 250, what },
+  );
+}
+
+function kubectl(...args: string[]): Promise<string> {
+  return run('kubectl', ['--kubeconfig', cluster.kubeconfig, ...args]);
+}
+
+test('a ReplicaSet replaces a deleted pod, restarts killed containers, adopts a matching pod and removes the extra one', async () => {
+  const rs: ReplicaSet = {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: { name: 'rs', namespace: NS },
+    spec: { replicas: 3, selector: { matchLabels: { app: 'rs' } }, template: { metadata: { labels: { app: 'rs' } }, spec: { containers: [sleeper] } } },
+  };
+  await cluster.api.create(R.replicasets, rs);
+  const first = await readyCount('app=rs', 3, '3 ready pods');
+  const victim = first[0]!;
+  await cluster.api.delete(R.pods, NS, victim.metadata.name!);
+  const healed = await readyCount('app=rs', 3, 'a replacement');
+  assert.ok(!healed.some((p) => p.metadata.uid === victim.metadata.uid));
+  // Kill a pod's container behind the kubelet's back: it is restarted in place.
+  const target = healed[0]!;
+  const node = cluster.plan.nodes.find((n) => n.name === target.spec.nodeName)!;
+  const id = target.status!.containerStatuses![0]!.containerID!.replace('docker://', '');
+  await new Docker({ socketPath: node.dockerSocket }).getContainer(id).kill();
+  await cluster.waitForPod(NS, target.metadata.name!, (p) => p.status?.containerStatuses?.[0]?.restartCount === 1 && isPodReady(p), 'restarted after its container was killed');
+  // A pod made by hand with matching labels is adopted; the ReplicaSet then has one too many.
+  await cluster.api.create(R.pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'stray', namespace: NS, labels: { app: 'rs' } }, spec: { containers: [sleeper] } });
+  const final = await waitFor(
+    async () => {
+      const list = (await pods('app=rs')).filter((p) => !p.metadata.deletionTimestamp);
+      return list.length === 3 && list.every((p) => controllerOf(p)?.name === 'rs') ? list : undefined;
+    },
+    { timeoutMs: 60_000, what: 'adoption and the extra pod removed' },
+  );
+  assert.equal(final.length, 3);
+  const status = await waitFor(async () => {
+    const cur = await cluster.api.get<ReplicaSet>(R.replicasets, NS, 'rs');
+    return cur.status?.readyReplicas === 3 && cur.status.replicas === 3 ? cur : undefined;
+  }, { what: 'ReplicaSet status' });
+  assert.equal(status.status?.observedGeneration, status.metadata.generation);
+});
+
+test('deleting a ReplicaSet with Orphan keeps its pods; Background deletion of a Deployment removes its ReplicaSets and pods', async () => {
+  const before = (await pods('app=rs')).filter((p) => !p.metadata.deletionTimestamp);
+  await cluster.api.delete(R.replicasets, NS, 'rs', { propagationPolicy: 'Orphan' });
+  await waitFor(async () => (await cluster.api.get(R.replicasets, NS, 'rs').then(() => false, () => true)), { what: 'the ReplicaSet gone' });
+  const orphans = await waitFor(async () => {
+    const list = (await pods('app=rs')).filter((p) => !p.metadata.deletionTimestamp);
+    return list.length === before.length && list.every((p) => !p.metadata.ownerReferences?.length) ? list : undefined;
+  }, { what: 'pods orphaned' });
+  assert.equal(orphans.length, 3);
+  for (const p of orphans) await cluster.api.delete(R.pods, NS, p.metadata.name!, { gracePeriodSeconds: 0 });
+
+  await kubectl('create', 'deployment', 'gc', '--image=busybox:1.35', '--replicas=2', '--', 'sh', '-c', SLEEP);
+  await readyCount('app=gc', 2, 'gc deployment ready');
+  await kubectl('delete', 'deployment', 'gc');
+  await waitFor(async () => {
+    const sets = (await cluster.api.list<ReplicaSet>(R.replicasets, NS, { labelSelector: 'app=gc' })).items;
+    return sets.length === 0 && (await pods('app=gc')).length === 0;
+  }, { timeoutMs: 60_000, what: 'ReplicaSets and pods collected' });
+});
+
+test('a rolling update keeps within maxSurge and maxUnavailable; undo brings the old template back', async () => {
+  const d: Deployment = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'roll', namespace: NS },
+    spec: {
+      replicas: 3,
+      selector: { matchLabels: { app: 'roll' } },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 1 } },
+      template: { metadata: { labels: { app: 'roll' } }, spec: { containers: [{ ...sleeper, env: [{ name: 'VERSION', value: 'one' }] }] } },
+    },
+  };
+  await cluster.api.create(R.deployments, d);
+  await readyCount('app=roll', 3, 'first revision ready');
+  await kubectl('rollout', 'status', 'deployment/roll', '--timeout=120s');
+  // Watch every pod change during the rollout and check the bounds at each one.
+  const live = new Map<string, Pod>();
+  for (const p of await pods('app=roll')) live.set(p.metadata.name!, p);
+  const violations: string[] = [];
+  let maxTotal = 0;
+  let minReady = 3;
+  const handle = cluster.api.watch(
+    R.pods,
+    NS,
+    { labelSelector: 'app=roll' },
+    (type, obj) => {
+      const p = obj as Pod;
+      if (type === 'DELETED') live.delete(p.metadata.name!);
+      else live.set(p.metadata.name!, p);
+      const active = [...live.values()].filter((x) => !x.metadata.deletionTimestamp);
+      const ready = active.filter(isPodReady).length;
+      maxTotal = Math.max(maxTotal, active.length);
+      minReady = Math.min(minReady, ready);
+      if (active.length > 4) violations.push(`${active.length} pods exist`);
+      if (ready < 2) violations.push(`only ${ready} ready`);
+    },
+    () => undefined,
+  );
+  try {
+    await kubectl('set', 'env', 'deployment/roll', 'VERSION=two');
+    await kubectl('rollout', 'status', 'deployment/roll', '--timeout=120s');
+  } finally {
+    handle.stop();
+  }
+  assert.deepEqual(violations, []);
+  assert.ok(maxTotal >= 3 && minReady >= 2, `max ${maxTotal} pods, min ${minReady} ready`);
+  const rolled = await readyCount('app=roll', 3, 'second revision ready');
+  assert.ok(rolled.every((p) => p.spec.containers[0]!.env?.[0]?.value === 'two'));
+  const history = await kubectl('rollout', 'history', 'deployment/roll');
+  assert.match(history, /^1\s/m);
+  assert.match(history, /^2\s/m);
+  await kubectl('rollout', 'undo', 'deployment/roll');
+  await kubectl('rollout', 'status', 'deployment/roll', '--timeout=120s');
+  const undone = await readyCount('app=roll', 3, 'undone revision ready');
+  assert.ok(undone.every((p) => p.spec.containers[0]!.env?.[0]?.value === 'one'));
+  const sets = (await cluster.api.list<ReplicaSet>(R.replicasets, NS, { labelSelector: 'app=roll' })).items;
+  assert.equal(sets.length, 2, 'undo reuses the first ReplicaSet');
+  const dep = await cluster.api.get<Deployment>(R.deployments, NS, 'roll');
+  assert.equal(dep.metadata.annotations?.['deployment.kubernetes.io/revision'], '3');
+  assert.equal(getCondition(dep.status?.conditions, 'Available')?.status, 'True');
+});
+
+test('a redis StatefulSet starts in order, keeps its data and hostname across pod deletion, scales down from the top and keeps its claims', async () => {
+  await cluster.api.create<Service>(R.services, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'redis', namespace: NS }, spec: { clusterIP: 'None', selector: { app: 'redis' }, ports: [{ port: 6379 }] } });
+  const added: string[] = [];
+  const readyAtAdd: Record<string, boolean> = {};
+  const state = new Map<string, Pod>();
+  const deleted: string[] = [];
+  const handle = cluster.api.watch(R.pods, NS, { labelSelector: 'app=redis' }, (type, obj) => {
+    const p = obj as Pod;
+    if (type === 'ADDED') {
+      added.push(p.metadata.name!);
+      const prev = `redis-${Number(p.metadata.name!.split('-')[1]) - 1}`;
+      readyAtAdd[p.metadata.name!] = !state.has(prev) || isPodReady(state.get(prev)!);
+    }
+    if (type === 'DELETED') {
+      deleted.push(p.metadata.name!);
+      state.delete(p.metadata.name!);
+    } else state.set(p.metadata.name!, p);
+  }, () => undefined);
+  try {
+    const set: StatefulSet = {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'redis', namespace: NS },
+      spec: {
+        serviceName: 'redis',
+        replicas: 3,
+        selector: { matchLabels: { app: 'redis' } },
+        template: { metadata: { labels: { app: 'redis' } }, spec: { containers: [{ name: 'redis', image: 'redis:7.0', ports: [{ containerPort: 6379 }], volumeMounts: [{ name: 'data', mountPath: '/data' }] }] } },
+        volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
+      },
+    };
+    await cluster.api.create(R.statefulsets, set);
+    await readyCount('app=redis', 3, '3 redis pods ready');
+    assert.deepEqual(added, ['redis-0', 'redis-1', 'redis-2']);
+    assert.deepEqual(readyAtAdd, { 'redis-0': true, 'redis-1': true, 'redis-2': true }, 'each pod created only after the one before was Ready');
+
+    const redis0 = await cluster.api.get<Pod>(R.pods, NS, 'redis-0');
+    assert.equal(redis0.spec.hostname, 'redis-0');
+    assert.equal(redis0.spec.subdomain, 'redis');
+    await redisCli('writer', redis0.status!.podIP!, ['set', 'greeting', 'hello']);
+    await cluster.api.delete(R.pods, NS, 'redis-0');
+    const again = await cluster.waitForPod(NS, 'redis-0', (p) => p.metadata.uid !== redis0.metadata.uid && isPodReady(p), 'recreated', 120_000);
+    assert.equal(again.spec.nodeName, redis0.spec.nodeName, 'the claim brings it back to its node');
+    assert.equal((await redisCli('reader', again.status!.podIP!, ['get', 'greeting'])).trim(), 'hello');
+    const node = cluster.plan.nodes.find((n) => n.name === again.spec.nodeName)!;
+    const sandbox = (await new Docker({ socketPath: node.dockerSocket }).listContainers({ filters: { label: [`io.kubernetes.pod.uid=${again.metadata.uid}`, 'io.kubernetes.container.name=POD'] } }))[0]!;
+    assert.equal((await new Docker({ socketPath: node.dockerSocket }).getContainer(sandbox.Id).inspect()).Config.Hostname, 'redis-0');
+
+    deleted.length = 0;
+    await cluster.api.patch(R.statefulsets, NS, 'redis', 'merge', { spec: { replicas: 1 } });
+    await waitFor(async () => (await pods('app=redis')).length === 1, { timeoutMs: 120_000, what: 'scaled to 1' });
+    assert.deepEqual(deleted.filter((n) => n !== 'redis-0'), ['redis-2', 'redis-1']);
+    const claims = (await cluster.api.list<PersistentVolumeClaim>(R.pvcs, NS)).items.map((c) => c.metadata.name).sort();
+    assert.deepEqual(claims, ['data-redis-0', 'data-redis-1', 'data-redis-2']);
+  } finally {
+    handle.stop();
+  }
+});
+
+async function redisCli(name: string, ip: string, args: string[]): Promise<string> {
+  await cluster.api.create<Pod>(R.pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NS }, spec: { restartPolicy: 'Never', containers: [{ name: 'cli', image: 'redis:7.0', command: ['redis-cli', '-h', ip, ...args] }] } });
+  const done = await cluster.waitForPod(NS, name, (p) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed', 'finished');
+  assert.equal(done.status?.phase, 'Succeeded');
+  return cluster.log(NS, name);
+}
+
+test('kill -9 of the controller-manager mid-rollout: the rollout completes with no duplicate ReplicaSet', async () => {
+  await kubectl('create', 'deployment', 'phoenix', '--image=busybox:1.35', '--replicas=4', '--', 'sh', '-c', SLEEP);
+  await readyCount('app=phoenix', 4, 'phoenix ready');
+  await kubectl('set', 'env', 'deployment/phoenix', 'STEP=2');
+  const daemons = new Daemons(cluster.plan.stateDir);
+  await waitFor(async () => (await cluster.api.list<ReplicaSet>(R.replicasets, NS, { labelSelector: 'app=phoenix' })).items.length === 2, { what: 'the new ReplicaSet' });
+  process.kill(daemons.running('controller-manager')!, 'SIGKILL');
+  await waitFor(() => daemons.running('controller-manager') === undefined, { what: 'the controller-manager to die' });
+  await up({ ...testPlanOptions(3), repoDir: REPO_DIR });
+  await kubectl('rollout', 'status', 'deployment/phoenix', '--timeout=120s');
+  const sets = (await cluster.api.list<ReplicaSet>(R.replicasets, NS, { labelSelector: 'app=phoenix' })).items;
+  assert.equal(sets.length, 2);
+  const final = await readyCount('app=phoenix', 4, 'phoenix rolled');
+  assert.ok(final.every((p) => p.spec.containers[0]!.env?.some((e) => e.name === 'STEP' && e.value === '2')));
+});
+
+test('a lost host goes NotReady; its Deployment pods move, its StatefulSet pod is not duplicated', async () => {
+  const redis = await cluster.api.get<Pod>(R.pods, NS, 'redis-0');
+  const lost = redis.spec.nodeName!;
+  const onLost = (await pods('app=phoenix')).filter((p) => p.spec.nodeName === lost).length;
+  const plan = cluster.plan.nodes.find((n) => n.name === lost)!;
+  const daemons = new Daemons(cluster.plan.stateDir);
+  process.kill(daemons.running(`kubelet-${lost}`)!, 'SIGKILL');
+  process.kill(daemons.running(`proxy-${lost}`)!, 'SIGKILL');
+  await run('ip', ['link', 'set', plan.veth, 'down']);
+  await waitFor(async () => {
+    const n = await cluster.api.get<import('@tinykube/api').Node>(R.nodes, undefined, lost);
+    return getCondition(n.status?.conditions, 'Ready')?.status === 'Unknown' && n.spec?.taints?.some((t) => t.key === 'node.kubernetes.io/unreachable');
+  }, { timeoutMs: 60_000, what: `${lost} unreachable` });
+  const moved = await readyCount('app=phoenix', 4, 'phoenix pods running elsewhere');
+  assert.ok(moved.every((p) => p.spec.nodeName !== lost));
+  if (onLost > 0) assert.ok((await pods('app=phoenix')).some((p) => p.spec.nodeName === lost && p.metadata.deletionTimestamp), 'evicted pods wait for their kubelet');
+  const redisNow = (await pods('app=redis')).filter((p) => p.metadata.name === 'redis-0');
+  assert.equal(redisNow.length, 1);
+  assert.equal(redisNow[0]!.metadata.uid, redis.metadata.uid, 'the StatefulSet pod is not replaced while its node is unreachable');
+  assert.ok(redisNow[0]!.metadata.deletionTimestamp, 'it is marked for deletion');
+});
