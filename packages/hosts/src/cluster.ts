@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import Docker from 'dockerode';
 import { getCondition, R, type Node } from '@tinykube/api';
 import { RestClient, renderKubeconfig } from '@tinykube/client';
+import { apiserverArgs, controllerManagerArgs, etcdArgs, kubeletArgs, proxyArgs, schedulerArgs, type MasterConfig, type NodeConfig } from './daemon-args';
 import { startDockerd, stopDockerd, unmountUnder, type DockerdOptions } from './dockerd';
 import { ensureImage, loadImageSpecs } from './images';
 import { existingNodeNamespaces, removeMaster, removeNode, setupMaster, setupNode } from './network';
@@ -25,10 +26,6 @@ export interface UpOptions extends PlanOptions {
 
 const MASTER_DAEMONS = ['controller-manager', 'scheduler', 'apiserver', 'etcd'];
 
-function dist(repoDir: string, pkg: string): string {
-  return path.join(repoDir, 'packages', pkg, 'dist', 'src', 'main.js');
-}
-
 function ownInterfaces(plan: ClusterPlan): Set<string> {
   return new Set([plan.bridge, plan.serviceDummy, ...plan.nodes.map((n) => n.veth)]);
 }
@@ -39,6 +36,20 @@ function nodeDockerd(plan: ClusterPlan, node: NodePlan): DockerdOptions {
 
 function builderDockerd(plan: ClusterPlan): DockerdOptions {
   return { name: 'dockerd-builder', socket: `${plan.runDir}/builder/docker.sock`, dataRoot: path.join(plan.cacheDir, 'builder'), execRoot: `${plan.runDir}/builder/exec`, registry: plan.registry, cgroup: `${plan.prefix}-builder` };
+}
+
+/** Builds what changed under images/ with a short-lived builder dockerd and pushes it to the registry. */
+export async function buildImages(daemons: Daemons, builderOpts: DockerdOptions, repoDir: string, cacheDir: string, registry: string, say: (line: string) => void): Promise<void> {
+  const specs = loadImageSpecs(path.join(repoDir, 'images'));
+  let builder: Docker | undefined;
+  try {
+    for (const spec of specs) {
+      const r = await ensureImage(async () => (builder ??= await startDockerd(daemons, builderOpts)), spec, { imagesDir: path.join(repoDir, 'images'), cacheDir, registry });
+      say(`      ${r.image}: ${r.built ? 'built and pushed' : 'up to date'}`);
+    }
+  } finally {
+    if (builder) await stopDockerd(daemons, builderOpts);
+  }
 }
 
 export function apiserverUrl(plan: ClusterPlan): string {
@@ -72,53 +83,33 @@ export async function up(o: UpOptions): Promise<ClusterFile> {
 
   next(`starting the image registry on ${plan.registry} and building images`);
   await startRegistry(daemons, cache, plan.registry);
-  const specs = loadImageSpecs(path.join(o.repoDir, 'images'));
-  const builderOpts = builderDockerd(plan);
-  let builder: Docker | undefined;
-  try {
-    for (const spec of specs) {
-      builder ??= await startDockerd(daemons, builderOpts);
-      const r = await ensureImage(builder, spec, { imagesDir: path.join(o.repoDir, 'images'), cacheDir: cache, registry: plan.registry });
-      say(`      ${r.image}: ${r.built ? 'built and pushed' : 'up to date'}`);
-    }
-  } finally {
-    if (builder) await stopDockerd(daemons, builderOpts);
-  }
+  await buildImages(daemons, builderDockerd(plan), o.repoDir, cache, plan.registry, say);
 
   next('starting etcd and tk-apiserver');
   fs.mkdirSync(path.join(plan.stateDir, 'etcd'), { recursive: true });
-  daemons.start({
-    name: 'etcd',
-    command: 'etcd',
-    args: ['--name=tinykube', `--data-dir=${path.join(plan.stateDir, 'etcd')}`, `--listen-client-urls=${plan.etcdClientUrl}`, `--advertise-client-urls=${plan.etcdClientUrl}`, `--listen-peer-urls=${plan.etcdPeerUrl}`, `--initial-advertise-peer-urls=${plan.etcdPeerUrl}`, `--initial-cluster=tinykube=${plan.etcdPeerUrl}`],
-  });
   const token = kubeletToken(plan.stateDir);
-  daemons.start({
-    name: 'apiserver',
-    command: process.execPath,
-    args: [dist(o.repoDir, 'apiserver'), `--etcd-servers=${plan.etcdClientUrl}`, `--bind-address=${plan.masterIp}`, `--port=${plan.apiserverPort}`, `--grpc-port=${plan.grpcPort}`, `--service-cluster-ip-range=${plan.serviceCidr}`,
-      `--kubelet-token-file=${token}`,
-      ...(o.podEvictionTimeout ? [`--default-not-ready-toleration-seconds=${o.podEvictionTimeout}`, `--default-unreachable-toleration-seconds=${o.podEvictionTimeout}`] : []),
-    ],
-  });
+  const master: MasterConfig = {
+    repoDir: o.repoDir,
+    masterIp: plan.masterIp,
+    etcdClientUrl: plan.etcdClientUrl,
+    apiserverPort: plan.apiserverPort,
+    grpcPort: plan.grpcPort,
+    serviceCidr: plan.serviceCidr,
+    clusterCidr: plan.clusterCidr,
+    tokenFile: token,
+    ...(o.nodeMonitorGracePeriod ? { nodeMonitorGracePeriod: o.nodeMonitorGracePeriod } : {}),
+    ...(o.podEvictionTimeout ? { podEvictionTimeout: o.podEvictionTimeout } : {}),
+  };
+  daemons.start({ name: 'etcd', command: 'etcd', args: etcdArgs(path.join(plan.stateDir, 'etcd'), plan.etcdClientUrl, plan.etcdPeerUrl) });
+  daemons.start({ name: 'apiserver', command: process.execPath, args: apiserverArgs(master) });
   const api = new RestClient(apiserverUrl(plan));
   await waitFor('tk-apiserver to answer', 60_000, async () => (await fetch(`${apiserverUrl(plan)}/healthz`, { signal: AbortSignal.timeout(2000) })).ok, () => daemons.running('apiserver') !== undefined || fail('apiserver', daemons));
   fs.writeFileSync(path.join(plan.stateDir, 'kubeconfig'), renderKubeconfig(apiserverUrl(plan)));
 
   next('starting tk-scheduler and tk-controller-manager');
   const grpc = `${plan.masterIp}:${plan.grpcPort}`;
-  daemons.start({ name: 'scheduler', command: process.execPath, args: [dist(o.repoDir, 'scheduler'), `--apiserver=${grpc}`, `--bind-address=${plan.masterIp}`] });
-  daemons.start({
-    name: 'controller-manager',
-    command: process.execPath,
-    args: [
-      dist(o.repoDir, 'controller-manager'),
-      `--apiserver=${grpc}`,
-      `--bind-address=${plan.masterIp}`,
-      `--cluster-cidr=${plan.clusterCidr}`,
-      ...(o.nodeMonitorGracePeriod ? [`--node-monitor-grace-period=${o.nodeMonitorGracePeriod}`] : []),
-    ],
-  });
+  daemons.start({ name: 'scheduler', command: process.execPath, args: schedulerArgs(master) });
+  daemons.start({ name: 'controller-manager', command: process.execPath, args: controllerManagerArgs(master) });
 
   next(`creating ${plan.nodes.length} node hosts (network namespace + dockerd each)`);
   await Promise.all(
@@ -133,18 +124,9 @@ export async function up(o: UpOptions): Promise<ClusterFile> {
   for (const node of plan.nodes) {
     const root = path.join(plan.stateDir, 'hosts', node.name, 'kubelet');
     fs.mkdirSync(root, { recursive: true });
-    daemons.start({
-      name: `kubelet-${node.name}`,
-      command: process.execPath,
-      netns: node.netns,
-      args: [dist(o.repoDir, 'kubelet'), `--apiserver=${grpc}`, `--node-name=${node.name}`, `--node-ip=${node.ip}`, `--docker-socket=${node.dockerSocket}`, `--root-dir=${root}`, `--cluster-cidr=${plan.clusterCidr}`, `--token-file=${token}`],
-    });
-    daemons.start({
-      name: `proxy-${node.name}`,
-      command: process.execPath,
-      netns: node.netns,
-      args: [dist(o.repoDir, 'proxy'), `--apiserver=${grpc}`, `--node-name=${node.name}`, `--node-ip=${node.ip}`, `--cluster-cidr=${plan.clusterCidr}`],
-    });
+    const nc: NodeConfig = { repoDir: o.repoDir, apiserverGrpc: grpc, nodeName: node.name, nodeIp: node.ip, dockerSocket: node.dockerSocket, rootDir: root, clusterCidr: plan.clusterCidr, tokenFile: token };
+    daemons.start({ name: `kubelet-${node.name}`, command: process.execPath, netns: node.netns, args: kubeletArgs(nc) });
+    daemons.start({ name: `proxy-${node.name}`, command: process.execPath, netns: node.netns, args: proxyArgs(nc) });
   }
 
   next(`waiting for ${plan.nodes.length} nodes to be Ready`);

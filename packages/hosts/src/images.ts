@@ -124,12 +124,13 @@ export interface BuildResult {
 }
 
 /** Builds (when its inputs changed) and pushes one image; returns whether it was rebuilt. */
-export async function ensureImage(docker: Docker, spec: ImageSpec, o: { imagesDir: string; cacheDir: string; registry: string }): Promise<BuildResult> {
+export async function ensureImage(getDocker: () => Promise<Docker>, spec: ImageSpec, o: { imagesDir: string; cacheDir: string; registry: string }): Promise<BuildResult> {
   const ref = `${spec.name}:${spec.tag}`;
   const hash = await imageHash(spec, o.imagesDir);
   const stamp = path.join(o.cacheDir, 'images', `${spec.name}-${spec.tag}.hash`);
   const cached = fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === hash;
   if (cached && (await hasManifest(o.registry, spec.name, spec.tag))) return { image: ref, built: false };
+  const docker = await getDocker();
   const dir = path.join(o.cacheDir, 'build', `${spec.name}-${spec.tag}`);
   await buildContext(spec, o.imagesDir, dir);
   const tag = `${o.registry}/library/${ref}`;

@@ -4,3 +4,6 @@ export * from './safety';
 export * from './processes';
 export * from './cluster';
 export * from './exec';
+export * from './daemon-args';
+export * from './units';
+export * from './network';

@@ -4,7 +4,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { down, up } from './cluster';
+import { buildImages, down, up } from './cluster';
+import { prepareBareNode } from './network';
+import { Daemons } from './processes';
+import { assertNoOverlap } from './safety';
+import { writeUnits } from './write-units';
 import type { PlanOptions } from './plan';
 
 const repoDir = path.resolve(__dirname, '../../../..');
@@ -84,6 +88,53 @@ async function main(): Promise<void> {
           progress: say,
         });
         say('down: done');
+      },
+    )
+    .command(
+      'units <role>',
+      'write the systemd units of a master or node host (Vagrant and bare hosts)',
+      (y) =>
+        y
+          .positional('role', { choices: ['master', 'node'] as const, demandOption: true })
+          .option('out', { type: 'string', default: '/etc/systemd/system' })
+          .option('state-dir', { type: 'string', default: '/var/lib/tinykube' })
+          .option('master-ip', { type: 'string', demandOption: true, describe: "the master's address on the hosts' network" })
+          .option('cluster-cidr', { type: 'string', default: '10.244.0.0/16' })
+          .option('service-cidr', { type: 'string', default: '10.96.0.0/16' })
+          .option('token-file', { type: 'string', default: '/var/lib/tinykube/kubelet-token' })
+          .option('name', { type: 'string', describe: 'node name (node role)' })
+          .option('node-ip', { type: 'string', describe: "this node's address (node role)" }),
+      (a) => {
+        const out = writeUnits(repoDir, a.role, {
+          out: a.out,
+          stateDir: a['state-dir'],
+          masterIp: a['master-ip'],
+          clusterCidr: a['cluster-cidr'],
+          serviceCidr: a['service-cidr'],
+          tokenFile: a['token-file'],
+          ...(a.name ? { name: a.name } : {}),
+          ...(a['node-ip'] ? { nodeIp: a['node-ip'] } : {}),
+        });
+        for (const f of out) say(`wrote ${f}`);
+      },
+    )
+    .command(
+      'prepare-node',
+      'check the ranges against this host and route the service CIDR to a sink (bare node hosts)',
+      (y) => y.option('cluster-cidr', { type: 'string', default: '10.244.0.0/16' }).option('service-cidr', { type: 'string', default: '10.96.0.0/16' }),
+      async (a) => {
+        await assertNoOverlap({ '--cluster-cidr': a['cluster-cidr'], '--service-cidr': a['service-cidr'] }, new Set(['tk-svc0', 'tk-pods']));
+        await prepareBareNode(a['service-cidr']);
+        say('prepare-node: done');
+      },
+    )
+    .command(
+      'images',
+      'build the images and push them to a registry (the master of bare hosts)',
+      (y) => y.option('registry', { type: 'string', demandOption: true, describe: 'host:port' }).option('state-dir', { type: 'string', default: '/var/lib/tinykube' }),
+      async (a) => {
+        const stateDir = path.resolve(a['state-dir']);
+        await buildImages(new Daemons(stateDir), { name: 'dockerd-builder', socket: '/run/tinykube/builder.sock', dataRoot: path.join(stateDir, 'builder'), execRoot: '/run/tinykube/builder', registry: a.registry, cgroup: 'builder' }, repoDir, path.join(stateDir, 'cache'), a.registry, say);
       },
     )
     .demandCommand(1)

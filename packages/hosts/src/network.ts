@@ -20,10 +20,21 @@ function ip(netns: string | undefined, args: string[]): Promise<unknown> {
 }
 
 /** The kernels here have no `dummy` link type; a bridge without ports is the same sink. */
-async function serviceDummy(plan: ClusterPlan, netns: string | undefined): Promise<void> {
-  if (!(await linkExists(netns, plan.serviceDummy))) await ip(netns, ['link', 'add', plan.serviceDummy, 'type', 'bridge']);
-  await ip(netns, ['link', 'set', plan.serviceDummy, 'up']);
-  await ip(netns, ['route', 'replace', plan.serviceCidr, 'dev', plan.serviceDummy]);
+async function serviceSink(name: string, serviceCidr: string, netns: string | undefined): Promise<void> {
+  if (!(await linkExists(netns, name))) await ip(netns, ['link', 'add', name, 'type', 'bridge']);
+  await ip(netns, ['link', 'set', name, 'up']);
+  await ip(netns, ['route', 'replace', serviceCidr, 'dev', name]);
+}
+
+function serviceDummy(plan: ClusterPlan, netns: string | undefined): Promise<void> {
+  return serviceSink(plan.serviceDummy, plan.serviceCidr, netns);
+}
+
+/** A bare node host: the service CIDR to a sink, forwarding on, bridged pod traffic through iptables. */
+export async function prepareBareNode(serviceCidr: string, sink = 'tk-svc0'): Promise<void> {
+  await serviceSink(sink, serviceCidr, undefined);
+  await run('sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1']);
+  await run('sysctl', ['-q', '-w', 'net.bridge.bridge-nf-call-iptables=1']).catch(() => undefined);
 }
 
 export async function setupMaster(plan: ClusterPlan): Promise<void> {

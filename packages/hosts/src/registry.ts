@@ -6,7 +6,8 @@ import type { Daemons } from './processes';
 // so every node's dockerd can use it as its mirror. Its storage lives in the cache directory,
 // which `down` keeps, so images are built once.
 
-export async function startRegistry(daemons: Daemons, cacheDir: string, address: string, timeoutMs = 30_000): Promise<void> {
+/** Writes the registry's config (storage under cacheDir, listening on address); returns its path. */
+export function writeRegistryConfig(cacheDir: string, address: string): string {
   const config = path.join(cacheDir, 'registry.yml');
   fs.mkdirSync(path.join(cacheDir, 'registry'), { recursive: true });
   fs.writeFileSync(
@@ -25,6 +26,11 @@ export async function startRegistry(daemons: Daemons, cacheDir: string, address:
       '',
     ].join('\n'),
   );
+  return config;
+}
+
+export async function startRegistry(daemons: Daemons, cacheDir: string, address: string, timeoutMs = 30_000): Promise<void> {
+  const config = writeRegistryConfig(cacheDir, address);
   daemons.start({ name: 'registry', command: 'docker-registry', args: ['serve', config] });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
