@@ -43,7 +43,8 @@ const BOOTSTRAP_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-nod
 
 export async function startApiserver(o: ApiserverOptions): Promise<Apiserver> {
   const log = o.log ?? pino({ name: 'tk-apiserver' });
-  const etcd = new Etcd3({ hosts: o.etcdServers, dialTimeout: 5000 });
+  // Lists of thousands of objects exceed gRPC's 4 MiB default message size.
+  const etcd = new Etcd3({ hosts: o.etcdServers, dialTimeout: 5000, grpcOptions: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 } });
   const store = new EtcdStore(etcd);
   const metrics = createMetrics();
   const registry = new Registry(store, new ServiceAllocators(store, o.serviceCidr, o.nodePortRange), (err) => log.warn({ err }, 'watch cache restarting'), o.watchCacheSize, {

@@ -16,14 +16,21 @@ export interface Requests {
   memory: number;
 }
 
+/** Requests per pod object: informer objects are immutable, so parsing quantities once is enough. */
+const requestsCache = new WeakMap<Pod, Requests>();
+
 export function podRequests(pod: Pod): Requests {
+  const cached = requestsCache.get(pod);
+  if (cached) return cached;
   let cpu = 0;
   let memory = 0;
   for (const c of pod.spec.containers) {
     cpu += cpuMillis(c.resources?.requests?.cpu ?? c.resources?.limits?.cpu ?? 0);
     memory += bytes(c.resources?.requests?.memory ?? c.resources?.limits?.memory ?? 0);
   }
-  return { cpu, memory };
+  const r = { cpu, memory };
+  requestsCache.set(pod, r);
+  return r;
 }
 
 function allocatable(node: Node): Requests & { pods: number } {

@@ -9,6 +9,7 @@ import { fits, ownerUid, score, unschedulableMessage, type NodeSnapshot } from '
 // binding, so back-to-back decisions never count a node's capacity twice.
 
 export const SCHEDULER_NAME = 'default-scheduler';
+const MAX_BINDINGS_IN_FLIGHT = 16;
 
 export interface SchedulerOptions {
   log: Logger;
@@ -39,6 +40,7 @@ export class Scheduler {
   private readonly attempts: Counter;
   private readonly latency: Histogram;
   private rr = 0;
+  private readonly binding = new Set<Promise<void>>();
 
   constructor(
     private readonly api: ApiClient,
@@ -90,6 +92,7 @@ export class Scheduler {
     this.queue.shutdown();
     for (const inf of [this.pods, this.nodes, this.claims]) inf.stop();
     await this.workers;
+    await Promise.all(this.binding);
   }
 
   private snapshot(): NodeSnapshot[] {
@@ -136,15 +139,26 @@ export class Scheduler {
     const target = chosen[this.rr++ % chosen.length]!;
     const nodeName = target.node.metadata.name!;
     this.assumed.set(key, { node: nodeName, pod: { ...pod, spec: { ...pod.spec, nodeName } } });
+    end();
+    // The binding cycle runs apart from the scheduling cycle, as Kubernetes': the next pod is
+    // scheduled against the assumed state while this binding is in flight.
+    while (this.binding.size >= MAX_BINDINGS_IN_FLIGHT) await Promise.race(this.binding);
+    const bind = this.bind(pod, key, nodeName).finally(() => this.binding.delete(bind));
+    this.binding.add(bind);
+  }
+
+  private async bind(pod: Pod, key: string, nodeName: string): Promise<void> {
     try {
       await this.api.bind(pod.metadata.namespace!, pod.metadata.name!, nodeName, pod.metadata.uid);
     } catch (err) {
       this.assumed.delete(key);
       const code = (err as ApiError).code;
-      if (code === 404 || code === 409) return; // deleted, or bound by someone else meanwhile
-      throw err;
-    } finally {
-      end();
+      if (code !== 404 && code !== 409) {
+        // Not deleted nor bound by someone else meanwhile: try again later.
+        this.o.log.warn({ pod: key, err: (err as Error).message }, 'binding failed');
+        this.queue.addRateLimited(key);
+      }
+      return;
     }
     this.unschedulable.delete(key);
     this.attempts.inc({ result: 'scheduled' });
