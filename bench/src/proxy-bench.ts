@@ -5,10 +5,11 @@
 import { R, type Endpoints, type Service } from '@tinykube/api';
 import { endpointChain, render, servicePorts } from '@tinykube/proxy';
 import { Daemons } from '@tinykube/hosts';
-import type { Local } from './local-cluster';
+import { sh, type Local } from './local-cluster';
 import { median, percentile, pool, timed, type Row } from './stats';
 
 const NS = 'bench-svc';
+const SCRATCH = 'tk-bench-iptables';
 const N = 1000;
 
 async function metrics(local: Local, node: string): Promise<string> {
@@ -53,25 +54,42 @@ export async function proxyBench(local: Local, log: (s: string) => void): Promis
     const eps = new Map((await local.api.list<Endpoints>(R.endpoints)).items.map((e) => [`${e.metadata.namespace}/${e.metadata.name}`, e]));
     const existing = new Set((await local.onNode(node, 'iptables-save', ['-t', 'nat'])).split('\n').filter((l) => l.startsWith(':')).map((l) => l.slice(1).split(' ')[0]!));
     const text = render(servicePorts(services, eps), { clusterCidr: local.plan.clusterCidr, existingChains: existing }).text;
-    bare.push((await timed(() => local.onNode(node, 'iptables-restore', ['-w', '--noflush'], text))).ms);
+    // The baseline restores the same text in a quiet namespace of its own (no tk-proxy taking
+    // the xtables lock meanwhile), over chains that already exist, as a full sync does.
+    await sh('ip', ['netns', 'add', SCRATCH]);
+    try {
+      const inScratch = (): Promise<string> => sh('nsenter', [`--net=/run/netns/${SCRATCH}`, '--', 'iptables-restore', '-w', '--noflush'], text);
+      await inScratch();
+      bare.push((await timed(inScratch)).ms);
+    } finally {
+      await sh('ip', ['netns', 'del', SCRATCH]);
+    }
   }
   rows.push({ benchmark: 'service programming', figure: `full sync, ${N} services x 3 endpoints`, value: median(full), unit: 'ms', baseline: median(bare), baselineLabel: 'bare iptables-restore ms', ratio: median(full) / median(bare), target: '<= 1.3x', met: median(full) / median(bare) <= 1.3 });
   log(`  full sync ${median(full).toFixed(0)} ms vs bare restore ${median(bare).toFixed(0)} ms`);
 
-  // One endpoint removed -> its chain gone from node-1's nat table.
+  // One endpoint removed -> rules live: the time from the API write to the end of the first
+  // tk-proxy sync (its last-sync metric, ms precision) after which the endpoint's chain is gone.
   const lat: number[] = [];
   for (let i = 0; i < 20; i++) {
     const name = `s-${i}`;
     const ep = await local.api.get<Endpoints>(R.endpoints, NS, name);
     const gone = ep.subsets![0]!.addresses![2]!.ip;
     const chain = endpointChain(`${NS}/${name}:`, 'TCP', `${gone}:8080`);
-    const t0 = performance.now();
+    const t0 = Date.now();
     await local.api.update<Endpoints>(R.endpoints, { ...ep, subsets: [{ ...ep.subsets![0]!, addresses: ep.subsets![0]!.addresses!.slice(0, 2) }] });
+    let seen = t0;
     for (const end = Date.now() + 30_000; Date.now() < end; ) {
+      const last = metric(await metrics(local, node), 'kubeproxy_sync_proxy_rules_last_timestamp_seconds') * 1000;
+      if (last <= seen) {
+        await new Promise((r) => setTimeout(r, 5));
+        continue;
+      }
+      seen = last;
       const present = await local.onNode(node, 'iptables', ['-w', '-t', 'nat', '-S', chain, '1']).then(() => true, () => false);
       if (!present) break;
     }
-    lat.push(performance.now() - t0);
+    lat.push(seen - t0);
   }
   rows.push({ benchmark: 'service programming', figure: 'one endpoint removed -> rules live, p50', value: percentile(lat, 50), unit: 'ms' });
   rows.push({ benchmark: 'service programming', figure: 'one endpoint removed -> rules live, p99', value: percentile(lat, 99), unit: 'ms', target: '<= 1 s', met: percentile(lat, 99) <= 1000 });

@@ -15,12 +15,24 @@ export async function restore(text: string): Promise<void> {
   await exec('iptables-restore', ['-w', '--noflush'], text);
 }
 
-/** Names of the chains in a table. */
-export async function chains(table: 'nat' | 'filter'): Promise<Set<string>> {
+export interface TableState {
+  chains: Set<string>;
+  /** `-A` lines of the built-in chains, to tell which jumps exist without an iptables call each. */
+  builtinRules: string[];
+}
+
+const BUILTIN = /^-A (PREROUTING|INPUT|OUTPUT|FORWARD|POSTROUTING) /;
+
+/** The chains of a table and the rules of its built-in chains, from one iptables-save. */
+export async function tableState(table: 'nat' | 'filter'): Promise<TableState> {
   const out = await exec('iptables-save', ['-t', table]);
-  const names = new Set<string>();
-  for (const line of out.split('\n')) if (line.startsWith(':')) names.add(line.slice(1).split(' ')[0]!);
-  return names;
+  const chains = new Set<string>();
+  const builtinRules: string[] = [];
+  for (const line of out.split('\n')) {
+    if (line.startsWith(':')) chains.add(line.slice(1).split(' ')[0]!);
+    else if (BUILTIN.test(line)) builtinRules.push(line);
+  }
+  return { chains, builtinRules };
 }
 
 export async function chainExists(table: 'nat' | 'filter', chain: string): Promise<boolean> {
@@ -50,13 +62,18 @@ export const JUMPS: Jump[] = [
   { table: 'filter', from: 'FORWARD', args: ['-m', 'comment', '--comment', 'kubernetes forwarding rules', '-j', 'KUBE-FORWARD'] },
 ];
 
-export async function ensureJumps(): Promise<void> {
+/** Whether an iptables-save line is this jump (iptables-save quotes comments and may reorder matches). */
+function isJump(line: string, j: Jump): boolean {
+  const target = j.args[j.args.length - 1]!;
+  const comment = j.args[j.args.indexOf('--comment') + 1]!;
+  return line.startsWith(`-A ${j.from} `) && line.endsWith(`-j ${target}`) && line.includes(comment) && j.args.includes('NEW') === line.includes('NEW');
+}
+
+/** Inserts the jumps from the built-in chains that the saved rules lack. */
+export async function ensureJumps(saved: Record<'nat' | 'filter', TableState>): Promise<void> {
   for (const j of JUMPS) {
-    try {
-      await exec('iptables', ['-w', '-t', j.table, '-C', j.from, ...j.args]);
-    } catch {
-      await exec('iptables', ['-w', '-t', j.table, '-I', j.from, '1', ...j.args]);
-    }
+    if (saved[j.table].builtinRules.some((l) => isJump(l, j))) continue;
+    await exec('iptables', ['-w', '-t', j.table, '-I', j.from, '1', ...j.args]);
   }
 }
 

@@ -3,7 +3,7 @@ import { Informer, type ApiClient } from '@tinykube/client';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { endpointChain, serviceChain } from './chain-names';
-import { chainExists, chains, clearUdpConntrack, ensureJumps, restore } from './iptables';
+import { chainExists, clearUdpConntrack, ensureJumps, restore, tableState, type TableState } from './iptables';
 import { render, type ServicePortInfo } from './rules';
 import { servicePorts } from './service-model';
 
@@ -37,6 +37,7 @@ export class Proxier {
   private timer?: NodeJS.Timeout;
   private fullTimer?: NodeJS.Timeout;
   private stopped = false;
+  private initialized = false;
   /** Trigger times already measured, per Endpoints key. */
   private readonly seenTriggers = new Map<string, string>();
   private readonly m: {
@@ -73,6 +74,7 @@ export class Proxier {
     this.services.start();
     this.endpoints.start();
     await Promise.all([this.services.waitForSync(), this.endpoints.waitForSync()]);
+    this.initialized = true;
     this.fullTimer = setInterval(() => {
       void this.checkCanary().then(() => this.requestSync());
     }, Math.min(this.o.fullSyncMs, 10_000));
@@ -98,7 +100,9 @@ export class Proxier {
 
   requestSync(): void {
     this.pending = true;
-    if (this.running || this.stopped || this.timer) return;
+    // Events during the first lists: no sync until both Services and Endpoints are complete,
+    // or a restart would briefly REJECT every Service whose Endpoints were not listed yet.
+    if (!this.initialized || this.running || this.stopped || this.timer) return;
     const wait = Math.max(0, this.lastSync + this.o.minSyncMs - Date.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
@@ -110,20 +114,24 @@ export class Proxier {
     if (!this.pending || this.running) return;
     this.pending = false;
     this.running = true;
+    // The min-sync period runs between the starts of syncs that wrote rules (as kube-proxy's
+    // bounded-frequency runner); a sync that found nothing to do does not delay the next one.
+    const started = Date.now();
     try {
-      await this.sync();
+      if (await this.sync()) this.lastSync = started;
     } catch (err) {
+      this.lastSync = started;
       this.o.log.error({ err: (err as Error).message }, 'sync failed; next one is full');
       this.needFull = true;
       this.pending = true;
     } finally {
       this.running = false;
-      this.lastSync = Date.now();
       if (this.pending) this.requestSync();
     }
   }
 
-  private async sync(): Promise<void> {
+  /** One sync; true when it wrote rules. */
+  private async sync(): Promise<boolean> {
     const full = this.needFull;
     const kind = full ? 'full' : 'partial';
     const end = this.m.duration.startTimer({ kind });
@@ -134,15 +142,16 @@ export class Proxier {
     for (const [name, sig] of model) if (this.applied.get(name) !== sig) changed.add(name);
     if (!full && changed.size === 0 && [...this.applied.keys()].every((k) => model.has(k))) {
       end();
-      return;
+      return false;
     }
-    const existing = full ? await chains('nat') : new Set([...this.appliedPorts.values()].flatMap((p) => chainNamesOf(p)));
+    const saved: Record<'nat' | 'filter', TableState> | undefined = full ? { nat: await tableState('nat'), filter: await tableState('filter') } : undefined;
+    const existing = saved ? saved.nat.chains : new Set([...this.appliedPorts.values()].flatMap((p) => chainNamesOf(p)));
     const out = render(ports, { clusterCidr: this.o.clusterCidr, ...(full ? {} : { changed }), existingChains: existing });
     const text = full ? out.text.replace('*nat\n', `*nat\n:${CANARY} - [0:0]\n`) : out.text;
     try {
       await restore(text);
       // The jumps from the built-in chains, once our chains exist.
-      if (full) await ensureJumps();
+      if (saved) await ensureJumps(saved);
     } catch (err) {
       this.m.syncs.inc({ kind, result: 'error' });
       end();
@@ -163,6 +172,7 @@ export class Proxier {
       this.lastFull = Date.now();
     }
     this.o.log.debug({ kind, ports: ports.length, changed: changed.size, bytes: text.length }, 'synced');
+    return true;
   }
 
   private observeLatency(endpoints: Map<string, Endpoints>): void {
