@@ -3,6 +3,7 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { R } from '@tinykube/api';
 import { RestClient } from '@tinykube/client';
 import { makePlan, up, type ClusterFile, type ClusterPlan, type PlanOptions } from '@tinykube/hosts';
 import { REPO_DIR } from '@tinykube/test';
@@ -41,4 +42,21 @@ export function loadLocal(): Local {
       await up({ ...options, repoDir: REPO_DIR });
     },
   };
+}
+
+/** A namespace of the benchmark's own: waits out an earlier one still terminating, then creates it. */
+export async function freshNamespace(api: RestClient, name: string): Promise<void> {
+  await deleteNamespace(api, name);
+  await api.create(R.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+}
+
+/** Deletes a namespace and waits until the namespace controller has emptied and removed it. */
+export async function deleteNamespace(api: RestClient, name: string, timeoutMs = 300_000): Promise<void> {
+  await api.delete(R.namespaces, undefined, name).catch(() => undefined);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await api.get(R.namespaces, undefined, name).then(() => false, () => true)) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`namespace ${name} still there after ${timeoutMs} ms`);
 }

@@ -4,7 +4,7 @@
 // alone, with a cold and a warm image.
 import Docker from 'dockerode';
 import { R, type Pod } from '@tinykube/api';
-import type { Local } from './local-cluster';
+import { deleteNamespace, freshNamespace, type Local } from './local-cluster';
 import { median, percentile, timed, type Row } from './stats';
 
 const ROUNDS = 3;
@@ -77,7 +77,7 @@ async function pull(docker: Docker, image: string): Promise<void> {
 
 export async function podStartupBench(local: Local, log: (s: string) => void): Promise<Row[]> {
   const rows: Row[] = [];
-  await local.api.create(R.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } }).catch(() => undefined);
+  await freshNamespace(local.api, NS);
   const dockers = local.plan.nodes.map((n) => new Docker({ socketPath: n.dockerSocket }));
   const p50: number[] = [];
   const p99: number[] = [];
@@ -119,6 +119,6 @@ export async function podStartupBench(local: Local, log: (s: string) => void): P
     rows.push({ benchmark: 'pod startup', figure: `1 pod alone, ${cold ? 'cold' : 'warm'} image`, value: median(t), unit: 'ms', baseline: median(b), baselineLabel: 'bare dockerode ms', ratio: median(t) / median(b) });
     log(`  one pod, ${cold ? 'cold' : 'warm'}: ${median(t).toFixed(0)} ms vs docker ${median(b).toFixed(0)} ms`);
   }
-  await local.api.delete(R.namespaces, undefined, NS).catch(() => undefined);
+  await deleteNamespace(local.api, NS);
   return rows;
 }

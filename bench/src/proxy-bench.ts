@@ -5,7 +5,7 @@
 import { R, type Endpoints, type Service } from '@tinykube/api';
 import { endpointChain, render, servicePorts } from '@tinykube/proxy';
 import { Daemons } from '@tinykube/hosts';
-import { sh, type Local } from './local-cluster';
+import { deleteNamespace, freshNamespace, sh, type Local } from './local-cluster';
 import { median, percentile, pool, timed, type Row } from './stats';
 
 const NS = 'bench-svc';
@@ -27,7 +27,7 @@ function metric(text: string, name: string, labels = ''): number {
 export async function proxyBench(local: Local, log: (s: string) => void): Promise<Row[]> {
   const rows: Row[] = [];
   const node = local.plan.nodes[0]!.name;
-  await local.api.create(R.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } }).catch(() => undefined);
+  await freshNamespace(local.api, NS);
   log(`  creating ${N} Services and Endpoints (3 addresses each)`);
   const ip = (i: number, k: number): string => `10.244.${200 + k}.${(i % 250) + 2}`;
   await pool(Array.from({ length: N }, (_, i) => i), 16, async (i) => {
@@ -97,6 +97,6 @@ export async function proxyBench(local: Local, log: (s: string) => void): Promis
   const m = await metrics(local, node);
   const bytesPer = (kind: string): number => metric(m, 'kubeproxy_sync_proxy_rules_bytes_total', `kind="${kind}"`) / metric(m, 'kubeproxy_sync_proxy_rules_total', `kind="${kind}",result="ok"`);
   rows.push({ benchmark: 'service programming', figure: 'bytes written per partial sync', value: bytesPer('partial'), unit: 'B', baseline: bytesPer('full'), baselineLabel: 'bytes per full sync', ratio: bytesPer('partial') / bytesPer('full') });
-  await local.api.delete(R.namespaces, undefined, NS);
+  await deleteNamespace(local.api, NS);
   return rows;
 }
