@@ -8,6 +8,7 @@ import { hideBin } from 'yargs/helpers';
 import { ApiError } from '@tinykube/api';
 import { loadKubeconfig, RestClient } from '@tinykube/client';
 import * as cmd from './commands';
+import * as rollout from './rollout';
 
 interface Global {
   kubeconfig?: string;
@@ -81,6 +82,28 @@ async function main(): Promise<void> {
       'set the replicas of a Deployment, ReplicaSet or StatefulSet',
       (y) => y.positional('args', { type: 'string', array: true }).option('replicas', { type: 'number', demandOption: true }),
       async (a) => cmd.scale(context(a), a.args as string[], a.replicas),
+    )
+    .command('rollout <action> <target>', 'manage a Deployment or StatefulSet rollout: status, history, undo, restart, pause, resume', (y) =>
+      y
+        .positional('action', { choices: ['status', 'history', 'undo', 'restart', 'pause', 'resume'] as const, demandOption: true })
+        .positional('target', { type: 'string', demandOption: true, describe: 'deployment/NAME or statefulset/NAME' })
+        .option('timeout', { type: 'number', default: 0, describe: 'seconds to wait for status (0: forever)' })
+        .option('to-revision', { type: 'number', default: 0 }),
+      async (a) => {
+        const ctx = context(a);
+        switch (a.action) {
+          case 'status':
+            return rollout.rolloutStatus(ctx, a.target, a.timeout);
+          case 'history':
+            return rollout.rolloutHistory(ctx, a.target);
+          case 'undo':
+            return rollout.rolloutUndo(ctx, a.target, a['to-revision']);
+          case 'restart':
+            return rollout.rolloutRestart(ctx, a.target);
+          default:
+            return rollout.rolloutPause(ctx, a.target, a.action === 'pause');
+        }
+      },
     )
     .command(
       'logs <pod>',

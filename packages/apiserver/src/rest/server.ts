@@ -7,6 +7,7 @@ import type { Metrics } from '../metrics';
 import { patchTypeOf } from '../patch';
 import type { DeleteOptions, Registry } from '../registry';
 import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions, VERSION_INFO } from './discovery';
+import { openapiDocument, openapiRoot } from './openapi';
 import { parseAccept, parseBody, readBody, sendError, sendJson, type Accept } from './http-util';
 import { toTable } from './table';
 
@@ -127,6 +128,13 @@ export class RestServer {
           return sendJson(res, 200, apiGroupList());
         case '/api/v1':
           return sendJson(res, 200, apiResourceList('v1'));
+        case '/openapi/v3':
+          return sendJson(res, 200, openapiRoot());
+      }
+      const om = /^\/openapi\/v3\/(?:api\/(v1)|apis\/(.+))$/.exec(path);
+      if (om) {
+        const doc = openapiDocument(om[1] ?? om[2]!);
+        if (doc) return sendJson(res, 200, doc);
       }
       const gm = path.match(/^\/apis\/([^/]+)(?:\/([^/]+))?$/);
       if (gm) {

@@ -1,0 +1,97 @@
+// tkctl rollout status|history|undo|restart|pause|resume, for Deployments and StatefulSets, as
+// kubectl does them: status reads the fields the controllers write, undo copies an old
+// ReplicaSet's template back into the Deployment, restart stamps the template.
+import { controllerOf, R, type Deployment, type ReplicaSet, type StatefulSet } from '@tinykube/api';
+import type { Ctx } from './commands';
+import { parseTargets } from './commands';
+
+const REVISION = 'deployment.kubernetes.io/revision';
+const CHANGE_CAUSE = 'kubernetes.io/change-cause';
+
+type Target = { kind: 'Deployment' | 'StatefulSet'; name: string };
+
+function target(arg: string): Target {
+  const [t] = parseTargets([arg]);
+  const name = t?.names[0];
+  if (!t || !name || (t.r !== R.deployments && t.r !== R.statefulsets)) throw new Error(`rollout works on deployment/NAME or statefulset/NAME, not "${arg}"`);
+  return { kind: t.r === R.deployments ? 'Deployment' : 'StatefulSet', name };
+}
+
+/** kubectl's status messages; done when the rollout has finished. */
+export function rolloutMessage(o: Deployment | StatefulSet, kind: Target['kind']): { done: boolean; message: string } {
+  const name = o.metadata.name;
+  if ((o.status?.observedGeneration ?? 0) < (o.metadata.generation ?? 0)) return { done: false, message: `Waiting for ${kind.toLowerCase()} spec update to be observed...` };
+  const replicas = o.spec.replicas ?? 1;
+  if (kind === 'Deployment') {
+    const d = o as Deployment;
+    const s = d.status ?? {};
+    if (s.conditions?.some((c) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded')) throw new Error(`deployment "${name}" exceeded its progress deadline`);
+    if ((s.updatedReplicas ?? 0) < replicas) return { done: false, message: `Waiting for deployment "${name}" rollout to finish: ${s.updatedReplicas ?? 0} out of ${replicas} new replicas have been updated...` };
+    if ((s.replicas ?? 0) > (s.updatedReplicas ?? 0)) return { done: false, message: `Waiting for deployment "${name}" rollout to finish: ${(s.replicas ?? 0) - (s.updatedReplicas ?? 0)} old replicas are pending termination...` };
+    if ((s.availableReplicas ?? 0) < (s.updatedReplicas ?? 0)) return { done: false, message: `Waiting for deployment "${name}" rollout to finish: ${s.availableReplicas ?? 0} of ${s.updatedReplicas ?? 0} updated replicas are available...` };
+    return { done: true, message: `deployment "${name}" successfully rolled out` };
+  }
+  const s = (o as StatefulSet).status;
+  if ((s?.readyReplicas ?? 0) < replicas) return { done: false, message: `Waiting for ${replicas - (s?.readyReplicas ?? 0)} pods to be ready...` };
+  if (s?.updateRevision !== s?.currentRevision) return { done: false, message: `waiting for statefulset rolling update to complete ${s?.updatedReplicas ?? 0} pods at revision ${s?.updateRevision}...` };
+  return { done: true, message: `statefulset rolling update complete ${replicas} pods at revision ${s?.currentRevision}...` };
+}
+
+export async function rolloutStatus(ctx: Ctx, arg: string, timeoutSeconds: number): Promise<void> {
+  const t = target(arg);
+  const r = t.kind === 'Deployment' ? R.deployments : R.statefulsets;
+  const deadline = timeoutSeconds > 0 ? Date.now() + timeoutSeconds * 1000 : Infinity;
+  let last = '';
+  for (;;) {
+    const o = await ctx.client.get<Deployment | StatefulSet>(r, ctx.namespace, t.name);
+    const { done, message } = rolloutMessage(o, t.kind);
+    if (message !== last) ctx.out(`${message}\n`);
+    last = message;
+    if (done) return;
+    if (Date.now() > deadline) throw new Error('timed out waiting for the condition');
+    await new Promise((res) => setTimeout(res, 500));
+  }
+}
+
+async function replicaSets(ctx: Ctx, d: Deployment): Promise<ReplicaSet[]> {
+  return (await ctx.client.list<ReplicaSet>(R.replicasets, ctx.namespace)).items
+    .filter((rs) => controllerOf(rs)?.uid === d.metadata.uid)
+    .sort((a, b) => Number(a.metadata.annotations?.[REVISION] ?? 0) - Number(b.metadata.annotations?.[REVISION] ?? 0));
+}
+
+export async function rolloutHistory(ctx: Ctx, arg: string): Promise<void> {
+  const t = target(arg);
+  if (t.kind !== 'Deployment') throw new Error('tkctl rollout history supports deployments');
+  const d = await ctx.client.get<Deployment>(R.deployments, ctx.namespace, t.name);
+  ctx.out(`deployment.apps/${t.name}\nREVISION  CHANGE-CAUSE\n`);
+  for (const rs of await replicaSets(ctx, d)) ctx.out(`${(rs.metadata.annotations?.[REVISION] ?? '').padEnd(10)}${rs.metadata.annotations?.[CHANGE_CAUSE] ?? '<none>'}\n`);
+}
+
+export async function rolloutUndo(ctx: Ctx, arg: string, toRevision: number): Promise<void> {
+  const t = target(arg);
+  if (t.kind !== 'Deployment') throw new Error('tkctl rollout undo supports deployments');
+  const d = await ctx.client.get<Deployment>(R.deployments, ctx.namespace, t.name);
+  const sets = await replicaSets(ctx, d);
+  const current = Number(d.metadata.annotations?.[REVISION] ?? 0);
+  const rs = toRevision > 0 ? sets.find((s) => Number(s.metadata.annotations?.[REVISION]) === toRevision) : sets.filter((s) => Number(s.metadata.annotations?.[REVISION]) < current).at(-1);
+  if (!rs) throw new Error(toRevision > 0 ? `unable to find specified revision ${toRevision} in history` : 'no rollout history found for deployment');
+  const template = structuredClone(rs.spec.template);
+  delete template.metadata?.labels?.['pod-template-hash'];
+  await ctx.client.patch(R.deployments, ctx.namespace, t.name, 'json', [{ op: 'replace', path: '/spec/template', value: template }]);
+  ctx.out(`deployment.apps/${t.name} rolled back\n`);
+}
+
+export async function rolloutRestart(ctx: Ctx, arg: string): Promise<void> {
+  const t = target(arg);
+  const r = t.kind === 'Deployment' ? R.deployments : R.statefulsets;
+  const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  await ctx.client.patch(r, ctx.namespace, t.name, 'strategic', { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': stamp } } } } });
+  ctx.out(`${t.kind === 'Deployment' ? 'deployment.apps' : 'statefulset.apps'}/${t.name} restarted\n`);
+}
+
+export async function rolloutPause(ctx: Ctx, arg: string, paused: boolean): Promise<void> {
+  const t = target(arg);
+  if (t.kind !== 'Deployment') throw new Error('only deployments can be paused and resumed');
+  await ctx.client.patch(R.deployments, ctx.namespace, t.name, 'merge', { spec: { paused: paused ? true : null } });
+  ctx.out(`deployment.apps/${t.name} ${paused ? 'paused' : 'resumed'}\n`);
+}

@@ -1,0 +1,152 @@
+// The user's own kubectl against a local cluster, with default flags: apply (client-side, with
+// its default strict validation), tables, rollout, scale, label, annotate, edit, logs, wait,
+// and errors as Kubernetes prints them. tkctl shows the same tables (both print the server's).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { R, type Deployment } from '@tinykube/api';
+import { REPO_DIR, run, startCluster, type LocalCluster } from '../helpers';
+
+let cluster: LocalCluster;
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tinykube-kubectl-'));
+
+before(async () => {
+  cluster = await startCluster({ nodes: 2 });
+});
+
+after(async () => {
+  await cluster?.down();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function kubectl(...args: string[]): Promise<string> {
+  return run('kubectl', ['--kubeconfig', cluster.kubeconfig, ...args]);
+}
+
+async function kubectlFails(...args: string[]): Promise<string> {
+  try {
+    await kubectl(...args);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  throw new Error(`kubectl ${args.join(' ')} succeeded`);
+}
+
+function tkctl(...args: string[]): Promise<string> {
+  return run(process.execPath, [path.join(REPO_DIR, 'packages/ctl/dist/src/main.js'), '--kubeconfig', cluster.kubeconfig, ...args]);
+}
+
+// The Deployment example of the Kubernetes documentation, with the local image tag.
+const DEPLOYMENT = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: nginx-deployment
+  labels:
+    app: nginx
+spec:
+  replicas: 3
+  selector:
+    matchLabels:
+      app: nginx
+  template:
+    metadata:
+      labels:
+        app: nginx
+    spec:
+      containers:
+      - name: nginx
+        image: nginx:1.22
+        ports:
+        - containerPort: 80
+`;
+
+test('apply creates, a second apply is a no-op, an edited file changes only what was edited', async () => {
+  const file = path.join(dir, 'deployment.yaml');
+  fs.writeFileSync(file, DEPLOYMENT);
+  assert.equal((await kubectl('apply', '-f', file)).trim(), 'deployment.apps/nginx-deployment created');
+  const first = await cluster.api.get<Deployment>(R.deployments, 'default', 'nginx-deployment');
+  assert.ok(first.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration']);
+  assert.equal((await kubectl('apply', '-f', file)).trim(), 'deployment.apps/nginx-deployment unchanged');
+  const same = await cluster.api.get<Deployment>(R.deployments, 'default', 'nginx-deployment');
+  assert.equal(same.metadata.generation, first.metadata.generation);
+  assert.equal(same.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration'], first.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration']);
+  // Someone else scales it; the file changes an env var only: replicas stay as the file says
+  // (kubectl's three-way merge) and the container list is merged by name.
+  fs.writeFileSync(file, DEPLOYMENT.replace('        ports:', '        env:\n        - name: COLOR\n          value: blue\n        ports:'));
+  assert.equal((await kubectl('apply', '-f', file)).trim(), 'deployment.apps/nginx-deployment configured');
+  const edited = await cluster.api.get<Deployment>(R.deployments, 'default', 'nginx-deployment');
+  const c = edited.spec.template.spec.containers;
+  assert.equal(c.length, 1);
+  assert.deepEqual(c[0]!.env, [{ name: 'COLOR', value: 'blue' }]);
+  assert.deepEqual(c[0]!.ports, [{ containerPort: 80, protocol: 'TCP' }]);
+  await kubectl('rollout', 'status', 'deployment/nginx-deployment', '--timeout=120s');
+});
+
+test('get shows the same table in kubectl and tkctl; -o wide, jsonpath, labels', async () => {
+  const k = (await kubectl('get', 'deployments')).split('\n')[0];
+  const t = (await tkctl('get', 'deployments')).split('\n')[0];
+  assert.equal(k?.replace(/\s+/g, ' '), t?.replace(/\s+/g, ' '));
+  assert.match(await kubectl('get', 'pods', '-o', 'wide'), /NODE/);
+  assert.equal(await kubectl('get', 'deployment', 'nginx-deployment', '-o', 'jsonpath={.spec.replicas}'), '3');
+  await kubectl('label', 'deployment', 'nginx-deployment', 'tier=web');
+  await kubectl('annotate', 'deployment', 'nginx-deployment', 'owner=team-a');
+  assert.match(await kubectl('get', 'deployments', '-l', 'tier=web', '--show-labels'), /tier=web/);
+  assert.equal(await kubectl('get', 'deployment', 'nginx-deployment', '-o', "jsonpath={.metadata.annotations.owner}"), 'team-a');
+});
+
+test('scale, rollout restart, history, undo, wait and edit', async () => {
+  await kubectl('scale', 'deployment/nginx-deployment', '--replicas=2');
+  await kubectl('rollout', 'status', 'deployment/nginx-deployment', '--timeout=120s');
+  await kubectl('rollout', 'restart', 'deployment/nginx-deployment');
+  await kubectl('rollout', 'status', 'deployment/nginx-deployment', '--timeout=120s');
+  // Revisions so far: 1 (created), 2 (the env edit), 3 (the restart).
+  assert.match(await kubectl('rollout', 'history', 'deployment/nginx-deployment'), /^3\s/m);
+  await kubectl('rollout', 'undo', 'deployment/nginx-deployment');
+  await kubectl('rollout', 'status', 'deployment/nginx-deployment', '--timeout=120s');
+  // Undo goes back to revision 2's template, which becomes revision 4.
+  const history = await kubectl('rollout', 'history', 'deployment/nginx-deployment');
+  assert.match(history, /^3\s/m);
+  assert.match(history, /^4\s/m);
+  assert.doesNotMatch(history, /^2\s/m);
+  await kubectl('wait', '--for=condition=Available', 'deployment/nginx-deployment', '--timeout=60s');
+  // (undo replaced the annotations with the ReplicaSet's, as kubectl's undo does.)
+  await run('kubectl', ['--kubeconfig', cluster.kubeconfig, 'edit', 'deployment/nginx-deployment'], { EDITOR: "sed -i 's/^  replicas: 2$/  replicas: 1/'" });
+  assert.equal(await kubectl('get', 'deployment', 'nginx-deployment', '-o', 'jsonpath={.spec.replicas}'), '1');
+});
+
+test('create deployment, expose, logs and delete', async () => {
+  await kubectl('create', 'deployment', 'echo', '--image=busybox:1.35', '--', 'sh', '-c', 'echo hello-from-echo; exec httpd -f -p 8080');
+  await kubectl('expose', 'deployment', 'echo', '--port=80', '--target-port=8080');
+  await kubectl('rollout', 'status', 'deployment/echo', '--timeout=120s');
+  const pod = (await kubectl('get', 'pods', '-l', 'app=echo', '-o', 'jsonpath={.items[0].metadata.name}')).trim();
+  assert.match(await kubectl('logs', pod), /hello-from-echo/);
+  assert.match(await kubectl('get', 'endpoints', 'echo'), /:8080/);
+  await kubectl('delete', 'deployment', 'echo');
+  await kubectl('delete', 'service', 'echo');
+});
+
+test('errors read as Kubernetes prints them', async () => {
+  assert.match(await kubectlFails('get', 'deployment', 'nope'), /Error from server \(NotFound\): deployments\.apps "nope" not found/);
+  const file = path.join(dir, 'again.yaml');
+  fs.writeFileSync(file, DEPLOYMENT);
+  assert.match(await kubectlFails('create', '-f', file), /Error from server \(AlreadyExists\): error when creating ".*again\.yaml": deployments\.apps "nginx-deployment" already exists/);
+  assert.match(await kubectlFails('scale', 'deployment/nginx-deployment', '--replicas=-1'), /replicas|Invalid/);
+  const bad = path.join(dir, 'bad.yaml');
+  fs.writeFileSync(bad, DEPLOYMENT.replace('name: nginx-deployment', 'name: Bad_Name'));
+  assert.match(await kubectlFails('apply', '-f', bad), /is invalid: metadata\.name: Invalid value: "Bad_Name"/);
+});
+
+test('tkctl rollout pause, resume, restart, status, history and undo', async () => {
+  await tkctl('rollout', 'pause', 'deployment/nginx-deployment');
+  assert.equal((await cluster.api.get<Deployment>(R.deployments, 'default', 'nginx-deployment')).spec.paused, true);
+  await tkctl('rollout', 'resume', 'deployment/nginx-deployment');
+  assert.equal((await cluster.api.get<Deployment>(R.deployments, 'default', 'nginx-deployment')).spec.paused, undefined);
+  await tkctl('rollout', 'restart', 'deployment/nginx-deployment');
+  assert.match(await tkctl('rollout', 'status', 'deployment/nginx-deployment', '--timeout', '120'), /deployment "nginx-deployment" successfully rolled out/);
+  assert.match(await tkctl('rollout', 'history', 'deployment/nginx-deployment'), /^5\s/m);
+  assert.match(await tkctl('rollout', 'undo', 'deployment/nginx-deployment'), /rolled back/);
+  await tkctl('rollout', 'status', 'deployment/nginx-deployment', '--timeout', '120');
+  assert.match(await tkctl('rollout', 'history', 'deployment/nginx-deployment'), /^6\s/m);
+});
