@@ -3,6 +3,7 @@
 // and errors as Kubernetes prints them. tkctl shows the same tables (both print the server's).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -149,4 +150,23 @@ test('tkctl rollout pause, resume, restart, status, history and undo', async () 
   assert.match(await tkctl('rollout', 'undo', 'deployment/nginx-deployment'), /rolled back/);
   await tkctl('rollout', 'status', 'deployment/nginx-deployment', '--timeout', '120');
   assert.match(await tkctl('rollout', 'history', 'deployment/nginx-deployment'), /^6\s/m);
+});
+
+test('exec runs a command in a pod on another host: output, exit code, stdin, and -it with a shell', async () => {
+  await kubectl('run', 'shell', '--image=busybox:1.35', '--overrides={"spec":{"nodeName":"node-2"}}', '--', 'sh', '-c', 'trap "exit 0" TERM; while true; do sleep 1; done');
+  await kubectl('wait', '--for=condition=Ready', 'pod/shell', '--timeout=60s');
+  assert.equal((await kubectl('exec', 'shell', '--', 'hostname')).trim(), 'shell');
+  assert.match(await kubectlFails('exec', 'shell', '--', 'sh', '-c', 'exit 3'), /command terminated with exit code 3/);
+  const piped = await new Promise<string>((resolve, reject) => {
+    const child = execFile('kubectl', ['--kubeconfig', cluster.kubeconfig, 'exec', '-i', 'shell', '--', 'sh', '-c', 'tr a-z A-Z'], (err, out) => (err ? reject(err) : resolve(out)));
+    child.stdin?.end('through stdin\n');
+  });
+  assert.equal(piped, 'THROUGH STDIN\n');
+  // -it needs a terminal: script(1) gives kubectl one.
+  const tty = await new Promise<string>((resolve, reject) => {
+    const child = execFile('script', ['-qec', `kubectl --kubeconfig ${cluster.kubeconfig} exec -it shell -- sh`, '/dev/null'], { timeout: 30_000 }, (err, out) => (err ? reject(err) : resolve(out)));
+    child.stdin?.write('echo sum-$((40+2))\n');
+    child.stdin?.end('exit 0\n');
+  });
+  assert.match(tty.replace(/\r/g, ''), /^sum-42$/m);
 });

@@ -7,6 +7,7 @@ import { createMetrics, type Metrics } from './metrics';
 import { Registry } from './registry';
 import { RestServer } from './rest/server';
 import { GrpcServer } from './grpc/server';
+import { execUpgradeHandler } from './exec-proxy';
 import { podLogHandler } from './kubelet-proxy';
 import { EtcdStore } from './storage/etcd-store';
 
@@ -57,7 +58,12 @@ export async function startApiserver(o: ApiserverOptions): Promise<Apiserver> {
       if (e.code !== 409) throw e;
     });
   }
-  const rest = new RestServer({ registry, log, metrics, ...(o.kubeletToken ? { podSubresources: { log: podLogHandler(registry, o.kubeletToken) } } : {}) });
+  const rest = new RestServer({
+    registry,
+    log,
+    metrics,
+    ...(o.kubeletToken ? { podSubresources: { log: podLogHandler(registry, o.kubeletToken) }, onUpgrade: execUpgradeHandler(registry, o.kubeletToken) } : {}),
+  });
   const port = await rest.listen(o.port, o.bindAddress);
   const grpcServer = new GrpcServer(registry, log, metrics);
   const grpcPort = await grpcServer.listen(`${o.bindAddress}:${o.grpcPort}`);

@@ -2,7 +2,8 @@ import * as http from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
+import type { ExecTarget } from './exec-server';
 
 // The kubelet's own HTTP endpoint (port 10250 on the node IP): /healthz and /metrics, and
 // /containerLogs/<ns>/<pod>/<container>, which the apiserver calls for `logs` with the
@@ -27,6 +28,7 @@ export interface KubeletServerOptions {
   log: Logger;
   healthy: () => boolean;
   logs: (req: LogRequest) => Promise<Readable>;
+  exec: (req: http.IncomingMessage, socket: Duplex, head: Buffer, target: ExecTarget) => void;
 }
 
 function authorized(req: http.IncomingMessage, token: string): boolean {
@@ -75,6 +77,24 @@ export function startKubeletServer(o: KubeletServerOptions): Promise<http.Server
       },
       (err: Error & { code?: number }) => fail(res, err.code ?? 400, err.message),
     );
+  });
+  // /exec/<ns>/<pod>/<container>?command=..&stdin=true&tty=true: a WebSocket upgrade.
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://kubelet');
+    const m = /^\/exec\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+    if (!m || !authorized(req, o.token)) {
+      socket.end(`HTTP/1.1 ${m ? '401 Unauthorized' : '404 Not Found'}\r\n\r\n`);
+      return;
+    }
+    const q = url.searchParams;
+    o.exec(req, socket, head, {
+      namespace: decodeURIComponent(m[1]!),
+      pod: decodeURIComponent(m[2]!),
+      container: decodeURIComponent(m[3]!),
+      command: q.getAll('command'),
+      stdin: q.get('stdin') === 'true' || q.get('stdin') === '1',
+      tty: q.get('tty') === 'true' || q.get('tty') === '1',
+    });
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -4,6 +4,7 @@ import { EventRecorder, GrpcClient, Informer, runWorkers, WorkQueue } from '@tin
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { DockerRuntime } from './docker-runtime';
+import { ExecServer } from './exec-server';
 import { startKubeletServer, type LogRequest } from './kubelet-server';
 import { KUBELET_PORT, NodeAgent } from './node-agent';
 import { PodManager } from './pod-manager';
@@ -140,6 +141,14 @@ export async function startKubelet(o: KubeletOptions): Promise<Kubelet> {
   await housekeeping();
   every(o.housekeepingSeconds, housekeeping);
 
+  const execServer = new ExecServer(runtime, async (t) => {
+    const pod = pods.get(`${t.namespace}/${t.pod}`);
+    if (!pod) throw new Error(`pod ${t.pod} is not on node ${o.nodeName}`);
+    const running = (await runtime.listPodContainers()).find((c) => c.podUid === pod.metadata.uid && c.name === t.container && c.running);
+    if (!running) throw new Error(`container ${t.container} is not running`);
+    return running.id;
+  });
+
   const server = await startKubeletServer({
     address: o.nodeIP,
     port: o.port,
@@ -148,6 +157,7 @@ export async function startKubelet(o: KubeletOptions): Promise<Kubelet> {
     log,
     healthy: () => networkReady,
     logs: (req) => containerLogs(req),
+    exec: (req, socket, head, target) => execServer.upgrade(req, socket, head, target),
   });
 
   async function containerLogs(req: LogRequest): ReturnType<DockerRuntime['logs']> {

@@ -1,5 +1,6 @@
 // The REST front door: Kubernetes paths and shapes over the shared registry.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { errors, qualifiedResource, resourceByPlural, type KubeObject, type ResourceInfo } from '@tinykube/api';
 import type { Logger } from 'pino';
@@ -17,6 +18,8 @@ export interface RestOptions {
   metrics: Metrics;
   /** Extra handlers (pod logs, exec) registered by other parts of the apiserver. */
   podSubresources?: Record<string, (req: IncomingMessage, res: ServerResponse, ns: string, name: string, query: URLSearchParams) => Promise<void>>;
+  /** Connection upgrades (pods/exec over WebSocket). */
+  onUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 }
 
 interface Target {
@@ -86,6 +89,7 @@ export class RestServer {
         });
     });
     this.server.keepAliveTimeout = 65_000;
+    if (opts.onUpgrade) this.server.on('upgrade', opts.onUpgrade);
   }
 
   async listen(port: number, host: string): Promise<number> {

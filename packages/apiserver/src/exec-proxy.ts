@@ -1,0 +1,59 @@
+// pods/{name}/exec over WebSocket: the apiserver accepts the client's upgrade only once the
+// pod's kubelet has accepted its own (with the cluster's kubelet token), agreeing on the same
+// channel subprotocol, then relays messages both ways unchanged.
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
+import { R, type Node, type Pod } from '@tinykube/api';
+import type { Registry } from './registry';
+
+const PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/;
+
+function refuse(socket: Duplex, code: number, message: string): void {
+  const reason = code === 404 ? 'NotFound' : code === 400 ? 'BadRequest' : 'InternalError';
+  const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
+  socket.end(`HTTP/1.1 ${code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+}
+
+export function execUpgradeHandler(registry: Registry, token: string) {
+  return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const url = new URL(req.url ?? '/', 'http://apiserver');
+    const m = PATH.exec(url.pathname);
+    if (!m) return refuse(socket, 404, 'the server could not find the requested resource');
+    void (async () => {
+      const [ns, name] = [decodeURIComponent(m[1]!), decodeURIComponent(m[2]!)];
+      const pod = (await registry.get(R.pods, ns, name)) as Pod;
+      const names = pod.spec.containers.map((c) => c.name);
+      const container = url.searchParams.get('container') || (names.length === 1 ? names[0]! : '');
+      if (!container) throw Object.assign(new Error(`a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`), { code: 400 });
+      if (!names.includes(container)) throw Object.assign(new Error(`container ${container} is not valid for pod ${name}`), { code: 400 });
+      if (!pod.spec.nodeName || pod.status?.phase !== 'Running') throw Object.assign(new Error(`pod ${name} is not running`), { code: 400 });
+      const node = (await registry.get(R.nodes, undefined, pod.spec.nodeName)) as Node;
+      const ip = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+      const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port ?? 10250;
+      const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+      const q = new URLSearchParams();
+      for (const c of url.searchParams.getAll('command')) q.append('command', c);
+      for (const k of ['stdin', 'tty']) if (url.searchParams.has(k)) q.set(k, url.searchParams.get(k)!);
+      const upstream = new WebSocket(`ws://${ip}:${port}/exec/${encodeURIComponent(ns)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${q}`, offered, { headers: { Authorization: `Bearer ${token}` } });
+      await new Promise<void>((resolve, reject) => {
+        upstream.once('open', resolve);
+        upstream.once('error', reject);
+        upstream.once('unexpected-response', (_r, res) => reject(Object.assign(new Error(`kubelet refused exec: ${res.statusCode}`), { code: 400 })));
+      });
+      const wss = new WebSocketServer({ noServer: true, handleProtocols: () => upstream.protocol || false });
+      wss.handleUpgrade(req, socket, head, (client) => {
+        client.on('message', (data: Buffer) => upstream.readyState === upstream.OPEN && upstream.send(data));
+        upstream.on('message', (data: Buffer) => client.readyState === client.OPEN && client.send(data));
+        client.on('close', () => upstream.close());
+        upstream.on('close', () => client.close(1000));
+        client.on('error', () => upstream.close());
+        upstream.on('error', () => client.close(1011));
+      });
+    })().catch((err: Error & { code?: unknown; status?: { code?: number } }) => {
+      // Node's own errors carry string codes (ECONNREFUSED): those are the kubelet unreachable.
+      const code = err.status?.code ?? (typeof err.code === 'number' ? err.code : 500);
+      refuse(socket, code, typeof err.code === 'string' ? `could not reach the kubelet: ${err.message}` : err.message);
+    });
+  };
+}
