@@ -3,6 +3,7 @@
 // client is node's http in the client pod's network namespace (new connection per request).
 import Docker from 'dockerode';
 import { R, type Deployment, type Endpoints, type Pod, type Service } from '@tinykube/api';
+import { hostnameServers } from '@tinykube/test';
 import type { Local } from './local-cluster';
 import { deleteNamespace, freshNamespace, sh } from './local-cluster';
 import { chiSquare, median, type Row } from './stats';
@@ -36,22 +37,7 @@ export async function lbBench(local: Local, log: (s: string) => void): Promise<R
   const api = local.api;
   await freshNamespace(api, NS);
   const others = local.plan.nodes.slice(1).map((n) => n.name);
-  await api.create<Deployment>(R.deployments, {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: 'web', namespace: NS },
-    spec: {
-      replicas: 3,
-      selector: { matchLabels: { app: 'web' } },
-      template: {
-        metadata: { labels: { app: 'web' } },
-        spec: {
-          affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: others }] }] } } },
-          containers: [{ name: 'httpd', image: 'busybox:1.35', command: ['sh', '-c', 'mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h /www'], ports: [{ containerPort: 8080 }], readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 } }],
-        },
-      },
-    },
-  });
+  await api.create<Deployment>(R.deployments, hostnameServers('web', NS, 3, others));
   const svc = await api.create<Service>(R.services, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: NS }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } });
   const clientNode = local.plan.nodes[0]!;
   await api.create<Pod>(R.pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'client', namespace: NS }, spec: { nodeName: clientNode.name, terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox:1.35', command: ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 1; done'] }] } });

@@ -2,9 +2,9 @@
 // hostnames, traffic from a pod on another host.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { R, type Deployment, type Endpoints, type Pod, type Service } from '@tinykube/api';
+import { R, type Endpoints, type Pod, type Service } from '@tinykube/api';
 import { Daemons, up } from '@tinykube/hosts';
-import { REPO_DIR, run, startCluster, testPlanOptions, waitFor, type LocalCluster } from '../helpers';
+import { hostnameServers, REPO_DIR, run, startCluster, testPlanOptions, waitFor, type LocalCluster } from '../helpers';
 
 let cluster: LocalCluster;
 let clusterIP = '';
@@ -12,33 +12,7 @@ const NS = 'default';
 
 before(async () => {
   cluster = await startCluster({ nodes: 3 });
-  const web: Deployment = {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: 'web', namespace: NS },
-    spec: {
-      replicas: 3,
-      selector: { matchLabels: { app: 'web' } },
-      template: {
-        metadata: { labels: { app: 'web' } },
-        spec: {
-          affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['node-2', 'node-3'] }] }] } } },
-          terminationGracePeriodSeconds: 10,
-          containers: [
-            {
-              name: 'httpd',
-              image: 'busybox:1.35',
-              command: ['sh', '-c', 'mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h /www'],
-              ports: [{ name: 'http', containerPort: 8080 }],
-              readinessProbe: { tcpSocket: { port: 'http' }, periodSeconds: 1 },
-              // Keep serving while the endpoint is withdrawn, as production pods do.
-              lifecycle: { preStop: { exec: { command: ['sleep', '3'] } } },
-            },
-          ],
-        },
-      },
-    },
-  };
+  const web = hostnameServers('web', NS, 3, ['node-2', 'node-3'], 3);
   await cluster.api.create(R.deployments, web);
   const svc = await cluster.api.create<Service>(R.services, {
     apiVersion: 'v1',

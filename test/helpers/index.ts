@@ -3,3 +3,4 @@ export * from './etcd';
 export * from './wait';
 export * from './apiserver';
 export * from './cluster';
+export * from './workloads';

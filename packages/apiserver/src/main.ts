@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import pino from 'pino';
+import { daemonMain } from '@tinykube/client';
 import { startApiserver } from './app';
 
 async function main(): Promise<void> {
@@ -49,7 +50,4 @@ async function main(): Promise<void> {
   process.on('SIGINT', shutdown);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`tk-apiserver: ${(err as Error)?.message ?? String(err)}\n`);
-  process.exit(1);
-});
+daemonMain('tk-apiserver', main);

@@ -9,3 +9,4 @@ export * from './proto';
 export * from './event-recorder';
 export * from './leader-election';
 export * from './daemon-server';
+export * from './leader-daemon';

@@ -1,12 +1,11 @@
 #!/usr/bin/env node
 // tk-controller-manager: the cluster's control loops. Runs as leader only; a second copy waits.
-import * as os from 'node:os';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import pino from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { GrpcClient, LeaderElector, serveHealthAndMetrics } from '@tinykube/client';
-import { CONTROLLERS, startControllers, type RunningControllers } from './controller-manager';
+import { daemonMain, GrpcClient, runLeaderElected, serveHealthAndMetrics } from '@tinykube/client';
+import { CONTROLLERS, startControllers } from './controller-manager';
 
 async function main(): Promise<void> {
   const a = await yargs(hideBin(process.argv))
@@ -30,59 +29,28 @@ async function main(): Promise<void> {
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
   const api = new GrpcClient(a.apiserver);
-  let running: RunningControllers | undefined;
-  const lead = (): void => {
-    log.info('became leader; starting controllers');
-    startControllers(
-      api,
-      {
-        clusterCidr: a['cluster-cidr'],
-        nodeCidrMaskSize: a['node-cidr-mask-size'],
-        nodeMonitorGracePeriodMs: a['node-monitor-grace-period'] * 1000,
-        workers: a['concurrent-syncs'],
-      },
-      log,
-      metrics,
-      a.controllers.split(',').filter(Boolean),
-    ).then(
-      (r) => (running = r),
-      (err: unknown) => {
-        log.error({ err: String(err) }, 'controllers failed to start');
-        process.exit(1);
-      },
-    );
-  };
-  // Losing the lease: exit rather than act on a stale view; the supervisor (systemd, or
-  // `npm run up` again) starts a fresh follower.
-  const elector = new LeaderElector(api, {
-    namespace: 'kube-system',
+  runLeaderElected({
+    api,
     name: 'tk-controller-manager',
-    identity: `${os.hostname()}_${process.pid}`,
+    leaderElect: a['leader-elect'],
     leaseDurationSeconds: a['leader-elect-lease-duration'],
-    retryPeriodMs: a['leader-elect-retry-period'] * 1000,
-    onStartedLeading: lead,
-    onStoppedLeading: () => {
-      log.error('lost the leader lease; exiting');
-      process.exit(1);
-    },
-    onError: (err) => log.debug({ err: String(err) }, 'leader election'),
+    retryPeriodSeconds: a['leader-elect-retry-period'],
+    log,
+    start: () =>
+      startControllers(
+        api,
+        {
+          clusterCidr: a['cluster-cidr'],
+          nodeCidrMaskSize: a['node-cidr-mask-size'],
+          nodeMonitorGracePeriodMs: a['node-monitor-grace-period'] * 1000,
+          workers: a['concurrent-syncs'],
+        },
+        log,
+        metrics,
+        a.controllers.split(',').filter(Boolean),
+      ),
   });
-  if (a['leader-elect']) elector.start();
-  else lead();
   await serveHealthAndMetrics(a['bind-address'], a.port, metrics, () => true);
-  const shutdown = (): void => {
-    void (async () => {
-      await running?.stop();
-      await elector.stop();
-      api.close();
-      process.exit(0);
-    })();
-  };
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`tk-controller-manager: ${(err as Error)?.message ?? String(err)}\n`);
-  process.exit(1);
-});
+daemonMain('tk-controller-manager', main);

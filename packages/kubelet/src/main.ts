@@ -3,6 +3,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import pino from 'pino';
+import { daemonMain } from '@tinykube/client';
 import { KUBELET_PORT, readToken, startKubelet } from './kubelet';
 
 async function main(): Promise<void> {
@@ -60,7 +61,4 @@ async function main(): Promise<void> {
   process.on('SIGINT', shutdown);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`tk-kubelet: ${(err as Error)?.message ?? String(err)}\n`);
-  process.exit(1);
-});
+daemonMain('tk-kubelet', main);

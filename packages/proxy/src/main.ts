@@ -4,7 +4,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import pino from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { GrpcClient, serveHealthAndMetrics } from '@tinykube/client';
+import { daemonMain, GrpcClient, serveHealthAndMetrics } from '@tinykube/client';
 import { Proxier } from './proxier';
 
 async function main(): Promise<void> {
@@ -39,7 +39,4 @@ async function main(): Promise<void> {
   process.on('SIGINT', shutdown);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`tk-proxy: ${(err as Error)?.message ?? String(err)}\n`);
-  process.exit(1);
-});
+daemonMain('tk-proxy', main);

@@ -1,0 +1,69 @@
+// The life of a leader-elected daemon (tk-scheduler, tk-controller-manager): work starts when
+// this process wins the Lease; losing it exits, rather than acting on a stale view, and the
+// supervisor (systemd, or `npm run up` again) starts a fresh follower; SIGTERM stops the work
+// and releases the lease so a standby takes over at once.
+import * as os from 'node:os';
+import type { ApiClient } from './api-client';
+import { LeaderElector } from './leader-election';
+
+export interface Running {
+  stop(): Promise<void>;
+}
+
+export interface LeaderDaemonOptions {
+  api: ApiClient;
+  /** Lease name in kube-system, e.g. `tk-scheduler`. */
+  name: string;
+  leaderElect: boolean;
+  leaseDurationSeconds: number;
+  retryPeriodSeconds: number;
+  log: { info(msg: string): void; error(obj: object, msg?: string): void; debug(obj: object, msg?: string): void };
+  start(): Promise<Running>;
+}
+
+export function runLeaderElected(o: LeaderDaemonOptions): void {
+  let running: Running | undefined;
+  const lead = (): void => {
+    o.log.info(`became leader; ${o.name} starting`);
+    o.start().then(
+      (r) => (running = r),
+      (err: unknown) => {
+        o.log.error({ err: String(err) }, 'failed to start');
+        process.exit(1);
+      },
+    );
+  };
+  const elector = new LeaderElector(o.api, {
+    namespace: 'kube-system',
+    name: o.name,
+    identity: `${os.hostname()}_${process.pid}`,
+    leaseDurationSeconds: o.leaseDurationSeconds,
+    retryPeriodMs: o.retryPeriodSeconds * 1000,
+    onStartedLeading: lead,
+    onStoppedLeading: () => {
+      o.log.error({}, 'lost the leader lease; exiting');
+      process.exit(1);
+    },
+    onError: (err) => o.log.debug({ err: String(err) }, 'leader election'),
+  });
+  if (o.leaderElect) elector.start();
+  else lead();
+  const shutdown = (): void => {
+    void (async () => {
+      await running?.stop();
+      await elector.stop();
+      o.api.close();
+      process.exit(0);
+    })();
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+/** Runs a daemon's main; a failure to start is printed as `<name>: <message>` with exit 1. */
+export function daemonMain(name: string, main: () => Promise<void>): void {
+  main().catch((err: unknown) => {
+    process.stderr.write(`${name}: ${(err as Error)?.message ?? String(err)}\n`);
+    process.exit(1);
+  });
+}
