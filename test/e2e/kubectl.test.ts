@@ -170,3 +170,13 @@ test('exec runs a command in a pod on another host: output, exit code, stdin, an
   });
   assert.match(tty.replace(/\r/g, ''), /^sum-42$/m);
 });
+
+test('deleting a namespace removes everything in it, then the namespace (kubectl waits for it)', async () => {
+  await kubectl('create', 'namespace', 'doomed');
+  await kubectl('-n', 'doomed', 'create', 'deployment', 'd', '--image=busybox:1.35', '--replicas=2', '--', 'sh', '-c', 'trap "exit 0" TERM; while true; do sleep 1; done');
+  await kubectl('-n', 'doomed', 'rollout', 'status', 'deployment/d', '--timeout=120s');
+  await kubectl('delete', 'namespace', 'doomed', '--timeout=120s');
+  assert.match(await kubectlFails('get', 'namespace', 'doomed'), /NotFound/);
+  const left = (await cluster.api.list(R.pods, 'doomed')).items.length + (await cluster.api.list(R.replicasets, 'doomed')).items.length;
+  assert.equal(left, 0);
+});

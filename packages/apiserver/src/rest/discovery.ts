@@ -83,3 +83,48 @@ export function apiGroupDoc(name: string): unknown | undefined {
   if (!RESOURCES.some((r) => r.group === name)) return undefined;
   return { kind: 'APIGroup', apiVersion: 'v1', ...(apiGroup(name) as object) };
 }
+
+/** What kubectl asks for first: `Accept: application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList`. */
+export const AGGREGATED_CONTENT_TYPE = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
+
+export function wantsAggregated(accept: string | undefined): 'v2' | 'v2beta1' | undefined {
+  for (const part of (accept ?? '').split(',')) {
+    if (!part.includes('as=APIGroupDiscoveryList') || !part.includes('g=apidiscovery.k8s.io')) continue;
+    if (part.includes('v=v2beta1')) return 'v2beta1';
+    if (/v=v2(;|$|\s)/.test(part)) return 'v2';
+  }
+  return undefined;
+}
+
+/**
+ * Aggregated discovery (apidiscovery.k8s.io v2): every group, version and resource with its
+ * subresources in one document — `/api` for the core group, `/apis` for the others.
+ */
+export function aggregatedDiscovery(core: boolean, version: 'v2' | 'v2beta1'): unknown {
+  const byGroup = new Map<string, Map<string, ResourceInfo[]>>();
+  for (const r of RESOURCES) {
+    if ((r.group === '') !== core) continue;
+    const versions = byGroup.get(r.group) ?? byGroup.set(r.group, new Map()).get(r.group)!;
+    versions.set(r.version, [...(versions.get(r.version) ?? []), r]);
+  }
+  const items = [...byGroup].map(([group, versions]) => ({
+    metadata: { name: group, creationTimestamp: null },
+    versions: [...versions].map(([v, rs]) => ({
+      version: v,
+      freshness: 'Current',
+      resources: rs.map((r) => ({
+        resource: r.plural,
+        responseKind: { group: r.group, version: r.version, kind: r.kind },
+        scope: r.namespaced ? 'Namespaced' : 'Cluster',
+        singularResource: r.singular,
+        verbs: r.verbs,
+        ...(r.shortNames.length ? { shortNames: r.shortNames } : {}),
+        ...(r.categories ? { categories: r.categories } : {}),
+        ...(subresources(r).length
+          ? { subresources: subresources(r).map((s) => ({ subresource: s.name, responseKind: { group: s.group ?? r.group, version: s.version ?? r.version, kind: s.kind }, verbs: s.verbs })) }
+          : {}),
+      })),
+    })),
+  }));
+  return { kind: 'APIGroupDiscoveryList', apiVersion: `apidiscovery.k8s.io/${version}`, metadata: {}, items };
+}

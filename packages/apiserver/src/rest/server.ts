@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
 import { patchTypeOf } from '../patch';
 import type { DeleteOptions, Registry } from '../registry';
-import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions, VERSION_INFO } from './discovery';
+import { AGGREGATED_CONTENT_TYPE, aggregatedDiscovery, apiGroupDoc, apiGroupList, apiResourceList, apiVersions, VERSION_INFO, wantsAggregated } from './discovery';
 import { openapiDocument, openapiRoot } from './openapi';
 import { parseAccept, parseBody, readBody, sendError, sendJson, type Accept } from './http-util';
 import { toTable } from './table';
@@ -127,9 +127,17 @@ export class RestServer {
           return;
         }
         case '/api':
+        case '/apis': {
+          const aggregated = wantsAggregated(req.headers.accept);
+          if (aggregated) {
+            const body = JSON.stringify(aggregatedDiscovery(path === '/api', aggregated));
+            res.writeHead(200, { 'Content-Type': AGGREGATED_CONTENT_TYPE.replace('v=v2', `v=${aggregated}`), 'Content-Length': Buffer.byteLength(body) });
+            res.end(body);
+            return;
+          }
+          if (path === '/apis') return sendJson(res, 200, apiGroupList());
           return sendJson(res, 200, apiVersions(`${req.socket.localAddress ?? '127.0.0.1'}:${req.socket.localPort ?? ''}`));
-        case '/apis':
-          return sendJson(res, 200, apiGroupList());
+        }
         case '/api/v1':
           return sendJson(res, 200, apiResourceList('v1'));
         case '/openapi/v3':

@@ -1,0 +1,49 @@
+// Discovery as kubectl reads it: aggregated discovery (apidiscovery.k8s.io/v2) when asked for,
+// legacy documents otherwise, and the OpenAPI v3 paths its validation checks.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestApi, type TestCluster } from '../helpers';
+
+let c: TestCluster;
+before(async () => {
+  c = await startTestApi();
+});
+after(async () => {
+  await c?.stop();
+});
+
+const AGGREGATED = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
+
+interface Discovery {
+  kind: string;
+  items: { metadata: { name: string }; versions: { version: string; resources: { resource: string; scope: string; responseKind: { kind: string }; subresources?: { subresource: string; responseKind: { group: string; kind: string } }[] }[] }[] }[];
+}
+
+test('aggregated discovery lists every resource with its subresources', async () => {
+  const apis = await fetch(`${c.api.url}/apis`, { headers: { Accept: AGGREGATED } });
+  assert.equal(apis.headers.get('content-type'), 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
+  const doc = (await apis.json()) as Discovery;
+  assert.equal(doc.kind, 'APIGroupDiscoveryList');
+  const apps = doc.items.find((g) => g.metadata.name === 'apps')!.versions[0]!;
+  const deployments = apps.resources.find((r) => r.resource === 'deployments')!;
+  assert.equal(deployments.scope, 'Namespaced');
+  assert.deepEqual(deployments.subresources?.map((s) => [s.subresource, s.responseKind.group, s.responseKind.kind]), [
+    ['status', 'apps', 'Deployment'],
+    ['scale', 'autoscaling', 'Scale'],
+  ]);
+  const core = (await (await fetch(`${c.api.url}/api`, { headers: { Accept: AGGREGATED } })).json()) as Discovery;
+  const pods = core.items[0]!.versions[0]!.resources.find((r) => r.resource === 'pods')!;
+  assert.deepEqual(pods.subresources?.map((s) => s.subresource).sort(), ['binding', 'exec', 'log', 'status']);
+  assert.equal(core.items[0]!.versions[0]!.resources.find((r) => r.resource === 'nodes')?.scope, 'Cluster');
+  // Without the aggregated media type, the legacy documents.
+  assert.equal(((await (await fetch(`${c.api.url}/apis`)).json()) as { kind: string }).kind, 'APIGroupList');
+});
+
+test('OpenAPI v3: a document per group-version whose PATCH operations take fieldValidation', async () => {
+  const root = (await (await fetch(`${c.api.url}/openapi/v3`)).json()) as { paths: Record<string, { serverRelativeURL: string }> };
+  assert.ok(root.paths['api/v1'] && root.paths['apis/apps/v1']);
+  const apps = (await (await fetch(`${c.api.url}${root.paths['apis/apps/v1']!.serverRelativeURL}`)).json()) as { paths: Record<string, { patch?: { 'x-kubernetes-group-version-kind': { kind: string }; parameters: { name: string; in: string }[] } }> };
+  const patch = apps.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}']!.patch!;
+  assert.equal(patch['x-kubernetes-group-version-kind'].kind, 'Deployment');
+  assert.ok(patch.parameters.some((p) => p.name === 'fieldValidation' && p.in === 'query'));
+});
