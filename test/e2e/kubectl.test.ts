@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { R, type Deployment } from '@tinykube/api';
-import { REPO_DIR, run, startCluster, type LocalCluster } from '../helpers';
+import { REPO_DIR, run, startCluster, waitFor, type LocalCluster } from '../helpers';
 
 let cluster: LocalCluster;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tinykube-kubectl-'));
@@ -179,4 +179,35 @@ test('deleting a namespace removes everything in it, then the namespace (kubectl
   assert.match(await kubectlFails('get', 'namespace', 'doomed'), /NotFound/);
   const left = (await cluster.api.list(R.pods, 'doomed')).items.length + (await cluster.api.list(R.replicasets, 'doomed')).items.length;
   assert.equal(left, 0);
+});
+
+type ClientNode = typeof import('@kubernetes/client-node', { with: { 'resolution-mode': 'import' } });
+
+test('@kubernetes/client-node: list, create, patch, delete, Watch and informer', async () => {
+  // The package is ESM-only; this test file is CommonJS.
+  const k8s = (await import('@kubernetes/client-node')) as ClientNode;
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(cluster.kubeconfig);
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const seen: string[] = [];
+  const req = await new k8s.Watch(kc).watch(
+    '/api/v1/namespaces/default/pods',
+    { labelSelector: 'client=node' },
+    (type: string, obj: { metadata?: { name?: string } }) => seen.push(`${type} ${obj.metadata?.name ?? ''}`),
+    () => undefined,
+  );
+  const informer = k8s.makeInformer(kc, '/api/v1/namespaces/default/pods', () => core.listNamespacedPod({ namespace: 'default', labelSelector: 'client=node' }), 'client=node');
+  const informed: string[] = [];
+  informer.on('add', (p) => informed.push(p.metadata?.name ?? ''));
+  await informer.start();
+  await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'from-client-node', labels: { client: 'node' } }, spec: { containers: [{ name: 'c', image: 'busybox:1.35', command: ['sleep', '3600'] }] } } });
+  const list = await core.listNamespacedPod({ namespace: 'default', labelSelector: 'client=node' });
+  assert.deepEqual(list.items.map((p) => p.metadata?.name), ['from-client-node']);
+  await core.patchNamespacedPod({ namespace: 'default', name: 'from-client-node', body: { metadata: { labels: { patched: 'yes' } } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+  assert.equal((await core.readNamespacedPod({ namespace: 'default', name: 'from-client-node' })).metadata?.labels?.patched, 'yes');
+  await core.deleteNamespacedPod({ namespace: 'default', name: 'from-client-node', gracePeriodSeconds: 0 });
+  await waitFor(() => seen.some((s) => s === 'DELETED from-client-node') && informed.includes('from-client-node'), { what: 'watch and informer events' });
+  assert.equal(seen[0], 'ADDED from-client-node');
+  (req as { abort(): void }).abort();
+  await informer.stop();
 });

@@ -34,6 +34,9 @@ export function renderKubeconfig(server: string, name = 'tinykube'): string {
     `- name: ${name}`,
     '  cluster:',
     `    server: ${server}`,
+    // The server speaks plain HTTP; kubectl ignores this then, and @kubernetes/client-node
+    // refuses an http:// server without it.
+    ...(server.startsWith('http://') ? ['    insecure-skip-tls-verify: true'] : []),
     'contexts:',
     `- name: ${name}`,
     '  context:',
