@@ -3,7 +3,7 @@
 // and errors as Kubernetes prints them. tkctl shows the same tables (both print the server's).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -210,4 +210,74 @@ test('@kubernetes/client-node: list, create, patch, delete, Watch and informer',
   assert.equal(seen[0], 'ADDED from-client-node');
   (req as { abort(): void }).abort();
   await informer.stop();
+});
+
+// The StatefulSet example of the Kubernetes documentation, with the local image tag.
+const STATEFULSET = `apiVersion: v1
+kind: Service
+metadata:
+  name: nginx
+  labels:
+    app: nginx
+spec:
+  ports:
+  - port: 80
+    name: web
+  clusterIP: None
+  selector:
+    app: nginx-sts
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels:
+      app: nginx-sts
+  serviceName: "nginx"
+  replicas: 2
+  template:
+    metadata:
+      labels:
+        app: nginx-sts
+    spec:
+      terminationGracePeriodSeconds: 10
+      containers:
+      - name: nginx
+        image: nginx:1.22
+        ports:
+        - containerPort: 80
+          name: web
+        volumeMounts:
+        - name: www
+          mountPath: /usr/share/nginx/html
+  volumeClaimTemplates:
+  - metadata:
+      name: www
+    spec:
+      accessModes: [ "ReadWriteOnce" ]
+      resources:
+        requests:
+          storage: 1Gi
+`;
+
+test('a StatefulSet from the documentation: apply, rollout status, claims; logs -f follows', async () => {
+  const file = path.join(dir, 'statefulset.yaml');
+  fs.writeFileSync(file, STATEFULSET);
+  assert.match(await kubectl('apply', '-f', file), /statefulset\.apps\/web created/);
+  assert.match(await kubectl('rollout', 'status', 'statefulset/web', '--timeout=120s'), /partitioned roll out complete|rolling update complete/);
+  assert.match(await kubectl('get', 'pvc'), /www-web-0 .*Bound/);
+  assert.match(await kubectl('get', 'pods', 'web-0', '-o', 'jsonpath={.spec.hostname}.{.spec.subdomain}'), /^web-0\.nginx$/);
+  await kubectl('run', 'ticker', '--image=busybox:1.35', '--', 'sh', '-c', 'i=0; while true; do echo tick-$i; i=$((i+1)); sleep 0.3; done');
+  await kubectl('wait', '--for=condition=Ready', 'pod/ticker', '--timeout=60s');
+  const child = spawn('kubectl', ['--kubeconfig', cluster.kubeconfig, 'logs', '-f', 'ticker']);
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  try {
+    await waitFor(() => out.split('\n').filter((l) => l.startsWith('tick-')).length >= 6, { timeoutMs: 30_000, what: 'followed ticks' });
+  } finally {
+    child.kill();
+  }
+  assert.match(out, /^tick-0\ntick-1\n/);
 });
