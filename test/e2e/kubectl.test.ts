@@ -100,6 +100,7 @@ test('get shows the same table in kubectl and tkctl; -o wide, jsonpath, labels',
 test('scale, rollout restart, history, undo, wait and edit', async () => {
   await kubectl('scale', 'deployment/nginx-deployment', '--replicas=2');
   await kubectl('rollout', 'status', 'deployment/nginx-deployment', '--timeout=120s');
+  await waitFor(async () => (await kubectl('get', 'deployment', 'nginx-deployment', '-o', 'jsonpath={.status.replicas}')) === '2', { timeoutMs: 60_000, what: 'scaled down to 2 pods' });
   await kubectl('rollout', 'restart', 'deployment/nginx-deployment');
   await kubectl('rollout', 'status', 'deployment/nginx-deployment', '--timeout=120s');
   // Revisions so far: 1 (created), 2 (the env edit), 3 (the restart).
@@ -280,4 +281,17 @@ test('a StatefulSet from the documentation: apply, rollout status, claims; logs 
     child.kill();
   }
   assert.match(out, /^tick-0\ntick-1\n/);
+});
+
+test('apply --server-side: field managers, a conflict with kubectl scale as Kubernetes reports it, and --force-conflicts', async () => {
+  const file = path.join(dir, 'ssa.yaml');
+  fs.writeFileSync(file, DEPLOYMENT.replace(/nginx-deployment/g, 'ssa'));
+  assert.match(await kubectl('apply', '--server-side', '-f', file), /deployment\.apps\/ssa serverside-applied/);
+  assert.match(await kubectl('apply', '--server-side', '-f', file), /serverside-applied/);
+  await kubectl('scale', 'deployment/ssa', '--replicas=5');
+  assert.match(await kubectlFails('apply', '--server-side', '-f', file), /Apply failed with 1 conflict: conflict with "kubectl" with subresource "scale" using apps\/v1: \.spec\.replicas/);
+  assert.equal(await kubectl('get', 'deployment', 'ssa', '-o', 'jsonpath={.spec.replicas}'), '5', 'a refused apply changes nothing');
+  await kubectl('apply', '--server-side', '--force-conflicts', '-f', file);
+  assert.equal(await kubectl('get', 'deployment', 'ssa', '-o', 'jsonpath={.spec.replicas}'), '3');
+  assert.equal(await kubectl('get', 'deployment', 'ssa', '-o', 'jsonpath={.metadata.managedFields[*].manager}'), 'kubectl');
 });

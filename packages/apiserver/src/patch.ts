@@ -53,7 +53,7 @@ const mergeKeys: Record<string, string> = {
 const setLists = new Set(['finalizers']);
 
 /** `ports` is keyed by containerPort in containers and by port in Services. */
-function keyFor(field: string, parentPath: string[]): string | undefined {
+export function keyFor(field: string, parentPath: string[]): string | undefined {
   if (field === 'ports') return parentPath.includes('containers') || parentPath.includes('initContainers') ? 'containerPort' : 'port';
   const k = mergeKeys[field];
   return k === '' ? undefined : k;
@@ -147,6 +147,7 @@ export function applyPatchBody(type: PatchType, target: unknown, patch: unknown)
     case 'strategic':
       return strategicMergePatch(target, patch);
     case 'apply':
-      throw errors.unsupportedMediaType('application/apply-patch+yaml');
+      // Server-side apply is the registry's own path (field ownership), never a plain patch.
+      throw errors.unsupportedMediaType('application/apply-patch+yaml on this subresource');
   }
 }

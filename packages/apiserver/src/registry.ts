@@ -20,6 +20,7 @@ import {
   type Binding,
   type KubeList,
   type KubeObject,
+  type ManagedFieldsEntry,
   type Pod,
   type ResourceInfo,
   type Scale,
@@ -32,6 +33,7 @@ import {
 import { clusterIpKey, nodePortKey, type ServiceAllocators } from './allocators';
 import { selectableFields } from './field-selectors';
 import { applyPatchBody, type PatchType } from './patch';
+import * as ssa from './server-side-apply';
 import type { EtcdStore, SideKey, StoredObject } from './storage/etcd-store';
 import { WatchCache, type ClientEvent, type Subscription } from './storage/watch-cache';
 
@@ -53,6 +55,12 @@ export interface DeleteOptions {
 export interface WriteOptions {
   dryRun?: boolean;
   fieldManager?: string;
+  /** Server-side apply: take over fields other managers own. */
+  force?: boolean;
+  /** The subresource a write came through (field ownership records it). */
+  subresource?: string;
+  /** Field ownership of an object created by server-side apply. */
+  managedFields?: ManagedFieldsEntry[];
 }
 
 const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
@@ -224,6 +232,7 @@ export class Registry {
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
     delete meta.managedFields;
+    if (opts.managedFields) meta.managedFields = opts.managedFields;
     meta.uid = randomUUID();
     meta.creationTimestamp = timestamp();
     meta.generation = 1;
@@ -358,6 +367,11 @@ export class Registry {
       const res = await this.store.delete(key, cur.rv, this.releaseKeys(r, cur.obj));
       return res.ok ? withType(r, next) : undefined;
     }
+    // Field ownership: kept as it was unless this write is an apply, which computed it.
+    if (!(opts as { applying?: boolean }).applying) {
+      if (opts.fieldManager) ssa.recordUpdate(cur.obj, next, opts.fieldManager, opts.subresource);
+      else if (cur.obj.metadata.managedFields) next.metadata.managedFields = cur.obj.metadata.managedFields;
+    }
     const side = r.kind === 'Service' ? await this.allocateService(next as Service, cur.obj as Service) : [];
     next.metadata.generation = (cur.obj.metadata.generation ?? 1) + (specOf(next) !== specOf(cur.obj) ? 1 : 0);
     if (contentOf(next) === contentOf(cur.obj)) return withType(r, cur.obj);
@@ -429,6 +443,7 @@ export class Registry {
   async patch(r: ResourceInfo, ns: string | undefined, name: string, type: PatchType, patch: unknown, opts: WriteOptions & { subresource?: 'status' } = {}): Promise<KubeObject> {
     const status = opts.subresource === 'status';
     if (status && !r.hasStatus) throw errors.notFound(qualifiedResource(r), name);
+    if (type === 'apply') return this.serverSideApply(r, ns, name, patch, opts);
     return this.guardedUpdate(
       r,
       ns,
@@ -440,6 +455,24 @@ export class Registry {
       // The resourceVersion in a patch is a precondition only when the patch sets it.
       { ...opts, precondition: resourceVersionIn(patch) },
     );
+  }
+
+  /** PATCH with application/apply-patch+yaml: creates or merges, with field ownership. */
+  private async serverSideApply(r: ResourceInfo, ns: string | undefined, name: string, body: unknown, opts: WriteOptions): Promise<KubeObject> {
+    const manager = opts.fieldManager;
+    if (!manager) throw errors.badRequest('PATCH requests with apply content type require fieldManager');
+    const applied = this.checkBody(r, body, r.namespaced ? ns : undefined);
+    if (applied.metadata.name !== undefined && applied.metadata.name !== name) throw errors.badRequest(`the name of the object (${String(applied.metadata.name)}) does not match the name on the URL (${name})`);
+    applied.metadata.name = name;
+    const wopts: WriteOptions & { applying: true } = { ...opts, applying: true };
+    return this.guardedUpdate(r, ns, name, (cur) => this.mergeMainUpdate(r, cur, ssa.apply(withType(r, cur), applied, manager, !!opts.force, qualifiedResource(r))), {
+      ...wopts,
+      precondition: resourceVersionIn(body),
+      allowCreate: () => {
+        const created = ssa.apply(undefined, applied, manager, false, qualifiedResource(r));
+        return this.create(r, ns, created, { ...opts, ...(created.metadata.managedFields ? { managedFields: created.metadata.managedFields } : {}) });
+      },
+    });
   }
 
   // ---- delete ----------------------------------------------------------------------------
@@ -544,7 +577,7 @@ export class Registry {
     return toScale(await this.get(r, ns, name));
   }
 
-  async updateScale(r: ResourceInfo, ns: string, name: string, body: unknown, patchType?: PatchType): Promise<Scale> {
+  async updateScale(r: ResourceInfo, ns: string, name: string, body: unknown, patchType?: PatchType, opts: WriteOptions = {}): Promise<Scale> {
     if (!r.hasScale) throw errors.notFound(qualifiedResource(r), name);
     const out = await this.guardedUpdate(
       r,
@@ -559,7 +592,7 @@ export class Registry {
         (cur.spec as { replicas?: number }).replicas = replicas;
         return cur;
       },
-      { precondition: patchType ? undefined : resourceVersionIn(body) },
+      { ...opts, subresource: 'scale', precondition: patchType ? undefined : resourceVersionIn(body) },
     );
     return toScale(out);
   }

@@ -9,6 +9,7 @@ import { patchTypeOf } from '../patch';
 import type { DeleteOptions, Registry } from '../registry';
 import { AGGREGATED_CONTENT_TYPE, aggregatedDiscovery, apiGroupDoc, apiGroupList, apiResourceList, apiVersions, VERSION_INFO, wantsAggregated } from './discovery';
 import { openapiDocument, openapiRoot } from './openapi';
+import { managerFromUserAgent } from '../server-side-apply';
 import { parseAccept, parseBody, readBody, sendError, sendJson, type Accept } from './http-util';
 import { toTable } from './table';
 
@@ -167,7 +168,7 @@ export class RestServer {
   private async route(req: IncomingMessage, res: ServerResponse, t: Target, q: URLSearchParams, method: string, accept: Accept): Promise<void> {
     const { registry } = this.opts;
     const { r, ns, name, sub } = t;
-    const wopts = { dryRun: q.getAll('dryRun').includes('All'), fieldManager: q.get('fieldManager') ?? undefined };
+    const wopts = { dryRun: q.getAll('dryRun').includes('All'), fieldManager: q.get('fieldManager') ?? managerFromUserAgent(req.headers['user-agent']), force: q.get('force') === 'true' };
     const body = async (): Promise<unknown> => parseBody(await readBody(req), req.headers['content-type']);
     /** DeleteOptions may come as a body, or not at all. */
     const optionalBody = async (): Promise<unknown> => (Number(req.headers['content-length'] ?? 0) > 0 ? body() : undefined);
@@ -205,9 +206,9 @@ export class RestServer {
         case 'GET':
           return sendJson(res, 200, await registry.getScale(r, ns as string, name));
         case 'PUT':
-          return sendJson(res, 200, await registry.updateScale(r, ns as string, name, await body()));
+          return sendJson(res, 200, await registry.updateScale(r, ns as string, name, await body(), undefined, wopts));
         case 'PATCH':
-          return sendJson(res, 200, await registry.updateScale(r, ns as string, name, await body(), patchTypeOf(req.headers['content-type'])));
+          return sendJson(res, 200, await registry.updateScale(r, ns as string, name, await body(), patchTypeOf(req.headers['content-type']), wopts));
         default:
           throw errors.methodNotAllowed('scale supports GET, PUT and PATCH');
       }

@@ -93,8 +93,11 @@ export class DeploymentController extends QueueController {
         for (const rs of old) if ((rs.spec.replicas ?? 0) > 0) await this.scale(d, rs, 0);
       } else if (!this.oldPodsRunning(old)) await this.scale(d, newRS, d.spec.replicas ?? 1);
     } else {
-      const target = newRSReplicas(d, sets, newRS);
-      if (target !== (newRS.spec.replicas ?? 0)) newRS = await this.scale(d, newRS, (d.spec.replicas ?? 1) < (newRS.spec.replicas ?? 0) ? (d.spec.replicas ?? 1) : target);
+      // More than the deployment wants (it was scaled down): down to that at once, as
+      // Kubernetes' reconcileNewReplicaSet; otherwise up as far as maxSurge allows.
+      const want = d.spec.replicas ?? 1;
+      const target = (newRS.spec.replicas ?? 0) > want ? want : newRSReplicas(d, sets, newRS);
+      if (target !== (newRS.spec.replicas ?? 0)) newRS = await this.scale(d, newRS, target);
       const all = sets.map((s) => (s.metadata.uid === newRS!.metadata.uid ? newRS! : s));
       for (const [name, n] of scaleDownOld(d, all, newRS, old)) {
         const rs = old.find((s) => s.metadata.name === name)!;
