@@ -211,7 +211,8 @@ test('a redis StatefulSet starts in order, keeps its data and hostname across po
 
     deleted.length = 0;
     await cluster.api.patch(R.statefulsets, NS, 'redis', 'merge', { spec: { replicas: 1 } });
-    await waitFor(async () => (await pods('app=redis')).length === 1, { timeoutMs: 120_000, what: 'scaled to 1' });
+    // The watch sees the deletions (in the order they happened) once both are gone.
+    await waitFor(() => deleted.includes('redis-1') && deleted.includes('redis-2'), { timeoutMs: 120_000, what: 'scaled to 1' });
     assert.deepEqual(deleted.filter((n) => n !== 'redis-0'), ['redis-2', 'redis-1']);
     const claims = (await cluster.api.list<PersistentVolumeClaim>(R.pvcs, NS)).items.map((c) => c.metadata.name).sort();
     assert.deepEqual(claims, ['data-redis-0', 'data-redis-1', 'data-redis-2']);
@@ -265,6 +266,6 @@ test('a lost host goes NotReady; its Deployment pods move, its StatefulSet pod i
   // The Deployment's replacements prove the controllers ran after the eviction; the
   // StatefulSet made no second redis-0 meanwhile.
   const redisNow = await pods('app=redis');
-  assert.equal(redisNow.length, 1);
+  assert.equal(redisNow.length, 1, redisNow.map((p) => `${p.metadata.name} ${p.metadata.uid} ${p.spec.nodeName} ${p.metadata.deletionTimestamp ?? ''}`).join('; '));
   assert.equal(redisNow[0]!.metadata.uid, redis.metadata.uid, 'the StatefulSet pod is not replaced while its node is unreachable');
 });
