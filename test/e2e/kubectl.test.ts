@@ -113,6 +113,11 @@ test('scale, rollout restart, history, undo, wait and edit', async () => {
   assert.match(history, /^4\s/m);
   assert.doesNotMatch(history, /^2\s/m);
   await kubectl('wait', '--for=condition=Available', 'deployment/nginx-deployment', '--timeout=60s');
+  // describe shows the object with its events.
+  const described = await kubectl('describe', 'deployment', 'nginx-deployment');
+  assert.match(described, /^Name:\s+nginx-deployment$/m);
+  assert.match(described, /^Events:/m);
+  assert.match(described, /ScalingReplicaSet/);
   // (undo replaced the annotations with the ReplicaSet's, as kubectl's undo does.)
   await run('kubectl', ['--kubeconfig', cluster.kubeconfig, 'edit', 'deployment/nginx-deployment'], { EDITOR: "sed -i 's/^  replicas: 2$/  replicas: 1/'" });
   assert.equal(await kubectl('get', 'deployment', 'nginx-deployment', '-o', 'jsonpath={.spec.replicas}'), '1');
