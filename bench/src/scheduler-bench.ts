@@ -1,7 +1,7 @@
 // 4. Scheduler: pods bound per second with 100 Nodes kept Ready by the benchmark and 1,000
 // pending pods created at once (never started). 5. Memory: peak RSS of each master daemon idle
 // and with those 1,000 pods bound.
-import { R, type Lease, type Node, type Pod } from '@tinykube/api';
+import { microTime, R, type Lease, type Node, type Pod } from '@tinykube/api';
 import type { ControlPlane } from './control-plane';
 import { benchPod } from './api-bench';
 import { pool, type Row } from './stats';
@@ -24,7 +24,7 @@ export async function schedulerBench(cp: ControlPlane, log: (s: string) => void)
   });
   // Keep the nodes' leases fresh, as kubelets would, so node lifecycle leaves them Ready.
   const renew = async (): Promise<void> => {
-    const now = new Date().toISOString().replace('Z', '000Z');
+    const now = microTime();
     await pool(nodes, 16, async (n) => {
       const name = n.metadata.name!;
       try {

@@ -12,3 +12,4 @@ export * from './defaults';
 export * from './validation';
 export * from './object-util';
 export * from './net';
+export * from './time';

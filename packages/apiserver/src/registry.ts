@@ -21,6 +21,7 @@ import {
   type KubeList,
   type KubeObject,
   type ManagedFieldsEntry,
+  timestamp,
   type Pod,
   type ResourceInfo,
   type Scale,
@@ -65,11 +66,6 @@ export interface WriteOptions {
 
 const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 const MAX_RETRIES = 16;
-
-/** RFC 3339 at whole seconds, as Kubernetes writes timestamps; now by default. */
-function timestamp(ms = Date.now()): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -4,7 +4,7 @@
 // naming the manager and field, unless forced, which takes the field over; fields a manager
 // applied before and applies no more are removed when no one else owns them. Other writes
 // (update, patch, scale) record the fields they change under their fieldManager.
-import { errors, type KubeObject, type ManagedFieldsEntry } from '@tinykube/api';
+import { errors, timestamp, type KubeObject, type ManagedFieldsEntry } from '@tinykube/api';
 import { keyFor, strategicMergePatch } from './patch';
 
 type Json = Record<string, unknown>;
@@ -101,12 +101,8 @@ export function display(path: string): string {
     .join('');
 }
 
-function stamp(): string {
-  return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-}
-
 function entry(manager: string, operation: 'Apply' | 'Update', apiVersion: string, set: Set<string>, subresource?: string): ManagedFieldsEntry {
-  return { manager, operation, apiVersion, time: stamp(), fieldsType: 'FieldsV1', fieldsV1: toFieldsV1(set), ...(subresource ? { subresource } : {}) };
+  return { manager, operation, apiVersion, time: timestamp(), fieldsType: 'FieldsV1', fieldsV1: toFieldsV1(set), ...(subresource ? { subresource } : {}) };
 }
 
 /** The object after `manager` applies `applied` over `live` (undefined: a create). */

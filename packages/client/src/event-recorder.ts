@@ -1,7 +1,7 @@
 // Records Events about objects, as client-go's recorder: the same (object, type, reason,
 // message) within ten minutes bumps `count` and `lastTimestamp` of one Event instead of
 // creating another. Recording never throws: an Event is informational.
-import { R, type Event, type KubeObject } from '@tinykube/api';
+import { R, timestamp, type Event, type KubeObject } from '@tinykube/api';
 import type { ApiClient } from './api-client';
 
 const AGGREGATE_MS = 10 * 60_000;
@@ -29,7 +29,7 @@ export class EventRecorder {
 
   private async write(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
     const now = new Date();
-    const stamp = now.toISOString().replace(/\.\d+Z$/, 'Z');
+    const stamp = timestamp(now.getTime());
     const namespace = obj.metadata.namespace ?? 'default';
     const key = `${obj.metadata.uid ?? ''}|${type}|${reason}|${message}`;
     const seen = this.recent.get(key);

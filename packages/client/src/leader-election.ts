@@ -2,7 +2,7 @@
 // `retryPeriod`; another candidate takes the lease once `leaseDuration` has passed since the
 // last renewal it observed. Writes are compare-and-swap on resourceVersion, so two candidates
 // can never both win one term.
-import { R, type ApiError, type Lease } from '@tinykube/api';
+import { microTime, R, type ApiError, type Lease } from '@tinykube/api';
 import type { ApiClient } from './api-client';
 
 export interface LeaderElectionOptions {
@@ -14,10 +14,6 @@ export interface LeaderElectionOptions {
   onStartedLeading: () => void;
   onStoppedLeading: () => void;
   onError?: (err: unknown) => void;
-}
-
-function microTime(d = new Date()): string {
-  return d.toISOString().replace('Z', '000Z');
 }
 
 export class LeaderElector {

@@ -1,7 +1,7 @@
 // tkctl rollout status|history|undo|restart|pause|resume, for Deployments and StatefulSets, as
 // kubectl does them: status reads the fields the controllers write, undo copies an old
 // ReplicaSet's template back into the Deployment, restart stamps the template.
-import { controllerOf, R, type Deployment, type ReplicaSet, type StatefulSet } from '@tinykube/api';
+import { controllerOf, R, timestamp, type Deployment, type ReplicaSet, type StatefulSet } from '@tinykube/api';
 import type { Ctx } from './commands';
 import { parseTargets } from './commands';
 
@@ -84,7 +84,7 @@ export async function rolloutUndo(ctx: Ctx, arg: string, toRevision: number): Pr
 export async function rolloutRestart(ctx: Ctx, arg: string): Promise<void> {
   const t = target(arg);
   const r = t.kind === 'Deployment' ? R.deployments : R.statefulsets;
-  const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const stamp = timestamp();
   await ctx.client.patch(r, ctx.namespace, t.name, 'strategic', { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': stamp } } } } });
   ctx.out(`${t.kind === 'Deployment' ? 'deployment.apps' : 'statefulset.apps'}/${t.name} restarted\n`);
 }

@@ -1,5 +1,6 @@
 import { PassThrough, type Readable } from 'node:stream';
 import Docker from 'dockerode';
+import { timestamp } from '@tinykube/api';
 import { LABEL_ATTEMPT, LABEL_CONTAINER_NAME, LABEL_HASH, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID } from './labels';
 
 // The kubelet's only way to the host's containers: the Docker Engine API through dockerode.
@@ -62,7 +63,7 @@ export class DockerRuntime {
 
   async inspect(id: string, network?: string): Promise<ContainerDetails> {
     const i = await this.docker.getContainer(id).inspect();
-    const ts = (t: string | undefined): string | undefined => (t && t !== ZERO_TIME ? new Date(t).toISOString().replace(/\.\d+Z$/, 'Z') : undefined);
+    const ts = (t: string | undefined): string | undefined => (t && t !== ZERO_TIME ? timestamp(Date.parse(t)) : undefined);
     const started = ts(i.State.StartedAt);
     const finished = ts(i.State.FinishedAt);
     return {

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { R, setCondition, type ApiError, type Condition, type Lease, type Node } from '@tinykube/api';
+import { microTime, R, setCondition, timestamp, type ApiError, type Condition, type Lease, type Node } from '@tinykube/api';
 import type { ApiClient } from '@tinykube/client';
 
 // The node's own objects: registers the Node (addresses, capacity read from the host, nodeInfo),
@@ -9,10 +9,6 @@ import type { ApiClient } from '@tinykube/client';
 
 export const KUBELET_VERSION = 'v1.31.0-tinykube';
 export const KUBELET_PORT = 10250;
-
-function stamp(): string {
-  return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-}
 
 function readFirst(paths: string[]): string {
   for (const p of paths) {
@@ -57,7 +53,7 @@ export class NodeAgent {
   }
 
   private conditions(existing: Condition[] | undefined): Condition[] {
-    const now = stamp();
+    const now = timestamp();
     const conds = (existing ?? []).map((c) => ({ ...c }));
     const heartbeat = { lastHeartbeatTime: now };
     setCondition(conds, { type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available', ...heartbeat }, now);
@@ -127,7 +123,7 @@ export class NodeAgent {
 
   /** Renews (or creates) the node's Lease. */
   async renewLease(): Promise<void> {
-    const now = new Date().toISOString().replace('Z', '000Z');
+    const now = microTime();
     try {
       const lease = await this.api.get<Lease>(R.leases, 'kube-node-lease', this.o.nodeName);
       await this.api.update<Lease>(R.leases, { ...lease, spec: { ...lease.spec, holderIdentity: this.o.nodeName, leaseDurationSeconds: this.o.leaseDurationSeconds, renewTime: now } });

@@ -1,4 +1,4 @@
-import { setCondition, type Condition, type Container, type ContainerState, type ContainerStatus, type Pod, type PodPhase, type PodStatus } from '@tinykube/api';
+import { setCondition, timestamp, type Condition, type Container, type ContainerState, type ContainerStatus, type Pod, type PodPhase, type PodStatus } from '@tinykube/api';
 import type { ContainerDetails } from './docker-runtime';
 
 // The pod's status computed from what Docker reports, the kubelet's waiting reasons and the
@@ -91,7 +91,7 @@ export function podPhase(pod: Pod, statuses: ContainerStatus[]): PodPhase {
 }
 
 export function podStatus(pod: Pod, views: ContainerView[], podIP: string, hostIP: string, now = new Date()): PodStatus {
-  const stamp = now.toISOString().replace(/\.\d+Z$/, 'Z');
+  const stamp = timestamp(now.getTime());
   const old = pod.status ?? {};
   const containerStatuses = views.map(containerStatus);
   const phase = podPhase(pod, containerStatuses);

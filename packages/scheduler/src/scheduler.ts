@@ -1,4 +1,4 @@
-import { objectKey, R, type ApiError, type Node, type PersistentVolumeClaim, type Pod } from '@tinykube/api';
+import { objectKey, R, timestamp, type ApiError, type Node, type PersistentVolumeClaim, type Pod } from '@tinykube/api';
 import { EventRecorder, Informer, runWorkers, WorkQueue, type ApiClient } from '@tinykube/client';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
@@ -172,7 +172,7 @@ export class Scheduler {
     const cond = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
     if (cond?.status === 'False' && cond.message === message) return;
     if (first || cond?.message !== message) this.events.warning(pod, 'FailedScheduling', message);
-    const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const stamp = timestamp();
     await this.api.patch(
       R.pods,
       pod.metadata.namespace,

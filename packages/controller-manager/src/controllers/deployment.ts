@@ -1,4 +1,4 @@
-import { controllerOf, getCondition, objectKey, R, selectorFromLabelSelector, setCondition, type ApiError, type Condition, type Deployment, type Pod, type PodTemplateSpec, type ReplicaSet } from '@tinykube/api';
+import { controllerOf, getCondition, timestamp, objectKey, R, selectorFromLabelSelector, setCondition, type ApiError, type Condition, type Deployment, type Pod, type PodTemplateSpec, type ReplicaSet } from '@tinykube/api';
 import { QueueController, type ControllerContext } from '../controller-context';
 import { isActivePod, ownerRef, stableJson, templateHash } from '../pod-util';
 import { newRSReplicas, resolveFenceposts, scaleDownOld } from './rollout';
@@ -21,10 +21,6 @@ function templateKey(t: PodTemplateSpec): string {
   const labels = { ...(t.metadata?.labels ?? {}) };
   delete labels[HASH_LABEL];
   return stableJson({ ...t, metadata: { ...t.metadata, labels } });
-}
-
-function stamp(): string {
-  return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
 export class DeploymentController extends QueueController {
@@ -209,7 +205,7 @@ export class DeploymentController extends QueueController {
       unavailableReplicas: Math.max(0, totalSpec - availableReplicas),
     };
     const conds: Condition[] = (d.status?.conditions ?? []).map((c) => ({ ...c }));
-    const now = stamp();
+    const now = timestamp();
     const { maxUnavailable } = resolveFenceposts(d);
     setCondition(
       conds,

@@ -1,4 +1,4 @@
-import { getCondition, R, setCondition, type ApiError, type Lease, type Node, type Pod, type Taint } from '@tinykube/api';
+import { getCondition, R, setCondition, timestamp, type ApiError, type Lease, type Node, type Pod, type Taint } from '@tinykube/api';
 import { QueueController, type ControllerContext } from '../controller-context';
 import { tolerationFor } from '../taints';
 
@@ -11,10 +11,6 @@ import { tolerationFor } from '../taints';
 export const UNREACHABLE = 'node.kubernetes.io/unreachable';
 export const NOT_READY = 'node.kubernetes.io/not-ready';
 const MONITOR_MS = 5000;
-
-function stamp(): string {
-  return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-}
 
 export class NodeLifecycleController extends QueueController {
   /** When we last saw each node's lease change, by our own clock. */
@@ -60,7 +56,7 @@ export class NodeLifecycleController extends QueueController {
     let ready = getCondition(node.status?.conditions, 'Ready');
     if (!fresh && ready?.status !== 'Unknown') {
       // The kubelet stopped reporting: every condition becomes Unknown.
-      const now = stamp();
+      const now = timestamp();
       const conds = (node.status?.conditions ?? []).map((c) => ({ ...c }));
       for (const c of conds) setCondition(conds, { ...c, status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' }, now);
       await this.ctx.api.updateStatus<Node>(R.nodes, { ...node, status: { ...node.status, conditions: conds } });
@@ -72,7 +68,7 @@ export class NodeLifecycleController extends QueueController {
     const taints = node.spec?.taints ?? [];
     const others = taints.filter((t) => t.key !== UNREACHABLE && t.key !== NOT_READY);
     const wanted: Taint[] = taintKey
-      ? [taints.find((t) => t.key === taintKey && t.effect === 'NoExecute') ?? { key: taintKey, effect: 'NoExecute', timeAdded: stamp() }, taints.find((t) => t.key === taintKey && t.effect === 'NoSchedule') ?? { key: taintKey, effect: 'NoSchedule' }]
+      ? [taints.find((t) => t.key === taintKey && t.effect === 'NoExecute') ?? { key: taintKey, effect: 'NoExecute', timeAdded: timestamp() }, taints.find((t) => t.key === taintKey && t.effect === 'NoSchedule') ?? { key: taintKey, effect: 'NoSchedule' }]
       : [];
     const next = [...others, ...wanted];
     if (JSON.stringify(next) !== JSON.stringify(taints)) {
@@ -84,7 +80,7 @@ export class NodeLifecycleController extends QueueController {
   }
 
   private async markPodsNotReady(name: string): Promise<void> {
-    const now = stamp();
+    const now = timestamp();
     for (const p of this.ctx.informers.get<Pod>(R.pods).byIndex('node', name)) {
       if (getCondition(p.status?.conditions, 'Ready')?.status !== 'True') continue;
       const conds = (p.status?.conditions ?? []).map((c) => ({ ...c }));
