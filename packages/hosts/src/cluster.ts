@@ -11,6 +11,7 @@ import { makePlan, type ClusterPlan, type NodePlan, type PlanOptions } from './p
 import { Daemons } from './processes';
 import { startRegistry } from './registry';
 import { assertNoOverlap } from './safety';
+import { waitForDaemons } from './wait';
 
 // `up` and `down` of the local multi-host cluster. Every step first looks at what exists, so
 // `up` on a running cluster changes nothing and `down` after a half-finished `up` still cleans.
@@ -103,7 +104,7 @@ export async function up(o: UpOptions): Promise<ClusterFile> {
   daemons.start({ name: 'etcd', command: 'etcd', args: etcdArgs(path.join(plan.stateDir, 'etcd'), plan.etcdClientUrl, plan.etcdPeerUrl) });
   daemons.start({ name: 'apiserver', command: process.execPath, args: apiserverArgs(master) });
   const api = new RestClient(apiserverUrl(plan));
-  await waitFor('tk-apiserver to answer', 60_000, async () => (await fetch(`${apiserverUrl(plan)}/healthz`, { signal: AbortSignal.timeout(2000) })).ok, () => daemons.running('apiserver') !== undefined || fail('apiserver', daemons));
+  await waitForDaemons({ what: 'tk-apiserver to answer', timeoutMs: 60_000, daemons, watch: ['apiserver'], check: async () => (await fetch(`${apiserverUrl(plan)}/healthz`, { signal: AbortSignal.timeout(2000) })).ok });
   fs.writeFileSync(path.join(plan.stateDir, 'kubeconfig'), renderKubeconfig(apiserverUrl(plan)));
 
   next('starting tk-scheduler and tk-controller-manager');
@@ -131,15 +132,17 @@ export async function up(o: UpOptions): Promise<ClusterFile> {
 
   next(`waiting for ${plan.nodes.length} nodes to be Ready`);
   let nodes: Node[] = [];
-  await waitFor(
-    'every node to be Ready',
-    o.readyTimeoutMs ?? 180_000,
-    async () => {
+  await waitForDaemons({
+    what: 'every node to be Ready',
+    timeoutMs: o.readyTimeoutMs ?? 180_000,
+    intervalMs: 300,
+    daemons,
+    watch: plan.nodes.map((n) => `kubelet-${n.name}`),
+    check: async () => {
       nodes = (await api.list(R.nodes)).items as Node[];
       return plan.nodes.every((p) => nodes.some((n) => n.metadata.name === p.name && n.spec?.podCIDR && getCondition(n.status?.conditions, 'Ready')?.status === 'True'));
     },
-    () => plan.nodes.every((n) => daemons.running(`kubelet-${n.name}`) !== undefined || fail(`kubelet-${n.name}`, daemons)),
-  );
+  });
   const file: ClusterFile = {
     apiserver: apiserverUrl(plan),
     grpc,
@@ -207,26 +210,4 @@ function kubeletToken(stateDir: string): string {
   const file = path.join(stateDir, 'kubelet-token');
   if (!fs.existsSync(file)) fs.writeFileSync(file, `${crypto.randomUUID()}\n`, { mode: 0o600 });
   return file;
-}
-
-function fail(name: string, daemons: Daemons): never {
-  const log = daemons.logFile(name);
-  const tail = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').slice(-15).join('\n') : '';
-  throw new Error(`${name} exited; last lines of ${log}:\n${tail}`);
-}
-
-/** Polls `check` until it returns true or the deadline passes; `alive` throws when a daemon died. */
-async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>, alive: () => boolean): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch (err) {
-      last = err;
-    }
-    alive();
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (${String(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
 }

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import Docker from 'dockerode';
 import { run } from './exec';
 import type { Daemons } from './processes';
+import { waitForDaemons } from './wait';
 
 // One dockerd per host (Debian's docker.io), each with its own data-root, exec-root and socket.
 // tinykube owns the hosts' networking and iptables, so dockerd makes no bridge, no NAT and no
@@ -42,20 +43,8 @@ export async function startDockerd(daemons: Daemons, o: DockerdOptions, timeoutM
   fs.mkdirSync(o.execRoot, { recursive: true });
   daemons.start({ name: o.name, command: 'dockerd', args: dockerdArgs(o), ...(o.netns ? { netns: o.netns } : {}) });
   const docker = new Docker({ socketPath: o.socket });
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await docker.ping();
-      return docker;
-    } catch (err) {
-      if (!daemons.running(o.name)) {
-        const log = fs.existsSync(daemons.logFile(o.name)) ? fs.readFileSync(daemons.logFile(o.name), 'utf8').split('\n').slice(-8).join('\n') : '';
-        throw new Error(`dockerd ${o.name} exited; last lines of ${daemons.logFile(o.name)}:\n${log}`);
-      }
-      if (Date.now() > deadline) throw new Error(`dockerd ${o.name} did not answer within ${timeoutMs} ms: ${String(err)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+  await waitForDaemons({ what: `${o.name} to answer`, timeoutMs, daemons, watch: [o.name], check: async () => (await docker.ping(), true) });
+  return docker;
 }
 
 /** Stops a dockerd after removing its containers, so no mount or cgroup outlives it. */

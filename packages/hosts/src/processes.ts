@@ -64,6 +64,13 @@ export class Daemons {
     fs.rmSync(this.pidFile(name), { force: true });
   }
 
+  /** The error for a daemon that exited, with the last lines of its log. */
+  exited(name: string): Error {
+    const log = this.logFile(name);
+    const tail = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').slice(-15).join('\n') : '';
+    return new Error(`${name} exited; last lines of ${log}:\n${tail}`);
+  }
+
   /** Names of every daemon with a pid file. */
   names(): string[] {
     try {

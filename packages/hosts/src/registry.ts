@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Daemons } from './processes';
+import { waitForDaemons } from './wait';
 
 // The local image registry (Debian's docker-registry), listening on the master's bridge address
 // so every node's dockerd can use it as its mirror. Its storage lives in the cache directory,
@@ -32,18 +33,13 @@ export function writeRegistryConfig(cacheDir: string, address: string): string {
 export async function startRegistry(daemons: Daemons, cacheDir: string, address: string, timeoutMs = 30_000): Promise<void> {
   const config = writeRegistryConfig(cacheDir, address);
   daemons.start({ name: 'registry', command: 'docker-registry', args: ['serve', config] });
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const res = await fetch(`http://${address}/v2/`, { signal: AbortSignal.timeout(2000) });
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (!daemons.running('registry')) throw new Error(`the registry exited; see ${daemons.logFile('registry')}`);
-    if (Date.now() > deadline) throw new Error(`the registry at ${address} did not answer within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await waitForDaemons({
+    what: `the registry at ${address}`,
+    timeoutMs,
+    daemons,
+    watch: ['registry'],
+    check: async () => (await fetch(`http://${address}/v2/`, { signal: AbortSignal.timeout(2000) })).ok,
+  });
 }
 
 /** Whether the registry holds name:tag. */
