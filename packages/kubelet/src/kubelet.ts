@@ -131,12 +131,14 @@ export async function startKubelet(o: KubeletOptions): Promise<Kubelet> {
   });
   // Housekeeping: every pod again (back-offs, status drift) and containers whose pod is gone.
   const housekeeping = async (): Promise<void> => {
-    const keys = new Set([...pods.list().map((p) => objectKey(p)), ...(await manager.runtimeKeys())]);
+    // One look at Docker serves all three: orphans to sync, volumes to keep, the gauge.
+    const containers = await runtime.listPodContainers();
+    const keys = new Set([...pods.list().map((p) => objectKey(p)), ...containers.map((c) => `${c.namespace}/${c.podName}`)]);
     for (const k of keys) queue.add(k);
     const known = new Set(pods.list().map((p) => p.metadata.uid));
-    const withContainers = new Set((await runtime.listPodContainers()).map((c) => c.podUid));
+    const withContainers = new Set(containers.map((c) => c.podUid));
     for (const uid of volumes.podUids()) if (!known.has(uid) && !withContainers.has(uid)) volumes.cleanup(uid);
-    runningPods.set((await runtime.listPodContainers()).filter((c) => c.name === SANDBOX_NAME && c.running).length);
+    runningPods.set(containers.filter((c) => c.name === SANDBOX_NAME && c.running).length);
   };
   await housekeeping();
   every(o.housekeepingSeconds, housekeeping);

@@ -72,12 +72,6 @@ export class PodManager {
     );
   }
 
-  /** Keys of pods that have containers here, whether or not the API still has them. */
-  async runtimeKeys(): Promise<string[]> {
-    const all = await this.runtime.listPodContainers();
-    return [...new Set(all.map((c) => podKey(c.namespace, c.podName)))];
-  }
-
   async sync(key: string): Promise<void> {
     const pod = this.pods.get(key);
     const [namespace, name] = key.split('/') as [string, string];
