@@ -2,7 +2,6 @@ import { R, type Endpoints, type Service } from '@tinykube/api';
 import { Informer, type ApiClient } from '@tinykube/client';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { endpointChain, serviceChain } from './chain-names';
 import { chainExists, clearUdpConntrack, ensureJumps, restore, tableState, type TableState } from './iptables';
 import { render, type ServicePortInfo } from './rules';
 import { servicePorts } from './service-model';
@@ -29,6 +28,8 @@ export class Proxier {
   /** The model of the last successful sync, by service port name. */
   private applied = new Map<string, string>();
   private appliedPorts = new Map<string, ServicePortInfo>();
+  /** SVC/SEP chains in the kernel after the last successful sync (what its render wanted). */
+  private appliedChains = new Set<string>();
   private needFull = true;
   private lastFull = 0;
   private lastSync = 0;
@@ -145,7 +146,7 @@ export class Proxier {
       return false;
     }
     const saved: Record<'nat' | 'filter', TableState> | undefined = full ? { nat: await tableState('nat'), filter: await tableState('filter') } : undefined;
-    const existing = saved ? saved.nat.chains : new Set([...this.appliedPorts.values()].flatMap((p) => chainNamesOf(p)));
+    const existing = saved ? saved.nat.chains : this.appliedChains;
     const out = render(ports, { clusterCidr: this.o.clusterCidr, ...(full ? {} : { changed }), existingChains: existing });
     const text = full ? out.text.replace('*nat\n', `*nat\n:${CANARY} - [0:0]\n`) : out.text;
     try {
@@ -167,6 +168,7 @@ export class Proxier {
     await this.clearStaleUdp(ports);
     this.applied = model;
     this.appliedPorts = new Map(ports.map((p) => [p.name, p]));
+    this.appliedChains = out.chains;
     if (full) {
       this.needFull = false;
       this.lastFull = Date.now();
@@ -194,10 +196,4 @@ export class Proxier {
       for (const e of old.endpoints) if (!cur?.endpoints.some((x) => x.ip === e.ip)) await clearUdpConntrack(old.clusterIP, e.ip);
     }
   }
-}
-
-/** The SVC and SEP chains a service port's rules use (none without endpoints). */
-function chainNamesOf(p: ServicePortInfo): string[] {
-  if (p.endpoints.length === 0) return [];
-  return [serviceChain(p.name, p.protocol), ...p.endpoints.map((e) => endpointChain(p.name, p.protocol, `${e.ip}:${e.port}`))];
 }
