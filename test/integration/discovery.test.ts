@@ -1,8 +1,10 @@
 // Discovery as kubectl reads it: aggregated discovery (apidiscovery.k8s.io/v2) when asked for,
-// legacy documents otherwise, and the OpenAPI v3 paths its validation checks.
+// legacy documents otherwise, the OpenAPI v3 paths its validation checks and the schemas
+// `kubectl explain` prints (the real kubectl binary).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestApi, type TestCluster } from '../helpers';
+import { RESOURCES } from '@tinykube/api';
+import { run, startTestApi, type TestCluster } from '../helpers';
 
 let c: TestCluster;
 before(async () => {
@@ -46,4 +48,23 @@ test('OpenAPI v3: a document per group-version whose PATCH operations take field
   const patch = apps.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}']!.patch!;
   assert.equal(patch['x-kubernetes-group-version-kind'].kind, 'Deployment');
   assert.ok(patch.parameters.some((p) => p.name === 'fieldValidation' && p.in === 'query'));
+});
+
+test('kubectl explain prints field docs for every served kind from the OpenAPI v3 schemas', async () => {
+  const explain = (...args: string[]): Promise<string> => run('kubectl', ['--server', c.api.url, 'explain', ...args]);
+  const strategy = await explain('deployment.spec.strategy');
+  assert.match(strategy, /^GROUP:\s+apps\nKIND:\s+Deployment\nVERSION:\s+v1\n/);
+  assert.match(strategy, /FIELD: strategy <DeploymentStrategy>/);
+  assert.match(strategy, /The deployment strategy to use to replace existing pods with new ones\./);
+  assert.match(strategy, /rollingUpdate\t<RollingUpdateDeployment>/);
+  assert.match(strategy, /type\t<string>\n  enum: Recreate, RollingUpdate\n/);
+  assert.match(await explain('pods.spec.containers.ports'), /containerPort\t<integer> -required-/);
+  assert.match(await explain('svc.spec.ports.targetPort'), /FIELD: targetPort <IntOrString>/);
+  assert.match(await explain('nodes.status.capacity'), /FIELD: capacity <map\[string\]Quantity>/);
+  for (const r of RESOURCES) {
+    const out = await explain(r.plural);
+    assert.match(out, new RegExp(`KIND:\\s+${r.kind}\\n`), r.plural);
+    assert.match(out, /metadata\t<ObjectMeta>/, r.plural);
+  }
+  await assert.rejects(explain('deployment.spec.strategie'), /field "strategie" does not exist/);
 });

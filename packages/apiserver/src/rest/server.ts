@@ -8,7 +8,7 @@ import type { Metrics } from '../metrics';
 import { patchTypeOf } from '../patch';
 import type { DeleteOptions, Registry } from '../registry';
 import { AGGREGATED_CONTENT_TYPE, aggregatedDiscovery, apiGroupDoc, apiGroupList, apiResourceList, apiVersions, VERSION_INFO, wantsAggregated } from './discovery';
-import { openapiDocument, openapiRoot } from './openapi';
+import { openapiDocument, openapiRoot } from '../openapi/documents';
 import { managerFromUserAgent } from '../server-side-apply';
 import { parseAccept, parseBody, readBody, sendError, sendJson, type Accept } from './http-util';
 import { toTable } from './table';

@@ -1,0 +1,43 @@
+// Every schema definition the apiserver publishes, and the subset one document needs.
+import type { ResourceInfo } from '@tinykube/api';
+import { APPS_SCHEMAS } from './apps-schemas';
+import { CORE_SCHEMAS } from './core-schemas';
+import { META_SCHEMAS } from './meta-schemas';
+import { POD_SCHEMAS } from './pod-schemas';
+import type { Schema } from './schema-builders';
+
+export const DEFINITIONS: Readonly<Record<string, Schema>> = { ...META_SCHEMAS, ...POD_SCHEMAS, ...CORE_SCHEMAS, ...APPS_SCHEMAS };
+
+/** Kubernetes' definition name of a kind, e.g. io.k8s.api.apps.v1.Deployment. */
+export function definitionName(group: string, version: string, kind: string): string {
+  return `io.k8s.api.${group ? group.split('.')[0] : 'core'}.${version}.${kind}`;
+}
+
+export function kindDefinition(r: Pick<ResourceInfo, 'group' | 'version' | 'kind'>): string {
+  return definitionName(r.group, r.version, r.kind);
+}
+
+function refsOf(value: unknown, out: string[]): void {
+  if (Array.isArray(value)) {
+    for (const v of value) refsOf(v, out);
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === '$ref' && typeof v === 'string') out.push(v.slice(v.lastIndexOf('/') + 1));
+      else refsOf(v, out);
+    }
+  }
+}
+
+/** The named definitions and everything they refer to, transitively. Throws on a dangling name. */
+export function closure(names: Iterable<string>): Map<string, Schema> {
+  const found = new Map<string, Schema>();
+  const todo = [...names];
+  for (let name = todo.pop(); name !== undefined; name = todo.pop()) {
+    if (found.has(name)) continue;
+    const schema = DEFINITIONS[name];
+    if (!schema) throw new Error(`OpenAPI definition ${name} is referred to but not defined`);
+    found.set(name, schema);
+    refsOf(schema, todo);
+  }
+  return found;
+}
