@@ -268,13 +268,27 @@ spec:
           storage: 1Gi
 `;
 
-test('a StatefulSet from the documentation: apply, rollout status, claims; logs -f follows', async () => {
+test('a StatefulSet from the documentation: apply, rollout status, claims, history and undo; logs -f follows', async () => {
   const file = path.join(dir, 'statefulset.yaml');
   fs.writeFileSync(file, STATEFULSET);
   assert.match(await kubectl('apply', '-f', file), /statefulset\.apps\/web created/);
   assert.match(await kubectl('rollout', 'status', 'statefulset/web', '--timeout=120s'), /partitioned roll out complete|rolling update complete/);
   assert.match(await kubectl('get', 'pvc'), /www-web-0 .*Bound/);
   assert.match(await kubectl('get', 'pods', 'web-0', '-o', 'jsonpath={.spec.hostname}.{.spec.subdomain}'), /^web-0\.nginx$/);
+  // A template change is revision 2; undo applies revision 1's patch, and revision 1 becomes 3.
+  await kubectl('set', 'env', 'statefulset/web', 'GREETING=hello');
+  await kubectl('rollout', 'status', 'statefulset/web', '--timeout=120s');
+  assert.equal(await kubectl('get', 'pods', 'web-0', '-o', 'jsonpath={.spec.containers[0].env[0].value}'), 'hello');
+  const before = await kubectl('rollout', 'history', 'statefulset/web');
+  assert.match(before, /^1\s+<none>$/m);
+  assert.match(before, /^2\s+<none>$/m);
+  assert.match(await kubectl('rollout', 'undo', 'statefulset/web'), /statefulset\.apps\/web rolled back/);
+  await kubectl('rollout', 'status', 'statefulset/web', '--timeout=120s');
+  assert.equal(await kubectl('get', 'pods', 'web-0', 'web-1', '-o', 'jsonpath={.items[*].spec.containers[0].env}'), '');
+  const after = await kubectl('rollout', 'history', 'statefulset/web');
+  assert.match(after, /^3\s/m);
+  assert.doesNotMatch(after, /^1\s/m);
+  assert.equal((await tkctl('rollout', 'history', 'statefulset/web')).trim(), after.trim());
   await kubectl('run', 'ticker', '--image=busybox:1.35', '--', 'sh', '-c', 'i=0; while true; do echo tick-$i; i=$((i+1)); sleep 0.3; done');
   await kubectl('wait', '--for=condition=Ready', 'pod/ticker', '--timeout=60s');
   const child = spawn('kubectl', ['--kubeconfig', cluster.kubeconfig, 'logs', '-f', 'ticker']);

@@ -1,7 +1,8 @@
 // tkctl rollout status|history|undo|restart|pause|resume, for Deployments and StatefulSets, as
 // kubectl does them: status reads the fields the controllers write, undo copies an old
-// ReplicaSet's template back into the Deployment, restart stamps the template.
-import { controllerOf, R, timestamp, type Deployment, type ReplicaSet, type StatefulSet } from '@tinykube/api';
+// ReplicaSet's template back into a Deployment or applies a ControllerRevision's patch to a
+// StatefulSet, restart stamps the template.
+import { controllerOf, R, timestamp, type ControllerRevision, type Deployment, type ReplicaSet, type StatefulSet } from '@tinykube/api';
 import type { Ctx } from './commands';
 import { parseTargets } from './commands';
 
@@ -59,26 +60,44 @@ async function replicaSets(ctx: Ctx, d: Deployment): Promise<ReplicaSet[]> {
     .sort((a, b) => Number(a.metadata.annotations?.[REVISION] ?? 0) - Number(b.metadata.annotations?.[REVISION] ?? 0));
 }
 
-export async function rolloutHistory(ctx: Ctx, arg: string): Promise<void> {
-  const t = target(arg);
-  if (t.kind !== 'Deployment') throw new Error('tkctl rollout history supports deployments');
-  const d = await ctx.client.get<Deployment>(R.deployments, ctx.namespace, t.name);
-  ctx.out(`deployment.apps/${t.name}\nREVISION  CHANGE-CAUSE\n`);
-  for (const rs of await replicaSets(ctx, d)) ctx.out(`${(rs.metadata.annotations?.[REVISION] ?? '').padEnd(10)}${rs.metadata.annotations?.[CHANGE_CAUSE] ?? '<none>'}\n`);
+async function revisions(ctx: Ctx, set: StatefulSet): Promise<ControllerRevision[]> {
+  return (await ctx.client.list<ControllerRevision>(R.controllerrevisions, ctx.namespace)).items.filter((r) => controllerOf(r)?.uid === set.metadata.uid).sort((a, b) => a.revision - b.revision);
 }
 
+/** One history row per revision: a Deployment's ReplicaSets or a StatefulSet's ControllerRevisions. */
+async function history(ctx: Ctx, t: Target): Promise<{ revision: number; cause: string | undefined; patch: () => Promise<void> }[]> {
+  if (t.kind === 'Deployment') {
+    const d = await ctx.client.get<Deployment>(R.deployments, ctx.namespace, t.name);
+    return (await replicaSets(ctx, d)).map((rs) => ({
+      revision: Number(rs.metadata.annotations?.[REVISION] ?? 0),
+      cause: rs.metadata.annotations?.[CHANGE_CAUSE],
+      patch: async () => {
+        const template = structuredClone(rs.spec.template);
+        delete template.metadata?.labels?.['pod-template-hash'];
+        await ctx.client.patch(R.deployments, ctx.namespace, t.name, 'json', [{ op: 'replace', path: '/spec/template', value: template }]);
+      },
+    }));
+  }
+  const set = await ctx.client.get<StatefulSet>(R.statefulsets, ctx.namespace, t.name);
+  // A revision's data is the strategic merge patch that restores its template, as kubectl applies it.
+  return (await revisions(ctx, set)).map((r) => ({ revision: r.revision, cause: r.metadata.annotations?.[CHANGE_CAUSE], patch: async () => void (await ctx.client.patch(R.statefulsets, ctx.namespace, t.name, 'strategic', r.data)) }));
+}
+
+export async function rolloutHistory(ctx: Ctx, arg: string): Promise<void> {
+  const t = target(arg);
+  // The name line ends in a space, as kubectl prints it.
+  ctx.out(`${t.kind === 'Deployment' ? 'deployment.apps' : 'statefulset.apps'}/${t.name} \nREVISION  CHANGE-CAUSE\n`);
+  for (const h of await history(ctx, t)) ctx.out(`${String(h.revision).padEnd(10)}${h.cause ?? '<none>'}\n`);
+}
+
+/** Back to `toRevision`, or to the revision before the newest when it is 0. */
 export async function rolloutUndo(ctx: Ctx, arg: string, toRevision: number): Promise<void> {
   const t = target(arg);
-  if (t.kind !== 'Deployment') throw new Error('tkctl rollout undo supports deployments');
-  const d = await ctx.client.get<Deployment>(R.deployments, ctx.namespace, t.name);
-  const sets = await replicaSets(ctx, d);
-  const current = Number(d.metadata.annotations?.[REVISION] ?? 0);
-  const rs = toRevision > 0 ? sets.find((s) => Number(s.metadata.annotations?.[REVISION]) === toRevision) : sets.filter((s) => Number(s.metadata.annotations?.[REVISION]) < current).at(-1);
-  if (!rs) throw new Error(toRevision > 0 ? `unable to find specified revision ${toRevision} in history` : 'no rollout history found for deployment');
-  const template = structuredClone(rs.spec.template);
-  delete template.metadata?.labels?.['pod-template-hash'];
-  await ctx.client.patch(R.deployments, ctx.namespace, t.name, 'json', [{ op: 'replace', path: '/spec/template', value: template }]);
-  ctx.out(`deployment.apps/${t.name} rolled back\n`);
+  const rows = await history(ctx, t);
+  const h = toRevision > 0 ? rows.find((x) => x.revision === toRevision) : rows.at(-2);
+  if (!h) throw new Error(toRevision > 0 ? `unable to find specified revision ${toRevision} in history` : `no rollout history found for ${t.kind.toLowerCase()} "${t.name}"`);
+  await h.patch();
+  ctx.out(`${t.kind === 'Deployment' ? 'deployment.apps' : 'statefulset.apps'}/${t.name} rolled back\n`);
 }
 
 export async function rolloutRestart(ctx: Ctx, arg: string): Promise<void> {

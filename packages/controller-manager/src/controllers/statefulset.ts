@@ -99,14 +99,21 @@ export class StatefulSetController extends QueueController {
     const hash = templateHash(set.spec.template);
     const name = `${set.metadata.name}-${hash}`;
     const revisions = this.ctx.informers.get<ControllerRevision>(R.controllerrevisions).list().filter((r) => r.metadata.namespace === set.metadata.namespace && controllerOf(r)?.uid === set.metadata.uid);
-    if (revisions.some((r) => r.metadata.name === name)) return hash;
     const next = Math.max(0, ...revisions.map((r) => r.revision)) + 1;
+    const existing = revisions.find((r) => r.metadata.name === name);
+    if (existing) {
+      // Back to an earlier template (rollout undo): that revision becomes the newest, as in Kubernetes.
+      if (existing.revision !== next - 1) await this.ctx.api.update<ControllerRevision>(R.controllerrevisions, { ...existing, revision: next });
+      return hash;
+    }
     await this.ctx.api
       .create<ControllerRevision>(R.controllerrevisions, {
         apiVersion: 'apps/v1',
         kind: 'ControllerRevision',
-        metadata: { name, namespace: set.metadata.namespace, labels: { ...(set.spec.template.metadata?.labels ?? {}), [REVISION_LABEL]: hash }, ownerReferences: [ownerRef(set)] },
-        data: { spec: { template: set.spec.template } },
+        // The set's annotations are copied (kubectl rollout history reads kubernetes.io/change-cause).
+        metadata: { name, namespace: set.metadata.namespace, labels: { ...(set.spec.template.metadata?.labels ?? {}), [REVISION_LABEL]: hash }, annotations: { ...(set.metadata.annotations ?? {}) }, ownerReferences: [ownerRef(set)] },
+        // Kubernetes' form: a strategic merge patch that replaces the template (kubectl rollout undo applies it).
+        data: { spec: { template: { ...set.spec.template, $patch: 'replace' } } },
         revision: next,
       })
       .catch((err: ApiError) => {
