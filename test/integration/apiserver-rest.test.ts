@@ -246,3 +246,22 @@ test('a Table watch (kubectl get -w) sends column definitions once, then rows', 
   assert.ok(lines[0]!.object.columnDefinitions.length > 0);
   assert.equal(lines[1]!.object.columnDefinitions.length, 0);
 });
+
+test('server-side apply: applying a value another manager set shares its ownership, which is stored; timestamps alone are no change', async () => {
+  const url = `${c.api.url}/apis/apps/v1/namespaces/default/deployments/ssa-shared`;
+  const apply = async (manager: string, body: unknown): Promise<Deployment> => {
+    const res = await fetch(`${url}?fieldManager=${manager}`, { method: 'PATCH', headers: { 'Content-Type': 'application/apply-patch+yaml' }, body: JSON.stringify(body) });
+    const text = await res.text();
+    assert.ok(res.status === 200 || res.status === 201, text);
+    return JSON.parse(text) as Deployment;
+  };
+  const created = await apply('alice', { ...nginxDeployment(), metadata: { name: 'ssa-shared', namespace: 'default' } });
+  const bobs = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'ssa-shared' }, spec: { replicas: 3 } };
+  const shared = await apply('bob', bobs);
+  assert.notEqual(shared.metadata.resourceVersion, created.metadata.resourceVersion);
+  const stored = await c.rest.get<Deployment>(R.deployments, 'default', 'ssa-shared');
+  assert.deepEqual(stored.metadata.managedFields?.map((m) => m.manager).sort(), ['alice', 'bob']);
+  const again = await apply('bob', bobs);
+  assert.equal(again.metadata.resourceVersion, shared.metadata.resourceVersion);
+  await c.rest.delete(R.deployments, 'default', 'ssa-shared');
+});

@@ -71,10 +71,15 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Content that decides whether an object changed (resourceVersion and managedFields aside). */
+/**
+ * Content that decides whether an object changed: all but the resourceVersion and the times of
+ * managedFields entries. A new owner of unchanged values is a change; a newer timestamp alone is
+ * not (Kubernetes' field manager ignores timestamp-only changes the same way).
+ */
 function contentOf(o: KubeObject): string {
-  const { resourceVersion: _rv, managedFields: _mf, ...meta } = o.metadata;
-  return canonicalJson({ ...o, metadata: meta });
+  const { resourceVersion: _rv, managedFields, ...meta } = o.metadata;
+  const owners = managedFields?.map(({ time: _t, ...entry }) => entry);
+  return canonicalJson({ ...o, metadata: { ...meta, managedFields: owners } });
 }
 
 /** JSON with object keys sorted, so that key order never makes two equal objects differ. */
