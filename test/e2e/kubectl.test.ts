@@ -63,6 +63,22 @@ spec:
         - containerPort: 80
 `;
 
+// One container that logs five lines and stays up, one that exits at once (restarted by Always).
+const TWO_CONTAINERS = `apiVersion: v1
+kind: Pod
+metadata:
+  name: two
+spec:
+  terminationGracePeriodSeconds: 2
+  containers:
+  - name: steady
+    image: busybox:1.35
+    command: ["sh", "-c", "for i in 1 2 3 4 5; do echo line-$i; done; trap 'exit 0' TERM; while true; do sleep 1; done"]
+  - name: crashy
+    image: busybox:1.35
+    command: ["sh", "-c", "echo run-at-$(cat /proc/uptime); exit 1"]
+`;
+
 test('apply creates, a second apply is a no-op, an edited file changes only what was edited', async () => {
   const file = path.join(dir, 'deployment.yaml');
   fs.writeFileSync(file, DEPLOYMENT);
@@ -132,6 +148,9 @@ test('create deployment, expose, logs and delete', async () => {
   assert.match(await kubectl('get', 'endpoints', 'echo'), /:8080/);
   await kubectl('delete', 'deployment', 'echo');
   await kubectl('delete', 'service', 'echo');
+  // The delete cascades (background): the garbage collector removes the ReplicaSet and its pods.
+  await waitFor(async () => (await kubectl('get', 'replicasets,pods', '-l', 'app=echo', '-o', 'name')).trim() === '', { timeoutMs: 60_000, what: "echo's ReplicaSet and pods deleted" });
+  assert.match(await kubectlFails('get', 'endpoints', 'echo'), /NotFound/);
 });
 
 test('errors read as Kubernetes prints them', async () => {
@@ -143,6 +162,54 @@ test('errors read as Kubernetes prints them', async () => {
   const bad = path.join(dir, 'bad.yaml');
   fs.writeFileSync(bad, DEPLOYMENT.replace('name: nginx-deployment', 'name: Bad_Name'));
   assert.match(await kubectlFails('apply', '-f', bad), /is invalid: metadata\.name: Invalid value: "Bad_Name"/);
+});
+
+test('get: each kind\'s table as tkctl prints it, -A, -o yaml|json, -w; rollout pause/resume; a stale replace is a Conflict', async () => {
+  for (const kind of ['pods', 'deployments', 'replicasets', 'statefulsets', 'services', 'endpoints', 'nodes', 'events', 'namespaces', 'persistentvolumeclaims']) {
+    const header = (out: string): string | undefined => out.split('\n')[0]?.replace(/\s+/g, ' ');
+    assert.equal(header(await kubectl('get', kind, '-A')), header(await tkctl('get', kind, '-A')), kind);
+  }
+  assert.match(await kubectl('get', 'pods', '-A'), /^NAMESPACE\s+NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE$/m);
+  assert.match(await kubectl('get', 'deployment', 'nginx-deployment', '-o', 'yaml'), /^kind: Deployment$/m);
+  const asJson = JSON.parse(await kubectl('get', 'deployment', 'nginx-deployment', '-o', 'json')) as Deployment;
+  assert.equal(asJson.metadata.name, 'nginx-deployment');
+
+  // -w prints the table, then a row for each change.
+  const watcher = spawn('kubectl', ['--kubeconfig', cluster.kubeconfig, 'get', 'pods', '-w', '-l', 'run=watched']);
+  let watched = '';
+  watcher.stdout.on('data', (d: Buffer) => (watched += d.toString()));
+  try {
+    await kubectl('run', 'watched', '--image=busybox:1.35', '--', 'sh', '-c', 'trap "exit 0" TERM; while true; do sleep 1; done');
+    await waitFor(() => /^watched\s+1\/1\s+Running/m.test(watched), { timeoutMs: 60_000, what: 'kubectl get -w showing the pod Running' });
+  } finally {
+    watcher.kill();
+  }
+  assert.match(watched, /^watched\s+0\/1\s+(Pending|ContainerCreating)/m);
+  await kubectl('delete', 'pod', 'watched');
+
+  assert.match(await kubectl('rollout', 'pause', 'deployment/nginx-deployment'), /deployment\.apps\/nginx-deployment paused/);
+  assert.equal(await kubectl('get', 'deployment', 'nginx-deployment', '-o', 'jsonpath={.spec.paused}'), 'true');
+  assert.match(await kubectl('rollout', 'resume', 'deployment/nginx-deployment'), /deployment\.apps\/nginx-deployment resumed/);
+  assert.equal(await kubectl('get', 'deployment', 'nginx-deployment', '-o', 'jsonpath={.spec.paused}'), '');
+
+  const stale = path.join(dir, 'stale.yaml');
+  fs.writeFileSync(stale, await kubectl('get', 'deployment', 'nginx-deployment', '-o', 'yaml'));
+  await kubectl('annotate', 'deployment', 'nginx-deployment', 'touched=yes');
+  assert.match(
+    await kubectlFails('replace', '-f', stale),
+    /Error from server \(Conflict\): error when replacing ".*stale\.yaml": Operation cannot be fulfilled on deployments\.apps "nginx-deployment": the object has been modified; please apply your changes to the latest version and try again/,
+  );
+});
+
+test('logs -c and --tail pick a container and its last lines; --previous reads the run before a restart', async () => {
+  const file = path.join(dir, 'two.yaml');
+  fs.writeFileSync(file, TWO_CONTAINERS);
+  await kubectl('apply', '-f', file);
+  await waitFor(async () => Number(await kubectl('get', 'pod', 'two', '-o', 'jsonpath={.status.containerStatuses[?(@.name=="crashy")].restartCount}')) >= 1, { timeoutMs: 90_000, what: 'crashy restarted' });
+  assert.equal(await kubectl('logs', 'two', '-c', 'steady', '--tail=2'), 'line-4\nline-5\n');
+  assert.match(await kubectl('logs', 'two', '-c', 'crashy', '--previous'), /^run-at-[\d.]+ /);
+  assert.match(await kubectlFails('logs', 'two', '-c', 'steady', '--previous'), /previous terminated container "steady" in pod "two" not found/);
+  await kubectl('delete', 'pod', 'two', '--wait=false');
 });
 
 test('tkctl rollout pause, resume, restart, status, history and undo', async () => {

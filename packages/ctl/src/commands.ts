@@ -9,6 +9,8 @@ export interface Ctx {
   client: RestClient;
   namespace: string;
   out: (s: string) => void;
+  /** Notes that are not output, such as "No resources found" (stderr, as kubectl writes them). */
+  err: (s: string) => void;
 }
 
 const TABLE_ACCEPT = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
@@ -81,7 +83,7 @@ export async function get(ctx: Ctx, args: string[], o: GetOptions): Promise<void
     ctx.out(o.output === 'json' ? JSON.stringify(doc, null, 4) + '\n' : stringify(doc));
   } else if (printed === 0) {
     const r = targets[0]!.r;
-    ctx.out(r.namespaced && !o.allNamespaces ? `No resources found in ${ctx.namespace} namespace.\n` : 'No resources found\n');
+    ctx.err(r.namespaced && !o.allNamespaces ? `No resources found in ${ctx.namespace} namespace.\n` : 'No resources found\n');
   }
 }
 
