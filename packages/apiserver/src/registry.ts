@@ -33,6 +33,8 @@ import {
 } from '@tinykube/api';
 import { clusterIpKey, nodePortKey, type ServiceAllocators } from './allocators';
 import { selectableFields } from './field-selectors';
+import { kindDefinition } from './openapi/definitions';
+import { unknownFields } from './openapi/unknown-fields';
 import { applyPatchBody, type PatchType } from './patch';
 import * as ssa from './server-side-apply';
 import type { EtcdStore, SideKey, StoredObject } from './storage/etcd-store';
@@ -62,7 +64,13 @@ export interface WriteOptions {
   subresource?: string;
   /** Field ownership of an object created by server-side apply. */
   managedFields?: ManagedFieldsEntry[];
+  /** Fields no schema declares: refused (Strict), dropped with a warning (Warn, the default) or dropped (Ignore). */
+  fieldValidation?: FieldValidation;
+  /** Collects the request's warnings (the REST server sends them as Warning headers). */
+  warnings?: Set<string>;
 }
+
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
 const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 const MAX_RETRIES = 16;
@@ -161,7 +169,7 @@ export class Registry {
 
   // ---- create ----------------------------------------------------------------------------
 
-  private checkBody(r: ResourceInfo, body: unknown, ns: string | undefined): KubeObject {
+  private checkBody(r: ResourceInfo, body: unknown, ns: string | undefined, opts: WriteOptions): KubeObject {
     if (!isPlainObject(body)) throw errors.badRequest('the body of the request must be a JSON or YAML object');
     const obj = structuredClone(body) as unknown as KubeObject;
     if (obj.apiVersion !== undefined && obj.apiVersion !== apiVersionOf(r))
@@ -176,7 +184,17 @@ export class Registry {
     }
     obj.apiVersion = apiVersionOf(r);
     obj.kind = r.kind;
+    this.checkFields(r, obj, opts);
     return obj;
+  }
+
+  /** Unknown fields, as Kubernetes' decoder treats them under the request's fieldValidation. */
+  private checkFields(r: ResourceInfo, obj: KubeObject, opts: WriteOptions): void {
+    const mode = opts.fieldValidation ?? 'Warn';
+    const said = unknownFields(obj, kindDefinition(r), mode !== 'Strict').map((path) => `unknown field "${path}"`);
+    if (!said.length) return;
+    if (mode === 'Strict') throw errors.badRequest(`${r.kind} in version "${r.version}" cannot be handled as a ${r.kind}: strict decoding error: ${said.join(', ')}`);
+    if (mode === 'Warn') for (const w of said) opts.warnings?.add(w);
   }
 
   private async checkNamespace(r: ResourceInfo, ns: string | undefined): Promise<void> {
@@ -224,7 +242,7 @@ export class Registry {
 
   async create(r: ResourceInfo, ns: string | undefined, body: unknown, opts: WriteOptions = {}): Promise<KubeObject> {
     ns = this.requireNamespace(r, ns ?? (isPlainObject(body) && isPlainObject(body.metadata) ? (body.metadata.namespace as string | undefined) : undefined));
-    const obj = this.checkBody(r, body, ns);
+    const obj = this.checkBody(r, body, ns, opts);
     const meta = obj.metadata;
     if (!meta.name && meta.generateName && typeof meta.generateName === 'string') {
       meta.name = meta.generateName + Array.from({ length: 5 }, () => NAME_CHARS[randomInt(NAME_CHARS.length)]).join('');
@@ -426,7 +444,7 @@ export class Registry {
   }
 
   async update(r: ResourceInfo, ns: string | undefined, name: string, body: unknown, opts: WriteOptions & { subresource?: 'status' } = {}): Promise<KubeObject> {
-    const obj = this.checkBody(r, body, r.namespaced ? ns : undefined);
+    const obj = this.checkBody(r, body, r.namespaced ? ns : undefined, opts);
     if (obj.metadata.name !== undefined && obj.metadata.name !== name)
       throw errors.badRequest(`the name of the object (${String(obj.metadata.name)}) does not match the name on the URL (${name})`);
     const status = opts.subresource === 'status';
@@ -450,7 +468,7 @@ export class Registry {
       ns,
       name,
       (cur) => {
-        const obj = this.checkBody(r, applyPatchBody(type, withType(r, structuredClone(cur)), patch), cur.metadata.namespace);
+        const obj = this.checkBody(r, applyPatchBody(type, withType(r, structuredClone(cur)), patch), cur.metadata.namespace, opts);
         return status ? this.mergeStatusUpdate(r, cur, obj) : this.mergeMainUpdate(r, cur, obj);
       },
       // The resourceVersion in a patch is a precondition only when the patch sets it.
@@ -462,7 +480,7 @@ export class Registry {
   private async serverSideApply(r: ResourceInfo, ns: string | undefined, name: string, body: unknown, opts: WriteOptions): Promise<KubeObject> {
     const manager = opts.fieldManager;
     if (!manager) throw errors.badRequest('PATCH requests with apply content type require fieldManager');
-    const applied = this.checkBody(r, body, r.namespaced ? ns : undefined);
+    const applied = this.checkBody(r, body, r.namespaced ? ns : undefined, opts);
     if (applied.metadata.name !== undefined && applied.metadata.name !== name) throw errors.badRequest(`the name of the object (${String(applied.metadata.name)}) does not match the name on the URL (${name})`);
     applied.metadata.name = name;
     const wopts: WriteOptions & { applying: true } = { ...opts, applying: true };

@@ -57,19 +57,26 @@ export class GrpcServer {
         );
       };
     const obj = (o: KubeObject): ObjectResponse => ({ object: enc(o) });
+    /** Runs a write with Kubernetes' default field validation (Warn); dropped unknown fields are logged. */
+    const write = async (resource: string, fn: (opts: { warnings: Set<string> }) => Promise<KubeObject>): Promise<ObjectResponse> => {
+      const warnings = new Set<string>();
+      const out = await fn({ warnings });
+      if (warnings.size) this.log.warn({ resource, warnings: [...warnings] }, 'dropped unknown fields');
+      return obj(out);
+    };
     this.server.addService(loadApiService().service, {
       Get: unary<GetRequest, ObjectResponse>('Get', async (req) => obj(await registry.get(resourceOf(req.resource), req.namespace || undefined, req.name))),
       List: unary<ListRequest, ListResponse>('List', async (req) => {
         const out = await registry.list(resourceOf(req.resource), req.namespace || undefined, { labelSelector: req.labelSelector, fieldSelector: req.fieldSelector });
         return { items: out.items.map(enc), resourceVersion: out.metadata.resourceVersion ?? '' };
       }),
-      Create: unary<WriteRequest, ObjectResponse>('Create', async (req) => obj(await registry.create(resourceOf(req.resource), req.namespace || undefined, dec(req.object), { dryRun: req.dryRun }))),
-      Update: unary<WriteRequest, ObjectResponse>('Update', async (req) => obj(await registry.update(resourceOf(req.resource), req.namespace || undefined, req.name, dec(req.object), { dryRun: req.dryRun }))),
-      UpdateStatus: unary<WriteRequest, ObjectResponse>('UpdateStatus', async (req) =>
-        obj(await registry.update(resourceOf(req.resource), req.namespace || undefined, req.name, dec(req.object), { dryRun: req.dryRun, subresource: 'status' })),
+      Create: unary<WriteRequest, ObjectResponse>('Create', (req) => write(req.resource, (o) => registry.create(resourceOf(req.resource), req.namespace || undefined, dec(req.object), { ...o, dryRun: req.dryRun }))),
+      Update: unary<WriteRequest, ObjectResponse>('Update', (req) => write(req.resource, (o) => registry.update(resourceOf(req.resource), req.namespace || undefined, req.name, dec(req.object), { ...o, dryRun: req.dryRun }))),
+      UpdateStatus: unary<WriteRequest, ObjectResponse>('UpdateStatus', (req) =>
+        write(req.resource, (o) => registry.update(resourceOf(req.resource), req.namespace || undefined, req.name, dec(req.object), { ...o, dryRun: req.dryRun, subresource: 'status' })),
       ),
-      Patch: unary<PatchRequest, ObjectResponse>('Patch', async (req) =>
-        obj(await registry.patch(resourceOf(req.resource), req.namespace || undefined, req.name, req.patchType as PatchType, dec(req.patch), req.status ? { subresource: 'status' } : {})),
+      Patch: unary<PatchRequest, ObjectResponse>('Patch', (req) =>
+        write(req.resource, (o) => registry.patch(resourceOf(req.resource), req.namespace || undefined, req.name, req.patchType as PatchType, dec(req.patch), { ...o, ...(req.status ? { subresource: 'status' as const } : {}) })),
       ),
       Delete: unary<DeleteRequest, ObjectResponse>('Delete', async (req) =>
         obj(

@@ -1,12 +1,24 @@
 // Every schema definition the apiserver publishes, and the subset one document needs.
 import type { ResourceInfo } from '@tinykube/api';
+import { ACCEPTED_FIELDS } from './accepted-fields';
 import { APPS_SCHEMAS } from './apps-schemas';
 import { CORE_SCHEMAS } from './core-schemas';
 import { META_SCHEMAS } from './meta-schemas';
 import { POD_SCHEMAS } from './pod-schemas';
 import type { Schema } from './schema-builders';
 
-export const DEFINITIONS: Readonly<Record<string, Schema>> = { ...META_SCHEMAS, ...POD_SCHEMAS, ...CORE_SCHEMAS, ...APPS_SCHEMAS };
+/** The modelled definitions, each with the Kubernetes fields tinykube only stores added in. */
+export const DEFINITIONS: Readonly<Record<string, Schema>> = withAccepted({ ...META_SCHEMAS, ...POD_SCHEMAS, ...CORE_SCHEMAS, ...APPS_SCHEMAS });
+
+function withAccepted(defs: Record<string, Schema>): Record<string, Schema> {
+  for (const [name, fields] of Object.entries(ACCEPTED_FIELDS)) {
+    const def = defs[name];
+    if (!def) throw new Error(`accepted fields for undefined definition ${name}`);
+    const properties = def['properties'] as Record<string, Schema>;
+    defs[name] = { ...def, properties: Object.fromEntries(Object.entries({ ...properties, ...fields }).sort(([a], [b]) => a.localeCompare(b))) };
+  }
+  return defs;
+}
 
 /** Kubernetes' definition name of a kind, e.g. io.k8s.api.apps.v1.Deployment. */
 export function definitionName(group: string, version: string, kind: string): string {

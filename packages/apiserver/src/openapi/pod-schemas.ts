@@ -1,8 +1,6 @@
 // core/v1 Pod and everything a pod template holds. Where tinykube accepts a field but does not
 // act on it, the description says so.
-import { CORE, INT_OR_STRING, META, QUANTITY, TIME, bool, freeForm, int32, int64, kind, list, object, quantityMap, ref, str, stringMap, strings, type Schema } from './schema-builders';
-
-const NOT_ACTED_ON = ' Accepted and stored; tinykube does not act on it.';
+import { CORE, INT_OR_STRING, META, NOT_ACTED_ON, QUANTITY, TIME, bool, freeForm, int32, int64, kind, list, object, quantityMap, ref, str, stringMap, strings, type Schema } from './schema-builders';
 
 const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
 

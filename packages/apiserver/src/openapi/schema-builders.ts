@@ -11,6 +11,9 @@ export const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
 export const TIME = `${META}Time`;
 export const MICRO_TIME = `${META}MicroTime`;
 
+/** Said of fields tinykube stores without acting on them. */
+export const NOT_ACTED_ON = ' Accepted and stored; tinykube does not act on it.';
+
 const refTo = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 
 export function str(description: string, values?: readonly string[]): Schema {

@@ -6,7 +6,7 @@ import { errors, qualifiedResource, resourceByPlural, type KubeObject, type Reso
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
 import { patchTypeOf } from '../patch';
-import type { DeleteOptions, Registry } from '../registry';
+import type { DeleteOptions, FieldValidation, Registry } from '../registry';
 import { AGGREGATED_CONTENT_TYPE, aggregatedDiscovery, apiGroupDoc, apiGroupList, apiResourceList, apiVersions, VERSION_INFO, wantsAggregated } from './discovery';
 import { openapiDocument, openapiRoot } from '../openapi/documents';
 import { managerFromUserAgent } from '../server-side-apply';
@@ -57,6 +57,14 @@ export function parseResourcePath(path: string): Target | undefined {
 function boolParam(q: URLSearchParams, key: string): boolean {
   const v = q.get(key);
   return v === 'true' || v === '1';
+}
+
+/** The fieldValidation parameter; Kubernetes' server default is Warn. */
+function fieldValidation(q: URLSearchParams): FieldValidation | undefined {
+  const v = q.get('fieldValidation');
+  if (v === null || v === '') return undefined;
+  if (v === 'Strict' || v === 'Warn' || v === 'Ignore') return v;
+  throw errors.badRequest(`fieldValidation: Invalid value: "${v}": must be one of Ignore, Warn or Strict`);
 }
 
 function deleteOptions(q: URLSearchParams, body: unknown): DeleteOptions {
@@ -168,11 +176,21 @@ export class RestServer {
   private async route(req: IncomingMessage, res: ServerResponse, t: Target, q: URLSearchParams, method: string, accept: Accept): Promise<void> {
     const { registry } = this.opts;
     const { r, ns, name, sub } = t;
-    const wopts = { dryRun: q.getAll('dryRun').includes('All'), fieldManager: q.get('fieldManager') ?? managerFromUserAgent(req.headers['user-agent']), force: q.get('force') === 'true' };
+    const wopts = {
+      dryRun: q.getAll('dryRun').includes('All'),
+      fieldManager: q.get('fieldManager') ?? managerFromUserAgent(req.headers['user-agent']),
+      force: q.get('force') === 'true',
+      fieldValidation: fieldValidation(q),
+      warnings: new Set<string>(),
+    };
     const body = async (): Promise<unknown> => parseBody(await readBody(req), req.headers['content-type']);
     /** DeleteOptions may come as a body, or not at all. */
     const optionalBody = async (): Promise<unknown> => (Number(req.headers['content-length'] ?? 0) > 0 ? body() : undefined);
-    const reply = (code: number, obj: KubeObject): void => sendJson(res, code, accept.table && !sub ? toTable(r.kind, [obj], obj.metadata.resourceVersion, accept.includeObject) : obj);
+    const reply = (code: number, obj: KubeObject): void => {
+      // Warnings as Kubernetes sends them: code 299, agent "-", the text quoted.
+      if (wopts.warnings.size) res.setHeader('Warning', [...wopts.warnings].map((w) => `299 - ${JSON.stringify(w)}`));
+      sendJson(res, code, accept.table && !sub ? toTable(r.kind, [obj], obj.metadata.resourceVersion, accept.includeObject) : obj);
+    };
 
     if (!name) {
       const list = { labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined };
