@@ -2,6 +2,7 @@
 // port (so it never meets a cluster a developer runs with `npm run up`), torn down by
 // `down()` — call it from `after()`, which node:test runs even when tests fail.
 import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { R, type Pod } from '@tinykube/api';
 import { RestClient } from '@tinykube/client';
@@ -82,7 +83,14 @@ export async function startCluster(o: { nodes?: number; nodeMonitorGracePeriod?:
     },
     down: async () => {
       api.close();
+      // tinykube's own daemons write only declared fields; the apiserver logs any it drops from them.
+      const log = path.join(opts.stateDir, 'logs', 'apiserver.log');
+      const dropped = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter((l) => l.includes('dropped unknown fields')) : [];
+      // The daemons' logs outlive the cluster, for reading after a failure (down removes them).
+      const kept = path.join(REPO_DIR, '.tinykube', 'e2e-logs', `${path.basename(process.argv[1] ?? 'e2e', '.js')}-${Date.now()}`);
+      if (fs.existsSync(path.join(opts.stateDir, 'logs'))) fs.cpSync(path.join(opts.stateDir, 'logs'), kept, { recursive: true });
       await down(opts);
+      if (dropped.length) throw new Error(`the apiserver dropped unknown fields from tinykube's own writes:\n${dropped.slice(0, 5).join('\n')}`);
     },
   };
 }
