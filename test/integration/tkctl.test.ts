@@ -98,3 +98,12 @@ test('errors are clear: not found, invalid, unreachable', async () => {
   const down = await run(process.execPath, [cli, '--server', 'http://127.0.0.1:1', 'get', 'pods']).catch((e: { stderr: string }) => e);
   assert.match((down as { stderr: string }).stderr, /connection to the server 127.0.0.1:1 was refused/);
 });
+
+test('apply validates fields strictly, as kubectl does: a typo is refused by its path and nothing is created', async () => {
+  const f = join(dir, 'typo.yaml');
+  writeFileSync(f, manifest.split('---')[0]!.replace('name: web', 'name: typo').replace('  replicas: 2', '  replica: 2'));
+  const out = await tkctl('apply', '-f', f);
+  assert.notEqual(out.code, 0);
+  assert.match(out.stderr, /strict decoding error: unknown field "spec\.replica"/);
+  assert.notEqual((await tkctl('get', 'deployment', 'typo')).code, 0);
+});

@@ -14,14 +14,31 @@ const contentTypes: Record<PatchKind, string> = {
   strategic: 'application/strategic-merge-patch+json',
 };
 
+export interface RestClientOptions {
+  /** Sent on writes as `fieldValidation` (kubectl sends Strict); the server's default is Warn. */
+  fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
+  /** Called with the text of each Warning header of a response. */
+  onWarning?: (text: string) => void;
+}
+
+/** The texts of Warning headers (`299 - "text"`, several joined by commas). */
+export function warningTexts(header: string | null): string[] {
+  return [...(header ?? '').matchAll(/\d{3} \S+ ("(?:[^"\\]|\\.)*")/g)].map((m) => JSON.parse(m[1]!) as string);
+}
+
 export class RestClient implements ApiClient {
-  constructor(readonly server: string) {}
+  constructor(
+    readonly server: string,
+    private readonly opts: RestClientOptions = {},
+  ) {}
 
   /** Sends one request; a non-2xx answer becomes an ApiError carrying the server's Status. */
   async request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
     let res: Response;
+    const url = new URL(path, this.server);
+    if (this.opts.fieldValidation && (method === 'POST' || method === 'PUT' || method === 'PATCH')) url.searchParams.set('fieldValidation', this.opts.fieldValidation);
     try {
-      res = await fetch(new URL(path, this.server), {
+      res = await fetch(url, {
         method,
         headers: { Accept: 'application/json', ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...headers },
         body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
@@ -30,6 +47,7 @@ export class RestClient implements ApiClient {
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
       throw new ApiError(statusFailure(503, 'ServiceUnavailable', `The connection to the server ${new URL(this.server).host} was refused - did you specify the right host or port? (${cause?.code ?? cause?.message ?? (e as Error).message})`));
     }
+    if (this.opts.onWarning) for (const w of warningTexts(res.headers.get('warning'))) this.opts.onWarning(w);
     const text = await res.text();
     let parsed: unknown;
     try {

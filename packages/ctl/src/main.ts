@@ -26,7 +26,9 @@ export function context(argv: Global): cmd.Ctx {
     if (!path) throw new Error('no cluster: pass --server URL or --kubeconfig FILE (run `npm run up` to start a local cluster)');
     ({ server, namespace } = loadKubeconfig(path));
   }
-  return { client: new RestClient(server), namespace: argv.namespace ?? namespace, out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+  // Writes are validated strictly and warnings printed, as kubectl does.
+  const client = new RestClient(server, { fieldValidation: 'Strict', onWarning: (w) => process.stderr.write(`Warning: ${w}\n`) });
+  return { client, namespace: argv.namespace ?? namespace, out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
 }
 
 async function main(): Promise<void> {
