@@ -1,7 +1,9 @@
 // PATCH bodies: JSON merge patch (RFC 7386), JSON patch (RFC 6902, via fast-json-patch) and
-// Kubernetes' strategic merge patch for the built-in kinds' lists with merge keys.
+// Kubernetes' strategic merge patch, with the merge keys the published schemas give lists.
 import { applyPatch, type Operation } from 'fast-json-patch';
 import { ApiError, errors, statusFailure } from '@tinykube/api';
+import { definitionOf } from './openapi/definitions';
+import { patchMeta } from './openapi/patch-meta';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -28,38 +30,11 @@ export function jsonPatch(target: unknown, ops: unknown): unknown {
   }
 }
 
-/** Merge keys of lists in the built-in kinds, by the list's field name. */
-const mergeKeys: Record<string, string> = {
-  containers: 'name',
-  initContainers: 'name',
-  ephemeralContainers: 'name',
-  env: 'name',
-  volumes: 'name',
-  volumeMounts: 'mountPath',
-  volumeDevices: 'devicePath',
-  imagePullSecrets: 'name',
-  conditions: 'type',
-  ownerReferences: 'uid',
-  tolerations: 'key',
-  hostAliases: 'ip',
-  taints: 'key',
-  addresses: 'type',
-  readinessGates: 'conditionType',
-  topologySpreadConstraints: 'topologyKey',
-  envFrom: '',
-};
-
-/** Lists of primitives merged as sets (finalizers). Everything else not listed is replaced. */
-const setLists = new Set(['finalizers']);
-
-/** `ports` is keyed by containerPort in containers and by port in Services. */
-export function keyFor(field: string, parentPath: string[]): string | undefined {
-  if (field === 'ports') return parentPath.includes('containers') || parentPath.includes('initContainers') ? 'containerPort' : 'port';
-  const k = mergeKeys[field];
-  return k === '' ? undefined : k;
-}
-
-export function strategicMergePatch(target: unknown, patch: unknown, path: string[] = []): unknown {
+/**
+ * Kubernetes' strategic merge patch. `root` is the definition of the patched kind; lists are
+ * merged by the merge key its schema gives them (or as sets), and replaced whole otherwise.
+ */
+export function strategicMergePatch(target: unknown, patch: unknown, root: string | undefined, path: string[] = []): unknown {
   if (!isPlain(patch)) return patch;
   if (patch['$patch'] === 'replace') {
     const { $patch: _ignored, ...rest } = patch;
@@ -82,14 +57,14 @@ export function strategicMergePatch(target: unknown, patch: unknown, path: strin
       continue;
     }
     const cur = out[k];
-    const mk = keyFor(k, path);
-    if (Array.isArray(v) && mk) out[k] = mergeList(Array.isArray(cur) ? cur : [], v, mk, [...path, k]);
-    else if (Array.isArray(v) && setLists.has(k)) {
+    const meta = Array.isArray(v) ? patchMeta(root, [...path, k]) : {};
+    if (Array.isArray(v) && meta.mergeKey) out[k] = mergeList(Array.isArray(cur) ? cur : [], v, meta.mergeKey, root, [...path, k]);
+    else if (Array.isArray(v) && meta.set) {
       const base = Array.isArray(cur) ? [...cur] : [];
       for (const x of v) if (!base.includes(x)) base.push(x);
       out[k] = base;
     } else if (isPlain(v)) {
-      const merged = strategicMergePatch(cur, v, [...path, k]);
+      const merged = strategicMergePatch(cur, v, root, [...path, k]);
       if (merged === undefined) delete out[k];
       else out[k] = merged;
     } else out[k] = v;
@@ -100,7 +75,7 @@ export function strategicMergePatch(target: unknown, patch: unknown, path: strin
   return out;
 }
 
-function mergeList(cur: unknown[], patch: Json[], key: string, path: string[]): unknown[] {
+function mergeList(cur: unknown[], patch: Json[], key: string, root: string | undefined, path: string[]): unknown[] {
   if (patch.some((p) => isPlain(p) && p['$patch'] === 'replace')) return patch.filter((p) => !(isPlain(p) && p['$patch'] === 'replace'));
   const out = [...cur];
   for (const item of patch) {
@@ -113,8 +88,8 @@ function mergeList(cur: unknown[], patch: Json[], key: string, path: string[]): 
       if (idx >= 0) out.splice(idx, 1);
       continue;
     }
-    if (idx >= 0) out[idx] = strategicMergePatch(out[idx], item, path);
-    else out.push(strategicMergePatch({}, item, path));
+    if (idx >= 0) out[idx] = strategicMergePatch(out[idx], item, root, path);
+    else out.push(strategicMergePatch({}, item, root, path));
   }
   return out;
 }
@@ -145,7 +120,7 @@ export function applyPatchBody(type: PatchType, target: unknown, patch: unknown)
     case 'json':
       return jsonPatch(target, patch);
     case 'strategic':
-      return strategicMergePatch(target, patch);
+      return strategicMergePatch(target, patch, definitionOf(target));
     case 'apply':
       // Server-side apply is the registry's own path (field ownership), never a plain patch.
       throw errors.unsupportedMediaType('application/apply-patch+yaml on this subresource');

@@ -5,7 +5,9 @@
 // applied before and applies no more are removed when no one else owns them. Other writes
 // (update, patch, scale) record the fields they change under their fieldManager.
 import { errors, timestamp, type KubeObject, type ManagedFieldsEntry } from '@tinykube/api';
-import { keyFor, strategicMergePatch } from './patch';
+import { definitionOf } from './openapi/definitions';
+import { patchMeta } from './openapi/patch-meta';
+import { strategicMergePatch } from './patch';
 
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -20,6 +22,7 @@ const IGNORED_META = new Set(['name', 'namespace', 'uid', 'resourceVersion', 'ge
 /** The leaf fields an object sets (status and server-owned metadata left out). */
 export function fieldSet(obj: KubeObject): Set<string> {
   const out = new Set<string>();
+  const root = definitionOf(obj);
   const walk = (v: unknown, path: Seg[], names: string[]): void => {
     if (isObj(v) && Object.keys(v).length > 0) {
       for (const [k, x] of Object.entries(v)) {
@@ -29,8 +32,7 @@ export function fieldSet(obj: KubeObject): Set<string> {
       }
       return;
     }
-    const field = names[names.length - 1] ?? '';
-    const key = Array.isArray(v) ? keyFor(field, names.slice(0, -1)) : undefined;
+    const key = Array.isArray(v) ? patchMeta(root, names).mergeKey : undefined;
     if (Array.isArray(v) && key && v.every((i) => isObj(i) && i[key] !== undefined)) {
       for (const item of v as Json[]) walk(item, [...path, { k: { [key]: item[key] } }], names);
       return;
@@ -128,7 +130,7 @@ export function apply(live: KubeObject | undefined, applied: KubeObject, manager
   const previous = entries.find(({ e }) => e.manager === manager && e.operation === 'Apply')?.set ?? new Set<string>();
   const { metadata: appliedMeta, ...appliedRest } = applied;
   const { managedFields: _ignored, ...metaPatch } = appliedMeta;
-  const next = strategicMergePatch(structuredClone(live), { ...appliedRest, metadata: metaPatch }) as KubeObject;
+  const next = strategicMergePatch(structuredClone(live), { ...appliedRest, metadata: metaPatch }, definitionOf(live)) as KubeObject;
   const others = entries.filter(({ e }) => !(e.manager === manager && e.operation === 'Apply'));
   // Fields this manager applied before and not now, that nobody else owns, go away.
   for (const p of previous) if (!appliedSet.has(p) && !others.some(({ set }) => set.has(p))) removeAt(next, p);

@@ -3,9 +3,12 @@
 // Kubernetes pass strict field validation; what is inside them is kept as given.
 import { APPS, CORE, META, NOT_ACTED_ON, bool, freeForm, int64, str, stringMap, strings, type Schema } from './schema-builders';
 
+const FREE = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+
 type Kind = 'string' | 'boolean' | 'integer' | 'strings' | 'list' | 'map' | 'object';
 
-function accepted(kind: Kind, description: string): Schema {
+/** `mergeKey`: the list's strategic merge key in Kubernetes (lists without one are atomic). */
+function accepted(kind: Kind, description: string, mergeKey?: string): Schema {
   const d = description + NOT_ACTED_ON;
   switch (kind) {
     case 'string':
@@ -21,7 +24,9 @@ function accepted(kind: Kind, description: string): Schema {
     case 'object':
       return freeForm(d);
     case 'list':
-      return { type: 'array', description: d, items: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } };
+      return mergeKey
+        ? { type: 'array', description: d, items: FREE, 'x-kubernetes-patch-merge-key': mergeKey, 'x-kubernetes-patch-strategy': 'merge', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': [mergeKey] }
+        : { type: 'array', description: d, items: FREE, 'x-kubernetes-list-type': 'atomic' };
   }
 }
 
@@ -32,26 +37,26 @@ export const ACCEPTED_FIELDS: Record<string, Record<string, Schema>> = {
   [`${CORE}PodSpec`]: {
     automountServiceAccountToken: accepted('boolean', 'Mount a service account token.'),
     dnsConfig: accepted('object', 'DNS resolver settings.'),
-    ephemeralContainers: accepted('list', 'Debugging containers added to a running pod.'),
-    hostAliases: accepted('list', 'Entries added to /etc/hosts.'),
+    ephemeralContainers: accepted('list', 'Debugging containers added to a running pod.', 'name'),
+    hostAliases: accepted('list', 'Entries added to /etc/hosts.', 'ip'),
     hostIPC: accepted('boolean', "Use the host's IPC namespace."),
     hostPID: accepted('boolean', "Use the host's PID namespace."),
     hostUsers: accepted('boolean', "Use the host's user namespace."),
     hostnameOverride: accepted('string', 'A hostname that replaces the generated one.'),
-    imagePullSecrets: accepted('list', 'Secrets for pulling images from private registries.'),
+    imagePullSecrets: accepted('list', 'Secrets for pulling images from private registries.', 'name'),
     os: accepted('object', 'The operating system the pod needs.'),
     overhead: accepted('map', 'Resource overhead of the pod sandbox.'),
     preemptionPolicy: accepted('string', 'Whether the pod may preempt lower-priority pods.'),
     priorityClassName: accepted('string', 'Name of the PriorityClass.'),
     readinessGates: accepted('list', 'Extra conditions for pod readiness.'),
-    resourceClaims: accepted('list', 'Dynamic resource claims.'),
+    resourceClaims: accepted('list', 'Dynamic resource claims.', 'name'),
     resources: accepted('object', 'Pod-level resource requests and limits.'),
     runtimeClassName: accepted('string', 'Name of the RuntimeClass.'),
-    schedulingGates: accepted('list', 'Gates that hold the pod back from scheduling.'),
+    schedulingGates: accepted('list', 'Gates that hold the pod back from scheduling.', 'name'),
     serviceAccount: accepted('string', 'Deprecated alias of serviceAccountName.'),
     setHostnameAsFQDN: accepted('boolean', "Set the hostname to the pod's FQDN."),
     shareProcessNamespace: accepted('boolean', 'One PID namespace for all containers.'),
-    topologySpreadConstraints: accepted('list', 'How pods spread across topology domains.'),
+    topologySpreadConstraints: accepted('list', 'How pods spread across topology domains.', 'topologyKey'),
   },
   [`${CORE}Container`]: {
     envFrom: accepted('list', 'Environment from all keys of ConfigMaps or Secrets.'),
@@ -60,7 +65,7 @@ export const ACCEPTED_FIELDS: Record<string, Record<string, Schema>> = {
     restartPolicyRules: accepted('list', 'Restart rules by exit code.'),
     securityContext: accepted('object', 'Container security attributes.'),
     stdinOnce: accepted('boolean', 'Close stdin after the first attach ends.'),
-    volumeDevices: accepted('list', 'Block devices of the container.'),
+    volumeDevices: accepted('list', 'Block devices of the container.', 'devicePath'),
   },
   [`${CORE}EnvVarSource`]: {
     fileKeyRef: accepted('object', 'A key of a file in a volume.'),
@@ -99,7 +104,7 @@ export const ACCEPTED_FIELDS: Record<string, Record<string, Schema>> = {
   [`${CORE}PodStatus`]: {
     ephemeralContainerStatuses: accepted('list', 'Statuses of ephemeral containers.'),
     extendedResourceClaimStatus: accepted('object', 'Status of extended resource claims.'),
-    hostIPs: accepted('list', 'IPs of the node.'),
+    hostIPs: accepted('list', 'IPs of the node.', 'ip'),
     observedGeneration: accepted('integer', 'The pod generation this status was computed for.'),
     resize: accepted('string', 'State of an in-place resize.'),
     resourceClaimStatuses: accepted('list', 'Statuses of resource claims.'),
@@ -113,7 +118,7 @@ export const ACCEPTED_FIELDS: Record<string, Record<string, Schema>> = {
     user: accepted('object', 'User identity of the container process.'),
     volumeMounts: accepted('list', 'Status of volume mounts.'),
   },
-  [`${CORE}NamespaceStatus`]: { conditions: accepted('list', 'Conditions of namespace deletion.') },
+  [`${CORE}NamespaceStatus`]: { conditions: accepted('list', 'Conditions of namespace deletion.', 'type') },
   [`${CORE}NodeSpec`]: {
     configSource: accepted('object', 'Deprecated dynamic kubelet config.'),
     externalID: accepted('string', 'Deprecated external ID.'),
@@ -136,7 +141,7 @@ export const ACCEPTED_FIELDS: Record<string, Record<string, Schema>> = {
     loadBalancerSourceRanges: accepted('strings', 'Client ranges the load balancer admits.'),
     trafficDistribution: accepted('string', 'Preference for how traffic is spread over endpoints.'),
   },
-  [`${CORE}ServiceStatus`]: { conditions: accepted('list', 'Conditions of the service.') },
+  [`${CORE}ServiceStatus`]: { conditions: accepted('list', 'Conditions of the service.', 'type') },
   [`${CORE}LoadBalancerIngress`]: {
     ipMode: accepted('string', 'How the load balancer IP behaves.'),
     ports: accepted('list', 'Status of the load balancer ports.'),
@@ -154,7 +159,7 @@ export const ACCEPTED_FIELDS: Record<string, Record<string, Schema>> = {
   [`${CORE}PersistentVolumeClaimStatus`]: {
     allocatedResourceStatuses: accepted('map', 'State of resize operations.'),
     allocatedResources: accepted('map', 'Resources allocated to the claim.'),
-    conditions: accepted('list', 'Conditions of the claim.'),
+    conditions: accepted('list', 'Conditions of the claim.', 'type'),
     currentVolumeAttributesClassName: accepted('string', 'Current VolumeAttributesClass.'),
     modifyVolumeStatus: accepted('object', 'State of a volume modification.'),
   },

@@ -53,3 +53,17 @@ export function closure(names: Iterable<string>): Map<string, Schema> {
   }
   return found;
 }
+
+/** A schema with its reference followed (`allOf: [{$ref}]` or `$ref`); others as they are. */
+export function resolveSchema(schema: Schema): Schema {
+  const ref = ((schema['allOf'] as Schema[] | undefined)?.[0]?.['$ref'] ?? schema['$ref']) as string | undefined;
+  return ref ? (DEFINITIONS[ref.slice(ref.lastIndexOf('/') + 1)] ?? {}) : schema;
+}
+
+/** The definition of an object's kind, from its apiVersion and kind. */
+export function definitionOf(obj: unknown): string | undefined {
+  const o = obj as { apiVersion?: unknown; kind?: unknown } | null;
+  if (!o || typeof o.apiVersion !== 'string' || typeof o.kind !== 'string') return undefined;
+  const [group, version] = o.apiVersion.includes('/') ? o.apiVersion.split('/') : ['', o.apiVersion];
+  return definitionName(group ?? '', version ?? '', o.kind);
+}

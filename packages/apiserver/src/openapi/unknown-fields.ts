@@ -2,13 +2,8 @@
 // it: a field no schema declares is reported by its path (spec.template.spec.containers[0].imagee)
 // and, unless the request is refused, dropped. Free-form fields (x-kubernetes-preserve-unknown-
 // fields) are kept whole.
-import { DEFINITIONS } from './definitions';
+import { DEFINITIONS, resolveSchema as resolve } from './definitions';
 import type { Schema } from './schema-builders';
-
-function resolve(schema: Schema): Schema {
-  const ref = ((schema['allOf'] as Schema[] | undefined)?.[0]?.['$ref'] ?? schema['$ref']) as string | undefined;
-  return ref ? (DEFINITIONS[ref.slice(ref.lastIndexOf('/') + 1)] ?? {}) : schema;
-}
 
 function isPlain(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
