@@ -199,7 +199,12 @@ export class Registry {
 
   private async checkNamespace(r: ResourceInfo, ns: string | undefined): Promise<void> {
     if (!r.namespaced || !ns) return;
-    const nsObj = await this.store.get(`/registry/namespaces/${ns}`);
+    // As Kubernetes' NamespaceLifecycle admission: the cache answers for an active namespace;
+    // a miss (perhaps one created a moment ago) or a terminating one is read from etcd.
+    const key = `/registry/namespaces/${ns}`;
+    const cached = this.cache(R.namespaces).peek(key);
+    if (cached && !cached.metadata.deletionTimestamp) return;
+    const nsObj = await this.store.get(key);
     if (!nsObj) throw errors.notFound('namespaces', ns);
     if (nsObj.obj.metadata.deletionTimestamp)
       throw errors.forbidden(`${r.plural} is forbidden: unable to create new content in namespace ${ns} because it is being terminated`);

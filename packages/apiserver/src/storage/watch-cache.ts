@@ -48,6 +48,7 @@ export class WatchCache {
   private readonly bus = new EventEmitter();
   private readyPromise?: Promise<void>;
   private stopped = false;
+  private synced = false;
 
   constructor(
     private readonly store: EtcdStore,
@@ -67,6 +68,11 @@ export class WatchCache {
     return this.currentRv;
   }
 
+  /** The cached object at an etcd key, or undefined (also while the cache is not listed yet). */
+  peek(key: string): KubeObject | undefined {
+    return this.synced ? this.state.get(key) : undefined;
+  }
+
   private async init(): Promise<void> {
     const { items, rv } = await this.store.list(this.prefix);
     this.state.clear();
@@ -74,6 +80,7 @@ export class WatchCache {
     this.currentRv = Number(rv);
     this.startRv = Number(rv);
     this.history = [];
+    this.synced = true;
     const w = await this.store.client.watch().prefix(this.prefix).startRevision(String(Number(rv) + 1)).withPreviousKV().create();
     this.watcher = w;
     w.on('data', (res) => {
@@ -86,6 +93,7 @@ export class WatchCache {
       this.onError(err);
       if (this.stopped) return;
       this.bus.emit('reset');
+      this.synced = false;
       this.readyPromise = undefined;
       void w.cancel().catch(() => undefined);
       setTimeout(() => void this.ready().catch((e: unknown) => this.onError(e)), 500);
