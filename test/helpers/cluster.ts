@@ -43,6 +43,13 @@ export function testPlanOptions(nodes: number): PlanOptions {
   };
 }
 
+/** The daemons' logs outlive the cluster, for reading after a failure (down removes them). */
+function keepLogs(stateDir: string): void {
+  const logs = path.join(stateDir, 'logs');
+  const kept = path.join(REPO_DIR, '.tinykube', 'e2e-logs', `${path.basename(process.argv[1] ?? 'e2e', '.js')}-${Date.now()}`);
+  if (fs.existsSync(logs)) fs.cpSync(logs, kept, { recursive: true });
+}
+
 export async function startCluster(o: { nodes?: number; nodeMonitorGracePeriod?: number; podEvictionTimeout?: number } = {}): Promise<LocalCluster> {
   const opts = testPlanOptions(o.nodes ?? 3);
   const plan = makePlan(opts);
@@ -57,6 +64,7 @@ export async function startCluster(o: { nodes?: number; nodeMonitorGracePeriod?:
       ...(o.podEvictionTimeout ? { podEvictionTimeout: o.podEvictionTimeout } : {}),
     });
   } catch (err) {
+    keepLogs(opts.stateDir);
     await down(opts).catch(() => undefined);
     throw err;
   }
@@ -86,9 +94,7 @@ export async function startCluster(o: { nodes?: number; nodeMonitorGracePeriod?:
       // tinykube's own daemons write only declared fields; the apiserver logs any it drops from them.
       const log = path.join(opts.stateDir, 'logs', 'apiserver.log');
       const dropped = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter((l) => l.includes('dropped unknown fields')) : [];
-      // The daemons' logs outlive the cluster, for reading after a failure (down removes them).
-      const kept = path.join(REPO_DIR, '.tinykube', 'e2e-logs', `${path.basename(process.argv[1] ?? 'e2e', '.js')}-${Date.now()}`);
-      if (fs.existsSync(path.join(opts.stateDir, 'logs'))) fs.cpSync(path.join(opts.stateDir, 'logs'), kept, { recursive: true });
+      keepLogs(opts.stateDir);
       await down(opts);
       if (dropped.length) throw new Error(`the apiserver dropped unknown fields from tinykube's own writes:\n${dropped.slice(0, 5).join('\n')}`);
     },
