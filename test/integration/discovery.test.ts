@@ -41,13 +41,17 @@ test('aggregated discovery lists every resource with its subresources', async ()
   assert.equal(((await (await fetch(`${c.api.url}/apis`)).json()) as { kind: string }).kind, 'APIGroupList');
 });
 
-test('OpenAPI v3: a document per group-version whose PATCH operations take fieldValidation', async () => {
+test('OpenAPI v3: a document per group-version whose PATCH operations take fieldValidation and strategic merge patches', async () => {
   const root = (await (await fetch(`${c.api.url}/openapi/v3`)).json()) as { paths: Record<string, { serverRelativeURL: string }> };
   assert.ok(root.paths['api/v1'] && root.paths['apis/apps/v1']);
-  const apps = (await (await fetch(`${c.api.url}${root.paths['apis/apps/v1']!.serverRelativeURL}`)).json()) as { paths: Record<string, { patch?: { 'x-kubernetes-group-version-kind': { kind: string }; parameters: { name: string; in: string }[] } }> };
+  const apps = (await (await fetch(`${c.api.url}${root.paths['apis/apps/v1']!.serverRelativeURL}`)).json()) as {
+    paths: Record<string, { patch?: { 'x-kubernetes-group-version-kind': { kind: string }; parameters: { name: string; in: string }[]; requestBody: { content: Record<string, unknown> } } }>;
+  };
   const patch = apps.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}']!.patch!;
   assert.equal(patch['x-kubernetes-group-version-kind'].kind, 'Deployment');
   assert.ok(patch.parameters.some((p) => p.name === 'fieldValidation' && p.in === 'query'));
+  // kubectl computes strategic merge patches from the schemas only when PATCH says it takes them.
+  assert.ok(patch.requestBody.content['application/strategic-merge-patch+json']);
 });
 
 test('kubectl explain prints field docs for every served kind from the OpenAPI v3 schemas', async () => {

@@ -18,13 +18,23 @@ function gvPath(gv: string): string {
 
 type Gvk = { group: string; version: string; kind: string };
 
+/** Request bodies by action: kubectl computes strategic merge patches from the schemas only for kinds whose PATCH accepts them. */
+const BODY_TYPES: Record<string, string[]> = {
+  post: ['application/json', 'application/yaml'],
+  put: ['application/json', 'application/yaml'],
+  patch: ['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'],
+};
+
 function operation(gvk: Gvk, action: string, params: string[]): Schema {
+  const ref = { $ref: `#/components/schemas/${definitionName(gvk.group, gvk.version, gvk.kind)}` };
+  const bodyTypes = BODY_TYPES[action];
   return {
     operationId: `${action}${gvk.kind}`,
     'x-kubernetes-action': action,
     'x-kubernetes-group-version-kind': gvk,
     parameters: params.map((name) => ({ name, in: 'query', schema: { type: 'string', uniqueItems: true } })),
-    responses: { '200': { description: 'OK', content: { 'application/json': { schema: { $ref: `#/components/schemas/${definitionName(gvk.group, gvk.version, gvk.kind)}` } } } } },
+    ...(bodyTypes ? { requestBody: { required: true, content: Object.fromEntries(bodyTypes.map((t) => [t, { schema: action === 'patch' ? { type: 'object' } : ref }])) } } : {}),
+    responses: { '200': { description: 'OK', content: { 'application/json': { schema: ref } } } },
   };
 }
 
