@@ -43,10 +43,13 @@ export function testPlanOptions(nodes: number): PlanOptions {
   };
 }
 
-/** The daemons' logs outlive the cluster, for reading after a failure (down removes them). */
+/**
+ * The daemons' logs outlive the cluster, for reading after a failure: `down` removes the state
+ * directory, and `npm run down` everything in .tinykube but the cache, so they go there.
+ */
 function keepLogs(stateDir: string): void {
   const logs = path.join(stateDir, 'logs');
-  const kept = path.join(REPO_DIR, '.tinykube', 'e2e-logs', `${path.basename(process.argv[1] ?? 'e2e', '.js')}-${Date.now()}`);
+  const kept = path.join(REPO_DIR, '.tinykube', 'cache', 'e2e-logs', `${path.basename(process.argv[1] ?? 'e2e', '.js')}-${Date.now()}`);
   if (fs.existsSync(logs)) fs.cpSync(logs, kept, { recursive: true });
 }
 
