@@ -69,10 +69,28 @@ export function strategicMergePatch(target: unknown, patch: unknown, root: strin
       else out[k] = merged;
     } else out[k] = v;
   }
+  for (const [k, order] of Object.entries(patch)) {
+    if (!k.startsWith('$setElementOrder/') || !Array.isArray(order)) continue;
+    const field = k.slice('$setElementOrder/'.length);
+    const list = out[field];
+    if (Array.isArray(list)) out[field] = inOrder(list, order, patchMeta(root, [...path, field]).mergeKey);
+  }
   if (Array.isArray(retain)) {
     for (const k of Object.keys(out)) if (!retain.includes(k) && !(k in patch)) delete out[k];
   }
   return out;
+}
+
+/**
+ * `$setElementOrder`: the items the patch names come in its order (kubectl sends the manifest's
+ * order, which matters for env, where $(VAR) sees only earlier variables); items it does not
+ * name keep their relative order after them.
+ */
+function inOrder(list: unknown[], order: Json[], key: string | undefined): unknown[] {
+  const id = (x: unknown): unknown => (key && isPlain(x) ? x[key] : x);
+  const wanted = order.map((o) => id(o));
+  const named = wanted.flatMap((w) => list.filter((x) => id(x) === w).slice(0, 1));
+  return [...named, ...list.filter((x) => !wanted.includes(id(x) as Json))];
 }
 
 function mergeList(cur: unknown[], patch: Json[], key: string, root: string | undefined, path: string[]): unknown[] {

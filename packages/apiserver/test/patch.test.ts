@@ -41,3 +41,12 @@ test('strategic merge patch: containers merged by name, env by name, tolerations
   const replaced = strategicMergePatch({ spec: { template: { metadata: { labels: { a: '1' } }, spec: { containers: [{ name: 'x' }] } } } }, { spec: { template: { $patch: 'replace', spec: { containers: [{ name: 'y' }] } } } }, 'io.k8s.api.apps.v1.StatefulSet');
   assert.deepEqual(replaced, { spec: { template: { spec: { containers: [{ name: 'y' }] } } } });
 });
+
+test('$setElementOrder puts the named items in the patch order (env order decides $(VAR) expansion); others follow', () => {
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'web', env: [{ name: 'A', value: '1' }, { name: 'X', value: 'theirs' }, { name: 'C', value: '$(B)' }] }] } };
+  const patch = { spec: { containers: [{ name: 'web', '$setElementOrder/env': [{ name: 'A' }, { name: 'B' }, { name: 'C' }], env: [{ name: 'B', value: '2' }] }] } };
+  const out = strategicMergePatch(pod, patch, POD) as typeof pod;
+  assert.deepEqual(out.spec.containers[0]!.env.map((e) => e.name), ['A', 'B', 'C', 'X']);
+  const fin = strategicMergePatch({ metadata: { finalizers: ['b', 'a'] } }, { metadata: { '$setElementOrder/finalizers': ['a', 'b'] } }, POD) as { metadata: { finalizers: string[] } };
+  assert.deepEqual(fin.metadata.finalizers, ['a', 'b']);
+});
