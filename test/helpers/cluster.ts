@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { R, type Pod } from '@tinykube/api';
+import { R, type Event, type Pod } from '@tinykube/api';
 import { RestClient } from '@tinykube/client';
 import { down, makePlan, up, type ClusterFile, type ClusterPlan, type PlanOptions } from '@tinykube/hosts';
 import { waitFor } from './wait';
@@ -93,6 +93,13 @@ export async function startCluster(o: { nodes?: number; nodeMonitorGracePeriod?:
       return res.ok ? text : '';
     },
     down: async () => {
+      // The cluster's Events (scheduling, pod starts and kills, controller actions) join the kept logs.
+      const events = await api.list<Event>(R.events).catch(() => undefined);
+      const lines = (events?.items ?? [])
+        .map((e) => `${e.lastTimestamp ?? e.eventTime ?? ''} ${e.type ?? ''} ${e.reason ?? ''} ${e.involvedObject.kind ?? ''}/${e.involvedObject.namespace ?? ''}/${e.involvedObject.name ?? ''} x${e.count ?? 1}: ${e.message ?? ''}`)
+        .sort();
+      fs.mkdirSync(path.join(opts.stateDir, 'logs'), { recursive: true });
+      fs.writeFileSync(path.join(opts.stateDir, 'logs', 'events.txt'), lines.join('\n') + '\n');
       api.close();
       // tinykube's own daemons write only declared fields; the apiserver logs any it drops from them.
       const log = path.join(opts.stateDir, 'logs', 'apiserver.log');
