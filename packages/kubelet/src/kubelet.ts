@@ -177,9 +177,12 @@ export async function startKubelet(o: KubeletOptions): Promise<Kubelet> {
     o.workers,
     async (key) => {
       const end = syncSeconds.startTimer();
+      // A sync that never returns (a Docker call that hangs) would silently stall its worker.
+      const watchdog = setTimeout(() => log.warn({ pod: key }, 'pod sync still running after 60 s'), 60_000);
       try {
         await manager.sync(key);
       } finally {
+        clearTimeout(watchdog);
         end();
       }
     },

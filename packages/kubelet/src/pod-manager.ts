@@ -112,6 +112,7 @@ export class PodManager {
       for (const s of sandboxes) await this.runtime.remove(s.id);
       const attempt = sandboxes.length > 0 ? sandboxes[0]!.attempt + 1 : 0;
       const id = await this.createSandbox(pod, attempt);
+      this.log.info({ pod: key, uid, attempt }, 'pod sandbox created');
       await ensureHairpin();
       sandbox = { id, podUid: uid, podName: pod.metadata.name!, namespace: pod.metadata.namespace!, name: SANDBOX_NAME, attempt, hash: '', running: true, created: Date.now() / 1000 };
     }
@@ -365,6 +366,7 @@ export class PodManager {
       const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
       await this.killContainers(containers, grace, pod);
       for (const c of containers) await this.runtime.remove(c.id);
+      this.log.info({ pod: podKey(pod.metadata.namespace!, pod.metadata.name!), uid }, 'pod terminated');
       this.volumes.cleanup(uid);
       this.forgetPod(uid);
       try {
