@@ -34,6 +34,22 @@ export class ImagePullError extends Error {}
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
+/** How long one Engine API call may take (a stop also gets its grace period, a pull longer). */
+const CALL_MS = 60_000;
+const PULL_MS = 10 * 60_000;
+
+/**
+ * An Engine API call that does not answer in time fails, so the pod sync that made it fails and
+ * is retried, instead of stalling its worker for good (dockerode calls have no deadline).
+ */
+export function bounded<T>(what: string, ms: number, call: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`docker ${what}: no answer in ${Math.round(ms / 1000)} s`)), ms);
+  });
+  return Promise.race([call, late]).finally(() => clearTimeout(timer));
+}
+
 export class DockerRuntime {
   readonly docker: Docker;
 
@@ -42,12 +58,12 @@ export class DockerRuntime {
   }
 
   async version(): Promise<string> {
-    return (await this.docker.version()).Version;
+    return (await bounded('version', CALL_MS, this.docker.version())).Version;
   }
 
   /** Every container that belongs to a pod, sandbox or app, running or not. */
   async listPodContainers(): Promise<RuntimeContainer[]> {
-    const list = await this.docker.listContainers({ all: true, filters: { label: [LABEL_POD_UID] } });
+    const list = await bounded('list', CALL_MS, this.docker.listContainers({ all: true, filters: { label: [LABEL_POD_UID] } }));
     return list.map((c) => ({
       id: c.Id,
       podUid: c.Labels[LABEL_POD_UID] ?? '',
@@ -62,7 +78,7 @@ export class DockerRuntime {
   }
 
   async inspect(id: string, network?: string): Promise<ContainerDetails> {
-    const i = await this.docker.getContainer(id).inspect();
+    const i = await bounded('inspect', CALL_MS, this.docker.getContainer(id).inspect());
     const ts = (t: string | undefined): string | undefined => (t && t !== ZERO_TIME ? timestamp(Date.parse(t)) : undefined);
     const started = ts(i.State.StartedAt);
     const finished = ts(i.State.FinishedAt);
@@ -81,7 +97,7 @@ export class DockerRuntime {
 
   async hasImage(ref: string): Promise<boolean> {
     try {
-      await this.docker.getImage(ref).inspect();
+      await bounded('image inspect', CALL_MS, this.docker.getImage(ref).inspect());
       return true;
     } catch {
       return false;
@@ -92,32 +108,37 @@ export class DockerRuntime {
   async pull(ref: string): Promise<void> {
     const image = ref.includes(':') || ref.includes('@') ? ref : `${ref}:latest`;
     try {
-      const stream = (await this.docker.pull(image)) as NodeJS.ReadableStream;
-      await new Promise<void>((resolve, reject) => {
-        this.docker.modem.followProgress(stream, (err: Error | null, out: { error?: string }[]) => {
-          const e = err?.message ?? out.find((o) => o.error)?.error;
-          if (e) reject(new Error(e));
-          else resolve();
-        });
-      });
+      const stream = (await bounded('pull', CALL_MS, this.docker.pull(image))) as NodeJS.ReadableStream;
+      await bounded(
+        'pull',
+        PULL_MS,
+        new Promise<void>((resolve, reject) => {
+          this.docker.modem.followProgress(stream, (err: Error | null, out: { error?: string }[]) => {
+            const e = err?.message ?? out.find((o) => o.error)?.error;
+            if (e) reject(new Error(e));
+            else resolve();
+          });
+        }),
+      );
     } catch (err) {
       throw new ImagePullError(`failed to pull image "${ref}": ${(err as Error).message}`);
     }
   }
 
   async create(opts: Docker.ContainerCreateOptions): Promise<string> {
-    const c = await this.docker.createContainer(opts);
+    const c = await bounded('create', CALL_MS, this.docker.createContainer(opts));
     return c.id;
   }
 
   async start(id: string): Promise<void> {
-    await this.docker.getContainer(id).start();
+    await bounded('start', CALL_MS, this.docker.getContainer(id).start());
   }
 
   /** SIGTERM, then SIGKILL after `graceSeconds` (docker stop). Ignores containers already gone or stopped. */
   async stop(id: string, graceSeconds: number): Promise<void> {
     try {
-      await this.docker.getContainer(id).stop({ t: Math.max(0, Math.floor(graceSeconds)) });
+      const t = Math.max(0, Math.floor(graceSeconds));
+      await bounded('stop', CALL_MS + t * 1000, this.docker.getContainer(id).stop({ t }));
     } catch (err) {
       if (!isGoneOrStopped(err)) throw err;
     }
@@ -125,7 +146,7 @@ export class DockerRuntime {
 
   async remove(id: string): Promise<void> {
     try {
-      await this.docker.getContainer(id).remove({ force: true, v: true });
+      await bounded('remove', CALL_MS, this.docker.getContainer(id).remove({ force: true, v: true }));
     } catch (err) {
       if (!isGoneOrStopped(err)) throw err;
     }
@@ -133,8 +154,8 @@ export class DockerRuntime {
 
   /** Runs a command in a running container; output is capped. Times out to exit code -1. */
   async exec(id: string, cmd: string[], timeoutMs: number): Promise<{ exitCode: number; output: string }> {
-    const exec = await this.docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-    const stream = await exec.start({ hijack: true, stdin: false });
+    const exec = await bounded('exec', CALL_MS, this.docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true }));
+    const stream = await bounded('exec start', CALL_MS, exec.start({ hijack: true, stdin: false }));
     const out = new PassThrough();
     let output = '';
     out.on('data', (d: Buffer) => {
