@@ -1,19 +1,15 @@
 // PATCH bodies: JSON merge patch (RFC 7386), JSON patch (RFC 6902, via fast-json-patch) and
 // Kubernetes' strategic merge patch, with the merge keys the published schemas give lists.
 import { applyPatch, type Operation } from 'fast-json-patch';
-import { ApiError, errors, statusFailure } from '@tinykube/api';
+import { ApiError, errors, isPlainObject, statusFailure } from '@tinykube/api';
 import { definitionOf } from './openapi/definitions';
 import { patchMeta } from './openapi/patch-meta';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
-function isPlain(v: unknown): v is Record<string, Json> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 export function mergePatch(target: unknown, patch: unknown): unknown {
-  if (!isPlain(patch)) return patch;
-  const out: Record<string, unknown> = isPlain(target) ? { ...target } : {};
+  if (!isPlainObject(patch)) return patch;
+  const out: Record<string, unknown> = isPlainObject(target) ? { ...target } : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
     else out[k] = mergePatch(out[k], v);
@@ -35,13 +31,13 @@ export function jsonPatch(target: unknown, ops: unknown): unknown {
  * merged by the merge key its schema gives them (or as sets), and replaced whole otherwise.
  */
 export function strategicMergePatch(target: unknown, patch: unknown, root: string | undefined, path: string[] = []): unknown {
-  if (!isPlain(patch)) return patch;
+  if (!isPlainObject(patch)) return patch;
   if (patch['$patch'] === 'replace') {
     const { $patch: _ignored, ...rest } = patch;
     return rest;
   }
   if (patch['$patch'] === 'delete') return undefined;
-  const out: Record<string, unknown> = isPlain(target) ? { ...target } : {};
+  const out: Record<string, unknown> = isPlainObject(target) ? { ...target } : {};
   const retain = patch['$retainKeys'];
   for (const [k, v] of Object.entries(patch)) {
     if (k === '$retainKeys' || k === '$patch') continue;
@@ -63,7 +59,7 @@ export function strategicMergePatch(target: unknown, patch: unknown, root: strin
       const base = Array.isArray(cur) ? [...cur] : [];
       for (const x of v) if (!base.includes(x)) base.push(x);
       out[k] = base;
-    } else if (isPlain(v)) {
+    } else if (isPlainObject(v)) {
       const merged = strategicMergePatch(cur, v, root, [...path, k]);
       if (merged === undefined) delete out[k];
       else out[k] = merged;
@@ -87,21 +83,21 @@ export function strategicMergePatch(target: unknown, patch: unknown, root: strin
  * name keep their relative order after them.
  */
 function inOrder(list: unknown[], order: Json[], key: string | undefined): unknown[] {
-  const id = (x: unknown): unknown => (key && isPlain(x) ? x[key] : x);
+  const id = (x: unknown): unknown => (key && isPlainObject(x) ? x[key] : x);
   const wanted = order.map((o) => id(o));
   const named = wanted.flatMap((w) => list.filter((x) => id(x) === w).slice(0, 1));
   return [...named, ...list.filter((x) => !wanted.includes(id(x) as Json))];
 }
 
 function mergeList(cur: unknown[], patch: Json[], key: string, root: string | undefined, path: string[]): unknown[] {
-  if (patch.some((p) => isPlain(p) && p['$patch'] === 'replace')) return patch.filter((p) => !(isPlain(p) && p['$patch'] === 'replace'));
+  if (patch.some((p) => isPlainObject(p) && p['$patch'] === 'replace')) return patch.filter((p) => !(isPlainObject(p) && p['$patch'] === 'replace'));
   const out = [...cur];
   for (const item of patch) {
-    if (!isPlain(item)) {
+    if (!isPlainObject(item)) {
       out.push(item);
       continue;
     }
-    const idx = out.findIndex((c) => isPlain(c) && c[key] === item[key]);
+    const idx = out.findIndex((c) => isPlainObject(c) && c[key] === item[key]);
     if (item['$patch'] === 'delete') {
       if (idx >= 0) out.splice(idx, 1);
       continue;

@@ -18,6 +18,7 @@ import {
   validateObject,
   validateUpdate,
   type Binding,
+  isPlainObject,
   type KubeList,
   type KubeObject,
   type ManagedFieldsEntry,
@@ -74,10 +75,6 @@ export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
 const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 const MAX_RETRIES = 16;
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /**
  * Content that decides whether an object changed: all but the resourceVersion and the times of

@@ -4,13 +4,12 @@
 // naming the manager and field, unless forced, which takes the field over; fields a manager
 // applied before and applies no more are removed when no one else owns them. Other writes
 // (update, patch, scale) record the fields they change under their fieldManager.
-import { errors, timestamp, type KubeObject, type ManagedFieldsEntry } from '@tinykube/api';
+import { errors, isPlainObject, timestamp, type KubeObject, type ManagedFieldsEntry } from '@tinykube/api';
 import { definitionOf } from './openapi/definitions';
 import { patchMeta } from './openapi/patch-meta';
 import { strategicMergePatch } from './patch';
 
 type Json = Record<string, unknown>;
-const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Segments of a field path: a map key, or a list item by its merge key. */
 type Seg = { f: string } | { k: Record<string, unknown> };
@@ -24,7 +23,7 @@ export function fieldSet(obj: KubeObject): Set<string> {
   const out = new Set<string>();
   const root = definitionOf(obj);
   const walk = (v: unknown, path: Seg[], names: string[]): void => {
-    if (isObj(v) && Object.keys(v).length > 0) {
+    if (isPlainObject(v) && Object.keys(v).length > 0) {
       for (const [k, x] of Object.entries(v)) {
         if (path.length === 0 && (k === 'apiVersion' || k === 'kind' || k === 'status')) continue;
         if (path.length === 1 && names[0] === 'metadata' && IGNORED_META.has(k)) continue;
@@ -33,7 +32,7 @@ export function fieldSet(obj: KubeObject): Set<string> {
       return;
     }
     const key = Array.isArray(v) ? patchMeta(root, names).mergeKey : undefined;
-    if (Array.isArray(v) && key && v.every((i) => isObj(i) && i[key] !== undefined)) {
+    if (Array.isArray(v) && key && v.every((i) => isPlainObject(i) && i[key] !== undefined)) {
       for (const item of v as Json[]) walk(item, [...path, { k: { [key]: item[key] } }], names);
       return;
     }
@@ -44,9 +43,9 @@ export function fieldSet(obj: KubeObject): Set<string> {
 }
 
 function step(v: unknown, s: Seg): unknown {
-  if ('f' in s) return isObj(v) ? v[s.f] : undefined;
+  if ('f' in s) return isPlainObject(v) ? v[s.f] : undefined;
   const [k, want] = Object.entries(s.k)[0]!;
-  return Array.isArray(v) ? v.find((i) => isObj(i) && i[k] === want) : undefined;
+  return Array.isArray(v) ? v.find((i) => isPlainObject(i) && i[k] === want) : undefined;
 }
 
 export function valueAt(obj: unknown, path: string): unknown {
@@ -58,14 +57,14 @@ function removeAt(obj: unknown, path: string): void {
   const segs = dec(path);
   const parent = segs.slice(0, -1).reduce(step, obj);
   const last = segs[segs.length - 1]!;
-  if ('f' in last && isObj(parent)) delete parent[last.f];
+  if ('f' in last && isPlainObject(parent)) delete parent[last.f];
   else if ('k' in last) {
     const holder = segs.slice(0, -2).reduce(step, obj);
     const listSeg = segs[segs.length - 2];
-    if (!listSeg || !('f' in listSeg) || !isObj(holder)) return;
+    if (!listSeg || !('f' in listSeg) || !isPlainObject(holder)) return;
     const [k, want] = Object.entries(last.k)[0]!;
     const list = holder[listSeg.f];
-    if (Array.isArray(list)) holder[listSeg.f] = list.filter((i) => !(isObj(i) && i[k] === want));
+    if (Array.isArray(list)) holder[listSeg.f] = list.filter((i) => !(isPlainObject(i) && i[k] === want));
   }
 }
 
@@ -85,7 +84,7 @@ export function toFieldsV1(set: Set<string>): Json {
 export function fromFieldsV1(v: unknown): Set<string> {
   const out = new Set<string>();
   const walk = (node: unknown, path: Seg[]): void => {
-    const keys = isObj(node) ? Object.keys(node).filter((k) => k.startsWith('f:') || k.startsWith('k:')) : [];
+    const keys = isPlainObject(node) ? Object.keys(node).filter((k) => k.startsWith('f:') || k.startsWith('k:')) : [];
     if (keys.length === 0) {
       if (path.length) out.add(enc(path));
       return;
