@@ -4,14 +4,15 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import { R, type Node, type Pod } from '@tinykube/api';
+import { errors, statusFailure } from '@tinykube/api';
+import { kubeletOf, podContainer } from './kubelet-proxy';
 import type { Registry } from './registry';
 
 const PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/;
 
 function refuse(socket: Duplex, code: number, message: string): void {
   const reason = code === 404 ? 'NotFound' : code === 400 ? 'BadRequest' : 'InternalError';
-  const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
+  const body = JSON.stringify(statusFailure(code, reason, message));
   socket.end(`HTTP/1.1 ${code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
@@ -22,15 +23,9 @@ export function execUpgradeHandler(registry: Registry, token: string) {
     if (!m) return refuse(socket, 404, 'the server could not find the requested resource');
     void (async () => {
       const [ns, name] = [decodeURIComponent(m[1]!), decodeURIComponent(m[2]!)];
-      const pod = (await registry.get(R.pods, ns, name)) as Pod;
-      const names = pod.spec.containers.map((c) => c.name);
-      const container = url.searchParams.get('container') || (names.length === 1 ? names[0]! : '');
-      if (!container) throw Object.assign(new Error(`a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`), { code: 400 });
-      if (!names.includes(container)) throw Object.assign(new Error(`container ${container} is not valid for pod ${name}`), { code: 400 });
-      if (!pod.spec.nodeName || pod.status?.phase !== 'Running') throw Object.assign(new Error(`pod ${name} is not running`), { code: 400 });
-      const node = (await registry.get(R.nodes, undefined, pod.spec.nodeName)) as Node;
-      const ip = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
-      const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port ?? 10250;
+      const { pod, container } = await podContainer(registry, ns, name, url.searchParams.get('container'));
+      if (!pod.spec.nodeName || pod.status?.phase !== 'Running') throw errors.badRequest(`pod ${name} is not running`);
+      const { ip, port } = await kubeletOf(registry, pod);
       const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
       const q = new URLSearchParams();
       for (const c of url.searchParams.getAll('command')) q.append('command', c);
@@ -39,7 +34,7 @@ export function execUpgradeHandler(registry: Registry, token: string) {
       await new Promise<void>((resolve, reject) => {
         upstream.once('open', resolve);
         upstream.once('error', reject);
-        upstream.once('unexpected-response', (_r, res) => reject(Object.assign(new Error(`kubelet refused exec: ${res.statusCode}`), { code: 400 })));
+        upstream.once('unexpected-response', (_r, res) => reject(errors.badRequest(`kubelet refused exec: ${res.statusCode}`)));
       });
       const wss = new WebSocketServer({ noServer: true, handleProtocols: () => upstream.protocol || false });
       wss.handleUpgrade(req, socket, head, (client) => {

@@ -7,21 +7,30 @@ import type { Registry } from './registry';
 
 const LOG_PARAMS = ['follow', 'previous', 'timestamps', 'tailLines', 'sinceSeconds', 'limitBytes'];
 
+/** The pod and the container a logs or exec request means: the named one, or the only one. */
+export async function podContainer(registry: Registry, ns: string, name: string, requested: string | null): Promise<{ pod: Pod; container: string }> {
+  const pod = (await registry.get(R.pods, ns, name)) as Pod;
+  const names = pod.spec.containers.map((c) => c.name);
+  const container = requested || (names.length === 1 ? names[0]! : '');
+  if (!container) throw errors.badRequest(`a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`);
+  if (!names.includes(container)) throw errors.badRequest(`container ${container} is not valid for pod ${name}`);
+  return { pod, container };
+}
+
+/** Where the pod's kubelet listens: its node's InternalIP and kubelet port. */
+export async function kubeletOf(registry: Registry, pod: Pod): Promise<{ ip: string; port: number }> {
+  if (!pod.spec.nodeName) throw errors.badRequest(`pod ${pod.metadata.name} does not have a host assigned`);
+  const node = (await registry.get(R.nodes, undefined, pod.spec.nodeName)) as Node;
+  const ip = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+  if (!ip) throw errors.badRequest(`node ${pod.spec.nodeName} has no InternalIP`);
+  return { ip, port: node.status?.daemonEndpoints?.kubeletEndpoint?.Port ?? 10250 };
+}
+
 export function podLogHandler(registry: Registry, token: string) {
   return async (req: IncomingMessage, res: ServerResponse, ns: string, name: string, query: URLSearchParams): Promise<void> => {
     if (req.method !== 'GET') throw errors.methodNotAllowed('log only supports GET');
-    const pod = (await registry.get(R.pods, ns, name)) as Pod;
-    const names = pod.spec.containers.map((c) => c.name);
-    let container = query.get('container') ?? '';
-    if (!container) {
-      if (names.length !== 1) throw errors.badRequest(`a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`);
-      container = names[0]!;
-    } else if (!names.includes(container)) throw errors.badRequest(`container ${container} is not valid for pod ${name}`);
-    if (!pod.spec.nodeName) throw errors.badRequest(`pod ${name} does not have a host assigned`);
-    const node = (await registry.get(R.nodes, undefined, pod.spec.nodeName)) as Node;
-    const ip = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
-    const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port ?? 10250;
-    if (!ip) throw errors.badRequest(`node ${pod.spec.nodeName} has no InternalIP`);
+    const { pod, container } = await podContainer(registry, ns, name, query.get('container'));
+    const { ip, port } = await kubeletOf(registry, pod);
     const params = new URLSearchParams();
     for (const p of LOG_PARAMS) if (query.has(p)) params.set(p, query.get(p)!);
     const path = `/containerLogs/${encodeURIComponent(ns)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${params.toString()}`;
