@@ -1,4 +1,4 @@
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, type Duplex, type Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { timestamp } from '@tinykube/api';
 import { LABEL_ATTEMPT, LABEL_CONTAINER_NAME, LABEL_HASH, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID } from './labels';
@@ -152,10 +152,16 @@ export class DockerRuntime {
     }
   }
 
+  /** Starts a command in a container with a hijacked stream (probes, hooks and kubectl exec). */
+  async startExec(id: string, o: { cmd: string[]; stdin: boolean; tty: boolean }): Promise<{ exec: Docker.Exec; stream: Duplex }> {
+    const exec = await bounded('exec', CALL_MS, this.docker.getContainer(id).exec({ Cmd: o.cmd, AttachStdin: o.stdin, AttachStdout: true, AttachStderr: true, Tty: o.tty }));
+    const stream = await bounded('exec start', CALL_MS, exec.start({ hijack: true, stdin: o.stdin, Tty: o.tty }));
+    return { exec, stream };
+  }
+
   /** Runs a command in a running container; output is capped. Times out to exit code -1. */
   async exec(id: string, cmd: string[], timeoutMs: number): Promise<{ exitCode: number; output: string }> {
-    const exec = await bounded('exec', CALL_MS, this.docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true }));
-    const stream = await bounded('exec start', CALL_MS, exec.start({ hijack: true, stdin: false }));
+    const { exec, stream } = await this.startExec(id, { cmd, stdin: false, tty: false });
     const out = new PassThrough();
     let output = '';
     out.on('data', (d: Buffer) => {
@@ -167,10 +173,9 @@ export class DockerRuntime {
       stream.on('close', resolve);
       stream.on('error', () => resolve());
     });
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([finished.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), timeoutMs)))]);
-    clearTimeout(timer);
-    if (timedOut) {
+    try {
+      await bounded('exec', timeoutMs, finished);
+    } catch {
       stream.destroy();
       return { exitCode: -1, output: `command timed out after ${timeoutMs} ms` };
     }

@@ -66,8 +66,7 @@ export class ExecServer {
       ws.close(1000);
       return;
     }
-    const exec = await this.runtime.docker.getContainer(id).exec({ Cmd: t.command, AttachStdin: t.stdin, AttachStdout: true, AttachStderr: true, Tty: t.tty });
-    const stream = await exec.start({ hijack: true, stdin: t.stdin, Tty: t.tty });
+    const { exec, stream } = await this.runtime.startExec(id, { cmd: t.command, stdin: t.stdin, tty: t.tty });
     if (t.tty) stream.on('data', (d: Buffer) => this.send(ws, 1, d));
     else {
       const out = new PassThrough();
@@ -83,7 +82,7 @@ export class ExecServer {
       else if (channel === 4) {
         const size = JSON.parse(body.toString()) as { Width: number; Height: number };
         void exec.resize({ w: size.Width, h: size.Height }).catch(() => undefined);
-      } else if (channel === 255 && body[0] === 0) (stream as unknown as { end(): void }).end();
+      } else if (channel === 255 && body[0] === 0) stream.end();
     };
     for (const data of early.splice(0)) deliver(data);
     ws.on('close', () => stream.destroy());
