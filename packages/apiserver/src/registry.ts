@@ -69,6 +69,8 @@ export interface WriteOptions {
   fieldValidation?: FieldValidation;
   /** Collects the request's warnings (the REST server sends them as Warning headers). */
   warnings?: Set<string>;
+  /** Set by server-side apply, which computes the object's field ownership itself. */
+  applying?: boolean;
 }
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
@@ -389,7 +391,7 @@ export class Registry {
       return res.ok ? withType(r, next) : undefined;
     }
     // Field ownership: kept as it was unless this write is an apply, which computed it.
-    if (!(opts as { applying?: boolean }).applying) {
+    if (!opts.applying) {
       if (opts.fieldManager) ssa.recordUpdate(cur.obj, next, opts.fieldManager, opts.subresource);
       else if (cur.obj.metadata.managedFields) next.metadata.managedFields = cur.obj.metadata.managedFields;
     }
@@ -485,13 +487,13 @@ export class Registry {
     const applied = this.checkBody(r, body, r.namespaced ? ns : undefined, opts);
     if (applied.metadata.name !== undefined && applied.metadata.name !== name) throw errors.badRequest(`the name of the object (${String(applied.metadata.name)}) does not match the name on the URL (${name})`);
     applied.metadata.name = name;
-    const wopts: WriteOptions & { applying: true } = { ...opts, applying: true };
     return this.guardedUpdate(r, ns, name, (cur) => this.mergeMainUpdate(r, cur, ssa.apply(withType(r, cur), applied, manager, !!opts.force, qualifiedResource(r))), {
-      ...wopts,
+      ...opts,
+      applying: true,
       precondition: resourceVersionIn(body),
       allowCreate: () => {
         const created = ssa.apply(undefined, applied, manager, false, qualifiedResource(r));
-        return this.create(r, ns, created, { ...opts, ...(created.metadata.managedFields ? { managedFields: created.metadata.managedFields } : {}) });
+        return this.create(r, ns, created, { ...opts, managedFields: created.metadata.managedFields });
       },
     });
   }
