@@ -44,7 +44,6 @@ function gvkOf(r: ResourceInfo): Gvk {
 
 function build(rs: ResourceInfo[]): Schema {
   const paths: Record<string, unknown> = {};
-  const roots: string[] = [];
   const kinds = new Map<string, Gvk>();
   for (const r of rs) {
     const gvk = gvkOf(r);
@@ -63,9 +62,8 @@ function build(rs: ResourceInfo[]): Schema {
     }
     kinds.set(kindDefinition(r), gvk);
   }
-  roots.push(...kinds.keys());
   const schemas: Record<string, unknown> = {};
-  for (const [name, schema] of [...closure(roots)].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [name, schema] of [...closure(kinds.keys())].sort(([a], [b]) => a.localeCompare(b))) {
     const gvk = kinds.get(name);
     schemas[name] = gvk ? { ...schema, 'x-kubernetes-group-version-kind': [gvk] } : schema;
   }

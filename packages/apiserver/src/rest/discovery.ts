@@ -96,6 +96,21 @@ export function wantsAggregated(accept: string | undefined): 'v2' | 'v2beta1' | 
   return undefined;
 }
 
+/** One resource of an aggregated discovery document, with its subresources. */
+function discoveredResource(r: ResourceInfo): unknown {
+  const subs = subresources(r);
+  return {
+    resource: r.plural,
+    responseKind: { group: r.group, version: r.version, kind: r.kind },
+    scope: r.namespaced ? 'Namespaced' : 'Cluster',
+    singularResource: r.singular,
+    verbs: r.verbs,
+    ...(r.shortNames.length ? { shortNames: r.shortNames } : {}),
+    ...(r.categories ? { categories: r.categories } : {}),
+    ...(subs.length ? { subresources: subs.map((s) => ({ subresource: s.name, responseKind: { group: s.group ?? r.group, version: s.version ?? r.version, kind: s.kind }, verbs: s.verbs })) } : {}),
+  };
+}
+
 /**
  * Aggregated discovery (apidiscovery.k8s.io v2): every group, version and resource with its
  * subresources in one document — `/api` for the core group, `/apis` for the others.
@@ -112,18 +127,7 @@ export function aggregatedDiscovery(core: boolean, version: 'v2' | 'v2beta1'): u
     versions: [...versions].map(([v, rs]) => ({
       version: v,
       freshness: 'Current',
-      resources: rs.map((r) => ({
-        resource: r.plural,
-        responseKind: { group: r.group, version: r.version, kind: r.kind },
-        scope: r.namespaced ? 'Namespaced' : 'Cluster',
-        singularResource: r.singular,
-        verbs: r.verbs,
-        ...(r.shortNames.length ? { shortNames: r.shortNames } : {}),
-        ...(r.categories ? { categories: r.categories } : {}),
-        ...(subresources(r).length
-          ? { subresources: subresources(r).map((s) => ({ subresource: s.name, responseKind: { group: s.group ?? r.group, version: s.version ?? r.version, kind: s.kind }, verbs: s.verbs })) }
-          : {}),
-      })),
+      resources: rs.map(discoveredResource),
     })),
   }));
   return { kind: 'APIGroupDiscoveryList', apiVersion: `apidiscovery.k8s.io/${version}`, metadata: {}, items };
