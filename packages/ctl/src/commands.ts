@@ -37,7 +37,8 @@ export function parseTargets(args: string[]): { r: ResourceInfo; names: string[]
   return types.split(',').map((t) => ({ r: resolve(t), names }));
 }
 
-function kindPrefix(r: ResourceInfo): string {
+/** `deployment.apps`, as kubectl names a kind in its messages. */
+export function kindPrefix(r: ResourceInfo): string {
   return r.group ? `${r.singular}.${r.group}` : r.singular;
 }
 

@@ -2,20 +2,20 @@
 // kubectl does them: status reads the fields the controllers write, undo copies an old
 // ReplicaSet's template back into a Deployment or applies a ControllerRevision's patch to a
 // StatefulSet, restart stamps the template.
-import { controllerOf, R, timestamp, type ControllerRevision, type Deployment, type ReplicaSet, type StatefulSet } from '@tinykube/api';
+import { controllerOf, R, timestamp, type ControllerRevision, type Deployment, type ReplicaSet, type ResourceInfo, type StatefulSet } from '@tinykube/api';
 import type { Ctx } from './commands';
-import { parseTargets } from './commands';
+import { kindPrefix, parseTargets } from './commands';
 
 const REVISION = 'deployment.kubernetes.io/revision';
 const CHANGE_CAUSE = 'kubernetes.io/change-cause';
 
-type Target = { kind: 'Deployment' | 'StatefulSet'; name: string };
+type Target = { kind: 'Deployment' | 'StatefulSet'; r: ResourceInfo; name: string };
 
 function target(arg: string): Target {
   const [t] = parseTargets([arg]);
   const name = t?.names[0];
   if (!t || !name || (t.r !== R.deployments && t.r !== R.statefulsets)) throw new Error(`rollout works on deployment/NAME or statefulset/NAME, not "${arg}"`);
-  return { kind: t.r === R.deployments ? 'Deployment' : 'StatefulSet', name };
+  return { kind: t.r === R.deployments ? 'Deployment' : 'StatefulSet', r: t.r, name };
 }
 
 /** kubectl's status messages; done when the rollout has finished. */
@@ -40,11 +40,10 @@ export function rolloutMessage(o: Deployment | StatefulSet, kind: Target['kind']
 
 export async function rolloutStatus(ctx: Ctx, arg: string, timeoutSeconds: number): Promise<void> {
   const t = target(arg);
-  const r = t.kind === 'Deployment' ? R.deployments : R.statefulsets;
   const deadline = timeoutSeconds > 0 ? Date.now() + timeoutSeconds * 1000 : Infinity;
   let last = '';
   for (;;) {
-    const o = await ctx.client.get<Deployment | StatefulSet>(r, ctx.namespace, t.name);
+    const o = await ctx.client.get<Deployment | StatefulSet>(t.r, ctx.namespace, t.name);
     const { done, message } = rolloutMessage(o, t.kind);
     if (message !== last) ctx.out(`${message}\n`);
     last = message;
@@ -86,7 +85,7 @@ async function history(ctx: Ctx, t: Target): Promise<{ revision: number; cause: 
 export async function rolloutHistory(ctx: Ctx, arg: string): Promise<void> {
   const t = target(arg);
   // The name line ends in a space, as kubectl prints it.
-  ctx.out(`${t.kind === 'Deployment' ? 'deployment.apps' : 'statefulset.apps'}/${t.name} \nREVISION  CHANGE-CAUSE\n`);
+  ctx.out(`${kindPrefix(t.r)}/${t.name} \nREVISION  CHANGE-CAUSE\n`);
   for (const h of await history(ctx, t)) ctx.out(`${String(h.revision).padEnd(10)}${h.cause ?? '<none>'}\n`);
 }
 
@@ -97,15 +96,14 @@ export async function rolloutUndo(ctx: Ctx, arg: string, toRevision: number): Pr
   const h = toRevision > 0 ? rows.find((x) => x.revision === toRevision) : rows.at(-2);
   if (!h) throw new Error(toRevision > 0 ? `unable to find specified revision ${toRevision} in history` : `no rollout history found for ${t.kind.toLowerCase()} "${t.name}"`);
   await h.patch();
-  ctx.out(`${t.kind === 'Deployment' ? 'deployment.apps' : 'statefulset.apps'}/${t.name} rolled back\n`);
+  ctx.out(`${kindPrefix(t.r)}/${t.name} rolled back\n`);
 }
 
 export async function rolloutRestart(ctx: Ctx, arg: string): Promise<void> {
   const t = target(arg);
-  const r = t.kind === 'Deployment' ? R.deployments : R.statefulsets;
   const stamp = timestamp();
-  await ctx.client.patch(r, ctx.namespace, t.name, 'strategic', { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': stamp } } } } });
-  ctx.out(`${t.kind === 'Deployment' ? 'deployment.apps' : 'statefulset.apps'}/${t.name} restarted\n`);
+  await ctx.client.patch(t.r, ctx.namespace, t.name, 'strategic', { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': stamp } } } } });
+  ctx.out(`${kindPrefix(t.r)}/${t.name} restarted\n`);
 }
 
 export async function rolloutPause(ctx: Ctx, arg: string, paused: boolean): Promise<void> {
