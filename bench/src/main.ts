@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { REPO_DIR } from '@tinykube/test';
 import { apiBench } from './api-bench';
-import { startControlPlane } from './control-plane';
+import { startControlPlane, type ControlPlane } from './control-plane';
 import { lbBench } from './lb-bench';
 import { loadLocal } from './local-cluster';
 import { podStartupBench } from './pod-startup-bench';
@@ -45,23 +45,21 @@ async function main(): Promise<void> {
     rows.push(...(await proxyBench(local, log)));
   }
   // Each on a fresh control plane, so the memory figures start from an empty cluster.
-  if (want('api')) {
-    log('3. API');
+  const onFreshControlPlane = async (bench: (cp: ControlPlane, log: (s: string) => void) => Promise<Row[]>): Promise<void> => {
     const cp = await startControlPlane();
     try {
-      rows.push(...(await apiBench(cp, log)));
+      rows.push(...(await bench(cp, log)));
     } finally {
       await cp.stop();
     }
+  };
+  if (want('api')) {
+    log('3. API');
+    await onFreshControlPlane(apiBench);
   }
   if (want('scheduler')) {
     log('4-5. scheduler and memory');
-    const cp = await startControlPlane();
-    try {
-      rows.push(...(await schedulerBench(cp, log)));
-    } finally {
-      await cp.stop();
-    }
+    await onFreshControlPlane(schedulerBench);
   }
   if (local && want('lb')) {
     log('6. load balancing');
