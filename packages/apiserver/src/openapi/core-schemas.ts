@@ -1,7 +1,5 @@
 // core/v1 kinds other than Pod: Namespace, Node, Service, Endpoints, Event, PersistentVolumeClaim.
-import { CORE, META, MICRO_TIME, TIME, bool, int32, kind, list, object, quantityMap, ref, str, stringMap, strings, type Schema } from './schema-builders';
-
-const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
+import { CORE, INT_OR_STRING, META, MICRO_TIME, TIME, bool, int32, kind, list, object, protocol, quantityMap, ref, str, stringMap, strings, type Schema } from './schema-builders';
 
 export const CORE_SCHEMAS: Record<string, Schema> = {
   [`${CORE}Namespace`]: kind('A scope for names. Deleting one deletes everything in it, then the namespace.', {
@@ -86,9 +84,9 @@ export const CORE_SCHEMAS: Record<string, Schema> = {
   }),
   [`${CORE}ServicePort`]: object('A port of a service.', {
     name: str('A DNS-1123 label; required when there is more than one port. Matches the Endpoints port name.'),
-    protocol: str('Default TCP.', PROTOCOLS),
+    protocol: protocol(),
     port: int32('The port on the ClusterIP.'),
-    targetPort: ref('io.k8s.apimachinery.pkg.util.intstr.IntOrString', 'Port number or container port name on the pods. Defaults to port.'),
+    targetPort: ref(INT_OR_STRING, 'Port number or container port name on the pods. Defaults to port.'),
     nodePort: int32('Port on every node for NodePort and LoadBalancer services; allocated from the node port range when unset.'),
     appProtocol: str('Application protocol of the port, informational.'),
   }, ['port']),
@@ -115,7 +113,7 @@ export const CORE_SCHEMAS: Record<string, Schema> = {
   [`${CORE}EndpointPort`]: object('One port.', {
     name: str('Name of the service port it serves.'),
     port: int32('Port number on the pod.'),
-    protocol: str('Default TCP.', PROTOCOLS),
+    protocol: protocol(),
     appProtocol: str('Application protocol, informational.'),
   }, ['port']),
 

@@ -1,8 +1,6 @@
 // core/v1 Pod and everything a pod template holds. Where tinykube accepts a field but does not
 // act on it, the description says so.
-import { CORE, INT_OR_STRING, META, NOT_ACTED_ON, QUANTITY, TIME, bool, freeForm, int32, int64, kind, list, object, quantityMap, ref, str, stringMap, strings, type Schema } from './schema-builders';
-
-const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
+import { CORE, INT_OR_STRING, META, NOT_ACTED_ON, QUANTITY, TIME, bool, freeForm, int32, int64, kind, list, object, protocol, quantityMap, ref, str, stringMap, strings, type Schema } from './schema-builders';
 
 export const POD_SCHEMAS: Record<string, Schema> = {
   [`${CORE}Pod`]: kind('A group of containers that share one network namespace (a pause container holds it) and are scheduled together onto one node.', {
@@ -59,7 +57,7 @@ export const POD_SCHEMAS: Record<string, Schema> = {
     containerPort: int32('The port number on the pod\'s IP (0 < x < 65536).'),
     hostPort: int32('Port exposed on the node.' + NOT_ACTED_ON),
     hostIP: str('Node IP the host port binds to.' + NOT_ACTED_ON),
-    protocol: str('Default TCP.', PROTOCOLS),
+    protocol: protocol(),
   }, ['containerPort']),
   [`${CORE}EnvVar`]: object('An environment variable.', {
     name: str('Name of the variable; a C identifier.'),

@@ -20,6 +20,11 @@ export function str(description: string, values?: readonly string[]): Schema {
   return values ? { type: 'string', description, enum: [...values] } : { type: 'string', description };
 }
 
+/** A port's protocol, as containers, Services and Endpoints name it. */
+export function protocol(): Schema {
+  return str('Default TCP.', ['SCTP', 'TCP', 'UDP']);
+}
+
 export function int32(description: string): Schema {
   return { type: 'integer', format: 'int32', description };
 }
