@@ -50,3 +50,20 @@ test('failures are retried with growing backoff and forgotten on success', async
   assert.equal(attempts, 4);
   assert.equal(q.numRequeues('x'), 0);
 });
+
+test('addAfter keeps the earliest pending time: a later, longer delay does not postpone the key', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+  const q = new WorkQueue();
+  q.addAfter('k', 100);
+  q.addAfter('k', 10_000);
+  t.mock.timers.tick(100);
+  assert.equal(q.length, 1);
+  assert.equal(await q.get(), 'k');
+  q.done('k');
+  // A shorter delay still brings a pending key forward.
+  q.addAfter('j', 10_000);
+  q.addAfter('j', 50);
+  t.mock.timers.tick(50);
+  assert.equal(q.length, 1);
+  q.shutdown();
+});
