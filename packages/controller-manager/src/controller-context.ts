@@ -2,6 +2,7 @@ import type { KubeObject, ResourceInfo } from '@tinykube/api';
 import { EventRecorder, Informer, runWorkers, WorkQueue, type ApiClient } from '@tinykube/client';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { DisruptionOptions } from './controllers/zone-disruption';
 
 // What every controller is given: one shared informer per resource (one list+watch each for
 // the whole controller-manager), an event recorder, a logger and the daemon's flags.
@@ -10,6 +11,7 @@ export interface ControllerManagerOptions {
   clusterCidr: string;
   nodeCidrMaskSize: number;
   nodeMonitorGracePeriodMs: number;
+  disruption: DisruptionOptions;
   workers: number;
 }
 

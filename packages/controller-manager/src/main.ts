@@ -6,6 +6,7 @@ import pino from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { daemonMain, GrpcClient, runLeaderElected, serveHealthAndMetrics } from '@tinykube/client';
 import { CONTROLLERS, startControllers } from './controller-manager';
+import { DEFAULT_DISRUPTION } from './controllers/zone-disruption';
 
 async function main(): Promise<void> {
   const a = await yargs(hideBin(process.argv))
@@ -17,6 +18,10 @@ async function main(): Promise<void> {
     .option('cluster-cidr', { type: 'string', default: '10.244.0.0/16' })
     .option('node-cidr-mask-size', { type: 'number', default: 24 })
     .option('node-monitor-grace-period', { type: 'number', default: 40, describe: 'seconds without a lease renewal before a node is unreachable' })
+    .option('unhealthy-zone-threshold', { type: 'number', default: DEFAULT_DISRUPTION.unhealthyZoneThreshold, describe: 'fraction of not-Ready nodes (at least 3) that makes a zone partially disrupted' })
+    .option('node-eviction-rate', { type: 'number', default: DEFAULT_DISRUPTION.evictionRate, describe: 'nodes per second whose pods may be evicted in a healthy zone' })
+    .option('secondary-node-eviction-rate', { type: 'number', default: DEFAULT_DISRUPTION.secondaryEvictionRate, describe: 'the same in a partially disrupted zone larger than --large-cluster-size-threshold' })
+    .option('large-cluster-size-threshold', { type: 'number', default: DEFAULT_DISRUPTION.largeClusterSizeThreshold, describe: 'nodes; in smaller partially disrupted zones nothing is evicted' })
     .option('concurrent-syncs', { type: 'number', default: 5, describe: 'workers per controller' })
     .option('leader-elect', { type: 'boolean', default: true })
     .option('leader-elect-lease-duration', { type: 'number', default: 15, describe: 'seconds' })
@@ -43,6 +48,12 @@ async function main(): Promise<void> {
           clusterCidr: a['cluster-cidr'],
           nodeCidrMaskSize: a['node-cidr-mask-size'],
           nodeMonitorGracePeriodMs: a['node-monitor-grace-period'] * 1000,
+          disruption: {
+            unhealthyZoneThreshold: a['unhealthy-zone-threshold'],
+            evictionRate: a['node-eviction-rate'],
+            secondaryEvictionRate: a['secondary-node-eviction-rate'],
+            largeClusterSizeThreshold: a['large-cluster-size-threshold'],
+          },
           workers: a['concurrent-syncs'],
         },
         log,

@@ -25,6 +25,29 @@ export interface NodeConfig {
   rootDir: string;
   clusterCidr: string;
   tokenFile: string;
+  /** The controller-manager's --node-monitor-grace-period the kubelet must keep up with. */
+  nodeMonitorGracePeriod?: number;
+}
+
+/** The controller-manager's default --node-monitor-grace-period, seconds. */
+export const DEFAULT_NODE_MONITOR_GRACE = 40;
+
+export interface NodeHeartbeat {
+  leaseDuration: number;
+  renewInterval: number;
+  statusUpdateFrequency: number;
+}
+
+/**
+ * The kubelet's lease and status timing for a node-monitor grace period, in Kubernetes'
+ * proportions (grace 40 s, lease 40 s, renewal every 10 s, status every 10 s): renewals every
+ * quarter of the grace, at most 10 s. A grace shorter than three renewals is refused, since a
+ * single late renewal would then mark a healthy node unreachable.
+ */
+export function nodeHeartbeat(grace = DEFAULT_NODE_MONITOR_GRACE, renewInterval = Math.min(10, grace / 4)): NodeHeartbeat {
+  if (!(grace > 0) || !(renewInterval > 0)) throw new Error(`node monitor grace period ${grace} s and lease renewal ${renewInterval} s must be positive`);
+  if (grace < 3 * renewInterval) throw new Error(`node monitor grace period ${grace} s must be at least three lease renewals (${renewInterval} s each): one late renewal would mark a healthy node unreachable`);
+  return { leaseDuration: grace, renewInterval, statusUpdateFrequency: renewInterval };
 }
 
 export function mainOf(repoDir: string, pkg: string): string {
@@ -72,7 +95,14 @@ export function kubeletArgs(c: NodeConfig): string[] {
     `--root-dir=${c.rootDir}`,
     `--cluster-cidr=${c.clusterCidr}`,
     `--token-file=${c.tokenFile}`,
+    ...heartbeatArgs(c.nodeMonitorGracePeriod),
   ];
+}
+
+function heartbeatArgs(grace: number | undefined): string[] {
+  if (grace === undefined) return [];
+  const h = nodeHeartbeat(grace);
+  return [`--lease-duration=${h.leaseDuration}`, `--lease-renew-interval=${h.renewInterval}`, `--node-status-update-frequency=${h.statusUpdateFrequency}`];
 }
 
 export function proxyArgs(c: NodeConfig): string[] {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makePlan, machineRanges, overlaps } from '../src';
+import { kubeletArgs, nodeHeartbeat } from '../src/daemon-args';
 import { dockerdArgs } from '../src/dockerd';
 
 test('the plan names hosts, addresses and sockets from the flags alone', () => {
@@ -39,4 +40,13 @@ test('safety: every machine address, route and gateway that overlaps a cluster r
 test('node dockerds make no bridge, NAT or iptables rules and pull through the local registry', () => {
   const args = dockerdArgs({ name: 'dockerd-node-1', socket: '/run/x.sock', dataRoot: '/d', execRoot: '/e', registry: '10.240.0.1:5000', cgroup: 'tk-node-1' });
   for (const a of ['--bridge=none', '--iptables=false', '--ip-masq=false', '--registry-mirror=http://10.240.0.1:5000', '--insecure-registry=10.240.0.1:5000', '--host=unix:///run/x.sock']) assert.ok(args.includes(a), a);
+});
+
+test('the kubelet renews its lease four times per node-monitor grace period, and a grace shorter than three renewals is refused', () => {
+  assert.deepEqual(nodeHeartbeat(), { leaseDuration: 40, renewInterval: 10, statusUpdateFrequency: 10 });
+  assert.deepEqual(nodeHeartbeat(8), { leaseDuration: 8, renewInterval: 2, statusUpdateFrequency: 2 });
+  assert.throws(() => nodeHeartbeat(8, 10), /at least three lease renewals/);
+  assert.throws(() => nodeHeartbeat(0), /must be positive/);
+  const args = kubeletArgs({ repoDir: '/r', apiserverGrpc: 'm:6444', nodeName: 'n', nodeIp: '10.0.0.1', dockerSocket: '/s', rootDir: '/k', clusterCidr: '10.244.0.0/16', tokenFile: '/t', nodeMonitorGracePeriod: 8 });
+  assert.ok(args.includes('--lease-renew-interval=2'), args.join(' '));
 });

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { objectKey, R, type Node, type Pod, type Service } from '@tinykube/api';
+import { getCondition, objectKey, R, type Node, type Pod, type Service } from '@tinykube/api';
 import { EventRecorder, GrpcClient, Informer, runWorkers, WorkQueue } from '@tinykube/client';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
@@ -87,6 +87,15 @@ export async function startKubelet(o: KubeletOptions): Promise<Kubelet> {
   const netQueue = new WorkQueue({ baseDelayMs: 500, maxDelayMs: 10_000 });
   let networkReady = false;
   nodes.addEventHandler({ onAdd: () => netQueue.add('network'), onUpdate: () => netQueue.add('network'), onDelete: () => netQueue.add('network') });
+  // The node lifecycle controller marked us Unknown (a renewal came late): say at once that we
+  // are here, rather than at the next status update.
+  nodes.addEventHandler({
+    onUpdate: (_, n) => {
+      if (n.metadata.name !== o.nodeName || getCondition(n.status?.conditions, 'Ready')?.status !== 'Unknown') return;
+      log.warn('the node was marked Unknown; posting status now');
+      void agent.updateStatus().catch((err: unknown) => log.warn({ err: String(err) }, 'node status update failed'));
+    },
+  });
   const syncNetwork = async (): Promise<void> => {
     const self = nodes.get(o.nodeName);
     const cidr = self?.spec?.podCIDR;

@@ -22,7 +22,7 @@ async function main(): Promise<void> {
     .option('max-pods', { type: 'number', default: 110 })
     .option('lease-duration', { type: 'number', default: 40, describe: 'seconds a node lease is valid' })
     .option('lease-renew-interval', { type: 'number', default: 10, describe: 'seconds between lease renewals' })
-    .option('node-status-update-frequency', { type: 'number', default: 30, describe: 'seconds between node status updates' })
+    .option('node-status-update-frequency', { type: 'number', default: 10, describe: 'seconds between node status updates' })
     .option('housekeeping-interval', { type: 'number', default: 10, describe: 'seconds between full passes over pods and containers' })
     .option('backoff-initial', { type: 'number', default: 10, describe: 'first crash-loop back-off, seconds' })
     .option('backoff-max', { type: 'number', default: 300, describe: 'longest crash-loop back-off, seconds' })
