@@ -6,8 +6,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Docker from 'dockerode';
 import { controllerOf, getCondition, isPodReady, R, type Deployment, type PersistentVolumeClaim, type Pod, type ReplicaSet, type Service, type StatefulSet } from '@tinykube/api';
-import { Daemons, up } from '@tinykube/hosts';
-import { REPO_DIR, run, startCluster, testPlanOptions, waitFor, type LocalCluster } from '../helpers';
+import { Daemons } from '@tinykube/hosts';
+import { run, startCluster, waitFor, type LocalCluster } from '../helpers';
 
 let cluster: LocalCluster;
 const NS = 'default';
@@ -234,9 +234,9 @@ test('kill -9 of the controller-manager mid-rollout: the rollout completes with 
   await kubectl('set', 'env', 'deployment/phoenix', 'STEP=2');
   const daemons = new Daemons(cluster.plan.stateDir);
   await waitFor(async () => (await cluster.api.list<ReplicaSet>(R.replicasets, NS, { labelSelector: 'app=phoenix' })).items.length === 2, { what: 'the new ReplicaSet' });
-  process.kill(daemons.running('controller-manager')!, 'SIGKILL');
-  await waitFor(() => daemons.running('controller-manager') === undefined, { what: 'the controller-manager to die' });
-  await up({ ...testPlanOptions(3), repoDir: REPO_DIR });
+  const old = daemons.running('controller-manager')!;
+  process.kill(old, 'SIGKILL');
+  await waitFor(() => (daemons.running('controller-manager') ?? old) !== old, { timeoutMs: 5000, what: 'the supervisor to restart the controller-manager' });
   await kubectl('rollout', 'status', 'deployment/phoenix', '--timeout=120s');
   const sets = (await cluster.api.list<ReplicaSet>(R.replicasets, NS, { labelSelector: 'app=phoenix' })).items;
   assert.equal(sets.length, 2);
@@ -250,8 +250,9 @@ test('a lost host goes NotReady; its Deployment pods move, its StatefulSet pod i
   const onLost = (await pods('app=phoenix')).filter((p) => p.spec.nodeName === lost).length;
   const plan = cluster.plan.nodes.find((n) => n.name === lost)!;
   const daemons = new Daemons(cluster.plan.stateDir);
-  process.kill(daemons.running(`kubelet-${lost}`)!, 'SIGKILL');
-  process.kill(daemons.running(`proxy-${lost}`)!, 'SIGKILL');
+  // The host dies: its daemons and their supervisors at once, and its link.
+  daemons.killHard(`kubelet-${lost}`);
+  daemons.killHard(`proxy-${lost}`);
   await run('ip', ['link', 'set', plan.veth, 'down']);
   await waitFor(async () => {
     const n = await cluster.api.get<import('@tinykube/api').Node>(R.nodes, undefined, lost);

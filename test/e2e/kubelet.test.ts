@@ -165,9 +165,9 @@ test('kill -9 of the kubelet: running containers keep running and status catches
   const steady = await cluster.waitForPod('default', 'steady', (p) => p.status?.containerStatuses?.[0]?.state?.running !== undefined, 'running');
   const victim = await cluster.waitForPod('default', 'victim', (p) => p.status?.containerStatuses?.[0]?.state?.running !== undefined, 'running');
   const daemons = new Daemons(cluster.plan.stateDir);
-  const pid = daemons.running('kubelet-node-2');
-  assert.ok(pid);
-  process.kill(pid, 'SIGKILL');
+  assert.ok(daemons.running('kubelet-node-2'));
+  // Its supervisor too, so it stays down until `up` (a supervised kill -9 is in hosts.test.ts).
+  daemons.killHard('kubelet-node-2');
   await waitFor(() => daemons.running('kubelet-node-2') === undefined, { what: 'the kubelet to die' });
   // While it is down, one container dies.
   const victimId = victim.status!.containerStatuses![0]!.containerID!.replace('docker://', '');

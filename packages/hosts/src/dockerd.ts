@@ -57,8 +57,8 @@ export async function stopDockerd(daemons: Daemons, o: DockerdOptions): Promise<
     } catch {
       // An unresponsive daemon is killed below.
     }
-    await daemons.stop(o.name, 20_000);
   }
+  await daemons.stop(o.name, 20_000);
   await unmountUnder([o.execRoot, o.dataRoot]);
 }
 

@@ -2,7 +2,7 @@ import type { Daemons } from './processes';
 
 /**
  * Polls `check` until it answers true. Fails early, with the tail of its log, when one of the
- * `watch`ed daemons has exited, and at the deadline with the last error `check` threw.
+ * `watch`ed daemons keeps crashing (or lost its supervisor), and at the deadline with the last error `check` threw.
  */
 export async function waitForDaemons(o: { what: string; timeoutMs: number; check: () => Promise<boolean>; daemons: Daemons; watch: string[]; intervalMs?: number }): Promise<void> {
   const deadline = Date.now() + o.timeoutMs;
@@ -13,7 +13,7 @@ export async function waitForDaemons(o: { what: string; timeoutMs: number; check
     } catch (err) {
       last = err;
     }
-    for (const name of o.watch) if (!o.daemons.running(name)) throw o.daemons.exited(name);
+    for (const name of o.watch) if (o.daemons.crashing(name)) throw o.daemons.exited(name);
     if (Date.now() > deadline) throw new Error(`timed out after ${o.timeoutMs} ms waiting for ${o.what}${last ? ` (${String(last)})` : ''}`);
     await new Promise((r) => setTimeout(r, o.intervalMs ?? 200));
   }
