@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { getCondition, R, type Node, type Pod } from '@tinykube/api';
-import { makePlan, up } from '@tinykube/hosts';
-import { REPO_DIR, run, startCluster, testPlanOptions, type LocalCluster } from '../helpers';
+import { Daemons, makePlan, up } from '@tinykube/hosts';
+import { REPO_DIR, run, startCluster, testPlanOptions, waitFor, type LocalCluster } from '../helpers';
 
 interface MachineState {
   netns: string;
@@ -104,6 +104,28 @@ test('a pod on one host reaches a pod on another by pod IP', async () => {
   assert.equal((await cluster.onNode('node-3', 'busybox', ['wget', '-qO-', `http://${ready.status!.podIP}:8080/`])).trim(), 'server');
 });
 
+test('no address of a cluster range resolves to the machine\'s default route, from the root namespace or any node', async () => {
+  const defaults = JSON.parse(await run('ip', ['-j', 'route', 'show', 'default'])) as { gateway?: string; dev?: string }[];
+  const server = await cluster.api.get<Pod>(R.pods, 'default', 'server');
+  const node1 = cluster.plan.nodes[0]!;
+  // Assigned and unassigned addresses of each range: a node, a pod, a Service, and nobody's.
+  const addresses = [node1.ip, '10.241.0.200', server.status!.podIP!, '10.245.250.7', '10.97.0.1', '10.97.200.9'];
+  const ours = new Set([cluster.plan.bridge, cluster.plan.serviceDummy, 'eth0', 'tk-pods', 'lo']);
+  const where = [{ name: 'root', args: [] as string[] }, ...cluster.plan.nodes.map((n) => ({ name: n.name, args: ['-n', n.netns] }))];
+  for (const w of where) {
+    for (const a of addresses) {
+      const [route] = JSON.parse(await run('ip', [...w.args, '-j', 'route', 'get', a])) as { dev: string; gateway?: string }[];
+      assert.ok(route, `${w.name}: ${a} has a route`);
+      assert.ok(ours.has(route.dev), `${w.name}: ${a} goes to ${route.dev}`);
+      if (w.name === 'root') for (const d of defaults) assert.ok(route.gateway !== d.gateway && route.dev !== d.dev, `${w.name}: ${a} resolves to the default route (${JSON.stringify(route)})`);
+    }
+  }
+  // The master reaches a pod, and a connect to nobody's pod address fails here, at once or by its bound.
+  assert.equal((await run('busybox', ['timeout', '5', 'wget', '-qO-', `http://${server.status!.podIP}:8080/`])).trim(), 'server');
+  const script = "require('net').connect(80, '10.245.250.7').on('connect', () => console.log('connected')).on('error', (e) => console.log(e.code)).setTimeout(4000, function () { console.log('timeout'); this.destroy(); });";
+  assert.match((await run(process.execPath, ['-e', script])).trim(), /^(EHOSTUNREACH|timeout)$/);
+});
+
 test('ranges that overlap the machine are refused before anything is created', async () => {
   const opts = { ...testPlanOptions(1), prefix: 'tkx', stateDir: path.join(REPO_DIR, '.tinykube', 'e2e-refused'), etcdPort: 2579 };
   const links = await run('ip', ['-o', 'link', 'show']);
@@ -111,6 +133,26 @@ test('ranges that overlap the machine are refused before anything is created', a
   assert.equal(await run('ip', ['-o', 'link', 'show']), links);
   assert.ok(!fs.existsSync(`/run/netns/${makePlan(opts).nodes[0]!.netns}`));
   fs.rmSync(opts.stateDir, { recursive: true, force: true });
+});
+
+test('kill -9 of any daemon: its supervisor has it back within 5 s, says so in its log, and the cluster is whole again', async () => {
+  const daemons = new Daemons(cluster.plan.stateDir);
+  const names = ['etcd', 'apiserver', 'scheduler', 'controller-manager', 'registry', 'kubelet-node-1', 'proxy-node-1'];
+  for (const name of names) {
+    const old = daemons.running(name);
+    assert.ok(old, `${name} runs`);
+    process.kill(old, 'SIGKILL');
+    const back = await waitFor(() => {
+      const pid = daemons.running(name);
+      return pid && pid !== old ? pid : undefined;
+    }, { timeoutMs: 5000, intervalMs: 50, what: `${name} to be restarted` });
+    assert.notEqual(back, old);
+    assert.match(fs.readFileSync(daemons.logFile(name), 'utf8'), new RegExp(`tk-supervise: ${name} exited \\(signal SIGKILL\\)`));
+  }
+  await waitFor(async () => {
+    const nodes = (await cluster.api.list<Node>(R.nodes)).items;
+    return nodes.length === 3 && nodes.every((n) => getCondition(n.status?.conditions, 'Ready')?.status === 'True');
+  }, { timeoutMs: 60_000, what: 'every node Ready after the restarts' });
 });
 
 test('down leaves the machine as it was before up', async () => {

@@ -3,10 +3,10 @@ import * as path from 'node:path';
 import Docker from 'dockerode';
 import { getCondition, R, type Node } from '@tinykube/api';
 import { RestClient, renderKubeconfig } from '@tinykube/client';
-import { apiserverArgs, controllerManagerArgs, etcdArgs, kubeletArgs, proxyArgs, schedulerArgs, type MasterConfig, type NodeConfig } from './daemon-args';
+import { apiserverArgs, controllerManagerArgs, etcdArgs, kubeletArgs, nodeHeartbeat, proxyArgs, schedulerArgs, type MasterConfig, type NodeConfig } from './daemon-args';
 import { startDockerd, stopDockerd, unmountUnder, type DockerdOptions } from './dockerd';
 import { ensureImage, loadImageSpecs } from './images';
-import { existingNodeNamespaces, removeMaster, removeNode, setupMaster, setupNode } from './network';
+import { existingNodeNamespaces, removeMaster, removeNode, routePodCidrs, setupMaster, setupNode } from './network';
 import { makePlan, type ClusterPlan, type NodePlan, type PlanOptions } from './plan';
 import { Daemons } from './processes';
 import { startRegistry } from './registry';
@@ -71,6 +71,8 @@ export interface ClusterFile {
 export async function up(o: UpOptions): Promise<ClusterFile> {
   const say = o.progress ?? (() => undefined);
   const plan = makePlan(o);
+  // Refuse a grace period the kubelets could not keep up with before starting anything.
+  if (o.nodeMonitorGracePeriod !== undefined) nodeHeartbeat(o.nodeMonitorGracePeriod);
   const daemons = new Daemons(plan.stateDir);
   const cache = plan.cacheDir;
   const steps = 7;
@@ -125,7 +127,7 @@ export async function up(o: UpOptions): Promise<ClusterFile> {
   for (const node of plan.nodes) {
     const root = path.join(plan.stateDir, 'hosts', node.name, 'kubelet');
     fs.mkdirSync(root, { recursive: true });
-    const nc: NodeConfig = { repoDir: o.repoDir, apiserverGrpc: grpc, nodeName: node.name, nodeIp: node.ip, dockerSocket: node.dockerSocket, rootDir: root, clusterCidr: plan.clusterCidr, tokenFile: token };
+    const nc: NodeConfig = { repoDir: o.repoDir, apiserverGrpc: grpc, nodeName: node.name, nodeIp: node.ip, dockerSocket: node.dockerSocket, rootDir: root, clusterCidr: plan.clusterCidr, tokenFile: token, ...(o.nodeMonitorGracePeriod ? { nodeMonitorGracePeriod: o.nodeMonitorGracePeriod } : {}) };
     daemons.start({ name: `kubelet-${node.name}`, command: process.execPath, netns: node.netns, args: kubeletArgs(nc) });
     daemons.start({ name: `proxy-${node.name}`, command: process.execPath, netns: node.netns, args: proxyArgs(nc) });
   }
@@ -152,6 +154,7 @@ export async function up(o: UpOptions): Promise<ClusterFile> {
     serviceCidr: plan.serviceCidr,
     nodes: plan.nodes.map((p) => ({ name: p.name, netns: p.netns, ip: p.ip, podCIDR: nodes.find((n) => n.metadata.name === p.name)?.spec?.podCIDR ?? '', dockerSocket: p.dockerSocket })),
   };
+  await routePodCidrs(plan, file.nodes);
   fs.writeFileSync(path.join(plan.stateDir, 'cluster.json'), `${JSON.stringify(file, null, 2)}\n`);
   return file;
 }

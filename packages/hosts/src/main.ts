@@ -120,11 +120,11 @@ async function main(): Promise<void> {
     )
     .command(
       'prepare-node',
-      'check the ranges against this host and route the service CIDR to a sink (bare node hosts)',
+      'check the ranges against this host and route the service and cluster CIDRs to a sink (bare node hosts)',
       (y) => y.option('cluster-cidr', { type: 'string', default: '10.244.0.0/16' }).option('service-cidr', { type: 'string', default: '10.96.0.0/16' }),
       async (a) => {
         await assertNoOverlap({ '--cluster-cidr': a['cluster-cidr'], '--service-cidr': a['service-cidr'] }, new Set(['tk-svc0', 'tk-pods']));
-        await prepareBareNode(a['service-cidr']);
+        await prepareBareNode(a['service-cidr'], a['cluster-cidr']);
         say('prepare-node: done');
       },
     )

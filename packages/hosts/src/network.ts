@@ -4,8 +4,11 @@ import { run, runIn, succeeds } from './exec';
 import type { ClusterPlan, NodePlan } from './plan';
 
 // Creates and removes the hosts' network: a bridge on the master side, one namespace per node
-// joined to it by a veth, and the service CIDR routed to a sink interface (a bridge with no
-// ports) everywhere, so a ClusterIP that no rule DNATs goes nowhere. Node namespaces get no default route.
+// joined to it by a veth, and the service and cluster CIDRs routed to a sink interface (a
+// bridge with no ports) everywhere, so a ClusterIP that no rule DNATs, or a pod address that no
+// node owns, goes nowhere: never to the machine's default route. The nodes' own pod CIDRs are
+// more specific routes (host-gw, and from the master too, which must reach pods). Node
+// namespaces get no default route.
 
 function prefix(plan: ClusterPlan): number {
   return parseCidr(plan.hostCidr).bits;
@@ -20,19 +23,19 @@ function ip(netns: string | undefined, args: string[]): Promise<unknown> {
 }
 
 /** The kernels here have no `dummy` link type; a bridge without ports is the same sink. */
-async function serviceSink(name: string, serviceCidr: string, netns: string | undefined): Promise<void> {
+async function sink(name: string, cidrs: string[], netns: string | undefined): Promise<void> {
   if (!(await linkExists(netns, name))) await ip(netns, ['link', 'add', name, 'type', 'bridge']);
   await ip(netns, ['link', 'set', name, 'up']);
-  await ip(netns, ['route', 'replace', serviceCidr, 'dev', name]);
+  for (const cidr of cidrs) await ip(netns, ['route', 'replace', cidr, 'dev', name]);
 }
 
-function serviceDummy(plan: ClusterPlan, netns: string | undefined): Promise<void> {
-  return serviceSink(plan.serviceDummy, plan.serviceCidr, netns);
+function clusterSink(plan: ClusterPlan, netns: string | undefined): Promise<void> {
+  return sink(plan.serviceDummy, [plan.serviceCidr, plan.clusterCidr], netns);
 }
 
-/** A bare node host: the service CIDR to a sink, forwarding on, bridged pod traffic through iptables. */
-export async function prepareBareNode(serviceCidr: string, sink = 'tk-svc0'): Promise<void> {
-  await serviceSink(sink, serviceCidr, undefined);
+/** A bare node host: the service and cluster CIDRs to a sink, forwarding on, bridged pod traffic through iptables. */
+export async function prepareBareNode(serviceCidr: string, clusterCidr: string, sinkName = 'tk-svc0'): Promise<void> {
+  await sink(sinkName, [serviceCidr, clusterCidr], undefined);
   await run('sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1']);
   await run('sysctl', ['-q', '-w', 'net.bridge.bridge-nf-call-iptables=1']).catch(() => undefined);
 }
@@ -43,7 +46,12 @@ export async function setupMaster(plan: ClusterPlan): Promise<void> {
   await succeeds('ip', ['link', 'set', plan.bridge, 'type', 'bridge', 'nf_call_iptables', '0']);
   await ip(undefined, ['addr', 'replace', `${plan.masterIp}/${prefix(plan)}`, 'dev', plan.bridge]);
   await ip(undefined, ['link', 'set', plan.bridge, 'up']);
-  await serviceDummy(plan, undefined);
+  await clusterSink(plan, undefined);
+}
+
+/** The master reaches pods as the nodes do: each node's pod CIDR via that node's address. */
+export async function routePodCidrs(plan: ClusterPlan, nodes: { ip: string; podCIDR: string }[]): Promise<void> {
+  for (const n of nodes) if (n.podCIDR) await ip(undefined, ['route', 'replace', n.podCIDR, 'via', n.ip, 'dev', plan.bridge]);
 }
 
 export async function setupNode(plan: ClusterPlan, node: NodePlan): Promise<void> {
@@ -53,7 +61,7 @@ export async function setupNode(plan: ClusterPlan, node: NodePlan): Promise<void
   await ip(node.netns, ['link', 'set', 'lo', 'up']);
   await ip(node.netns, ['addr', 'replace', `${node.ip}/${prefix(plan)}`, 'dev', 'eth0']);
   await ip(node.netns, ['link', 'set', 'eth0', 'up']);
-  await serviceDummy(plan, node.netns);
+  await clusterSink(plan, node.netns);
   // A host forwards for its pods; bridged pod traffic passes iptables so Service DNAT works
   // between pods of one host.
   await runIn(node.netns, 'sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1']);
