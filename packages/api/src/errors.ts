@@ -76,6 +76,11 @@ export const errors = {
     const [kind, ...group] = qualifiedKind.split('.');
     return new ApiError(statusFailure(422, 'Invalid', `${qualifiedKind} "${name}" is invalid: ${msg}`, { name, kind, group: group.join('.') || undefined, causes }));
   },
+  /** A body whose fields have the wrong types: Kubernetes' decoder refuses it before validation (400). */
+  undecodable(kind: string, version: string, fieldErrors: FieldError[]): ApiError {
+    const causes: StatusCause[] = fieldErrors.map((e) => ({ reason: e.type, message: formatFieldError(e).slice(e.field.length + 2), field: e.field }));
+    return new ApiError(statusFailure(400, 'BadRequest', `${kind} in version "${version}" cannot be handled as a ${kind}: ${fieldErrors.map(formatFieldError).join(', ')}`, { kind, causes }));
+  },
   badRequest(message: string): ApiError {
     return new ApiError(statusFailure(400, 'BadRequest', message));
   },
@@ -88,8 +93,9 @@ export const errors = {
   tooLarge(limit: number): ApiError {
     return new ApiError(statusFailure(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`));
   },
-  unsupportedMediaType(type: string): ApiError {
-    return new ApiError(statusFailure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/merge-patch+json, application/json-patch+json, application/strategic-merge-patch+json (got ${type})`));
+  /** Kubernetes' 415: the accepted types listed; `type` is what the client sent. */
+  unsupportedMediaType(type: string, accepted: readonly string[]): ApiError {
+    return new ApiError(statusFailure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`, { kind: type }));
   },
   notAcceptable(message: string): ApiError {
     return new ApiError(statusFailure(406, 'NotAcceptable', message));

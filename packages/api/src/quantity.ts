@@ -8,7 +8,8 @@ const re = /^([+-]?[0-9.]+)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?[0-9]+)?$/;
 /** Parses a quantity into a plain number of base units (cores, bytes); undefined if malformed. */
 export function parseQuantity(q: string | number): number | undefined {
   if (typeof q === 'number') return Number.isFinite(q) ? q : undefined;
-  const m = q.trim().match(re);
+  // No trimming: Kubernetes refuses " 1Gi" and "1Gi ".
+  const m = re.exec(q);
   if (!m || !/^[+-]?(\d+\.?\d*|\.\d+)$/.test(m[1] as string)) return undefined;
   const n = Number(m[1]);
   const suffix = m[2] ?? '';

@@ -1,5 +1,6 @@
 // Wires the apiserver together: etcd store, registry, REST and gRPC front doors, compaction.
-import { Etcd3 } from 'etcd3';
+import { circuitBreaker, ConsecutiveBreaker, handleWhen, retry } from 'cockatiel';
+import { Etcd3, GRPCUnavailableError } from 'etcd3';
 import { R } from '@tinykube/api';
 import pino, { type Logger } from 'pino';
 import { ServiceAllocators } from './allocators';
@@ -40,12 +41,25 @@ export interface Apiserver {
   stop(): Promise<void>;
 }
 
+/**
+ * etcd3's default circuit breaker opens for 5 s after three "recoverable" errors of any kind,
+ * including one request's own (a message too large), which let one client fail every other
+ * client's requests. Here only etcd being unreachable counts towards it, and only that is retried.
+ */
+function etcdFaultHandling(): NonNullable<ConstructorParameters<typeof Etcd3>[0]>['faultHandling'] {
+  const unavailable = handleWhen((e) => e instanceof GRPCUnavailableError);
+  return {
+    host: () => circuitBreaker(unavailable, { halfOpenAfter: 5000, breaker: new ConsecutiveBreaker(3) }),
+    global: retry(unavailable, { maxAttempts: 3 }),
+  };
+}
+
 const BOOTSTRAP_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 export async function startApiserver(o: ApiserverOptions): Promise<Apiserver> {
   const log = o.log ?? pino({ name: 'tk-apiserver' });
   // Lists of thousands of objects exceed gRPC's 4 MiB default message size.
-  const etcd = new Etcd3({ hosts: o.etcdServers, dialTimeout: 5000, grpcOptions: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 } });
+  const etcd = new Etcd3({ hosts: o.etcdServers, dialTimeout: 5000, grpcOptions: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 }, faultHandling: etcdFaultHandling() });
   const store = new EtcdStore(etcd);
   const metrics = createMetrics();
   const registry = new Registry(store, new ServiceAllocators(store, o.serviceCidr, o.nodePortRange), (err) => log.warn({ err }, 'watch cache restarting'), o.watchCacheSize, {

@@ -110,6 +110,9 @@ function mergeList(cur: unknown[], patch: Json[], key: string, root: string | un
 
 export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
 
+/** The patch media types, as Kubernetes lists them in its 415. */
+const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml', 'application/strategic-merge-patch+json'];
+
 export function patchTypeOf(contentType: string | undefined): PatchType {
   const ct = (contentType ?? '').split(';')[0]!.trim();
   switch (ct) {
@@ -123,7 +126,7 @@ export function patchTypeOf(contentType: string | undefined): PatchType {
     case 'application/apply-patch+json':
       return 'apply';
     default:
-      throw errors.unsupportedMediaType(ct || '(none)');
+      throw errors.unsupportedMediaType(ct, PATCH_TYPES);
   }
 }
 
@@ -137,6 +140,6 @@ export function applyPatchBody(type: PatchType, target: unknown, patch: unknown)
       return strategicMergePatch(target, patch, definitionOf(target));
     case 'apply':
       // Server-side apply is the registry's own path (field ownership), never a plain patch.
-      throw errors.unsupportedMediaType('application/apply-patch+yaml on this subresource');
+      throw errors.unsupportedMediaType('application/apply-patch+yaml', PATCH_TYPES.filter((t) => t !== 'application/apply-patch+yaml'));
   }
 }

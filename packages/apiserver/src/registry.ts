@@ -35,6 +35,7 @@ import {
 import { clusterIpKey, nodePortKey, type ServiceAllocators } from './allocators';
 import { selectableFields } from './field-selectors';
 import { kindDefinition } from './openapi/definitions';
+import { typeProblems } from './openapi/type-check';
 import { unknownFields } from './openapi/unknown-fields';
 import { applyPatchBody, type PatchType } from './patch';
 import * as ssa from './server-side-apply';
@@ -44,6 +45,10 @@ import { WatchCache, type ClientEvent, type Subscription } from './storage/watch
 export interface ListOptions {
   labelSelector?: string;
   fieldSelector?: string;
+  /** Page size; 0 or absent lists everything. */
+  limit?: number;
+  /** The token of the previous page. */
+  continue?: string;
 }
 
 export interface WatchOptions extends ListOptions {
@@ -152,13 +157,59 @@ export class Registry {
 
   async list(r: ResourceInfo, ns: string | undefined, opts: ListOptions = {}): Promise<KubeList> {
     const filter = this.filterFor(r, ns, opts);
-    const { items, rv } = await this.store.list(storagePrefix(r, r.namespaced ? ns : undefined));
-    return {
-      apiVersion: apiVersionOf(r),
-      kind: `${r.kind}List`,
-      metadata: { resourceVersion: rv },
-      items: items.map((i) => withType(r, i.obj)).filter(filter),
-    };
+    const prefix = storagePrefix(r, r.namespaced ? ns : undefined);
+    const kind = { apiVersion: apiVersionOf(r), kind: `${r.kind}List` };
+    if (!opts.limit && !opts.continue) {
+      const { items, rv } = await this.store.list(prefix);
+      return { ...kind, metadata: { resourceVersion: rv }, items: items.map((i) => withType(r, i.obj)).filter(filter) };
+    }
+    return { ...kind, ...(await this.listChunk(r, prefix, filter, opts)) };
+  }
+
+  /**
+   * A page of a list, as Kubernetes serves one: every page read at the first page's revision,
+   * filtered pages filled from further keys, a continue token while keys remain, and
+   * remainingItemCount when no selector filters. A token whose revision is compacted is a 410
+   * that carries a token to go on from the newest revision instead.
+   */
+  private async listChunk(r: ResourceInfo, prefix: string, filter: (o: KubeObject) => boolean, opts: ListOptions): Promise<Pick<KubeList, 'metadata' | 'items'>> {
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : 500;
+    const token = opts.continue ? decodeContinue(opts.continue, prefix) : undefined;
+    let start = token?.start;
+    let revision = token?.rv;
+    const items: KubeObject[] = [];
+    let remaining = 0;
+    let more = true;
+    let lastKey: string | undefined;
+    while (more && items.length < limit) {
+      let page;
+      try {
+        page = await this.store.listPage(prefix, { limit: limit - items.length, ...(start ? { start } : {}), ...(revision ? { revision } : {}) });
+      } catch (err) {
+        if ((err as Error).message !== 'compacted' || !start) throw err;
+        const e = errors.gone(
+          'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
+        );
+        e.status.metadata = { continue: encodeContinue(await this.store.currentRevision(), prefix, start) };
+        throw e;
+      }
+      revision = page.rv;
+      more = page.more;
+      remaining = page.remaining;
+      for (const it of page.items) {
+        lastKey = it.key;
+        const o = withType(r, it.obj);
+        if (filter(o)) items.push(o);
+      }
+      if (lastKey) start = `${lastKey}\u0000`;
+    }
+    const filtered = !!(opts.labelSelector || opts.fieldSelector);
+    const metadata: KubeList['metadata'] = { resourceVersion: revision! };
+    if (more && lastKey) {
+      metadata.continue = encodeContinue(revision!, prefix, `${lastKey}\u0000`);
+      if (!filtered) metadata.remainingItemCount = remaining;
+    }
+    return { metadata, items };
   }
 
   async watch(r: ResourceInfo, ns: string | undefined, opts: WatchOptions, send: (e: ClientEvent) => void, onReset: () => void): Promise<Subscription> {
@@ -189,6 +240,9 @@ export class Registry {
 
   /** Unknown fields, as Kubernetes' decoder treats them under the request's fieldValidation. */
   private checkFields(r: ResourceInfo, obj: KubeObject, opts: WriteOptions): void {
+    const problems = typeProblems(obj, kindDefinition(r));
+    if (problems.types.length) throw errors.undecodable(r.kind, r.version, problems.types);
+    if (problems.values.length) throw errors.invalid(qualifiedKind(r), obj.metadata.name ?? '', problems.values);
     const mode = opts.fieldValidation ?? 'Warn';
     const said = unknownFields(obj, kindDefinition(r), mode !== 'Strict').map((path) => `unknown field "${path}"`);
     if (!said.length) return;
@@ -624,6 +678,24 @@ export class Registry {
 /** `metadata.resourceVersion` of a request body, if it carries one. */
 function resourceVersionIn(body: unknown): string | undefined {
   return isPlainObject(body) && isPlainObject(body.metadata) && typeof body.metadata.resourceVersion === 'string' ? body.metadata.resourceVersion || undefined : undefined;
+}
+
+/** Kubernetes' continue token: base64 of {"v":"meta.k8s.io/v1","rv":N,"start":"<key after the list's prefix>"}. */
+function encodeContinue(rv: string, prefix: string, startKey: string): string {
+  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: Number(rv), start: startKey.slice(prefix.length) })).toString('base64');
+}
+
+function decodeContinue(token: string, prefix: string): { rv: string; start: string } {
+  let t: { v?: unknown; rv?: unknown; start?: unknown };
+  try {
+    t = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as typeof t;
+  } catch {
+    throw errors.badRequest('continue key is not valid: illegal base64 data or JSON');
+  }
+  if (t.v !== 'meta.k8s.io/v1') throw errors.badRequest('continue key is not valid: server does not recognize this encoded version');
+  if (typeof t.rv !== 'number' || !Number.isInteger(t.rv) || t.rv <= 0) throw errors.badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+  if (typeof t.start !== 'string' || t.start === '' || t.start.split('/').includes('..')) throw errors.badRequest('continue key is not valid: the encoded start key is not of this list');
+  return { rv: String(t.rv), start: prefix + t.start };
 }
 
 export function withType(r: ResourceInfo, o: KubeObject): KubeObject {

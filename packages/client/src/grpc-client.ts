@@ -3,6 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import { ApiError, statusFailure, type KubeObject, type ResourceInfo, type Status, type WatchEventType } from '@tinykube/api';
 import { wireName, type ApiClient, type DeleteOpts, type ListResult, type PatchKind, type WatchCallback, type WatchEnd, type WatchHandle, type WatchOpts } from './api-client';
 import { KEEPALIVE_OPTIONS, loadApiService, type ObjectResponse, type WatchEventMsg } from './proto';
+import { listInPages } from './pager';
 
 type Unary = (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: unknown) => void) => void;
 
@@ -44,8 +45,10 @@ export class GrpcClient implements ApiClient {
   }
 
   async list<T extends KubeObject>(r: ResourceInfo, namespace?: string, opts: { labelSelector?: string; fieldSelector?: string } = {}): Promise<ListResult<T>> {
-    const res = await this.call<{ items: Buffer[]; resourceVersion: string }>('List', { resource: wireName(r), namespace: namespace ?? '', labelSelector: opts.labelSelector ?? '', fieldSelector: opts.fieldSelector ?? '' });
-    return { items: res.items.map((b) => dec<T>(b)), resourceVersion: res.resourceVersion };
+    return listInPages(async (limit, token) => {
+      const res = await this.call<{ items: Buffer[]; resourceVersion: string; continue: string }>('List', { resource: wireName(r), namespace: namespace ?? '', labelSelector: opts.labelSelector ?? '', fieldSelector: opts.fieldSelector ?? '', limit, continue: token ?? '' });
+      return { items: res.items.map((b) => dec<T>(b)), resourceVersion: res.resourceVersion, ...(res.continue ? { continue: res.continue } : {}) };
+    });
   }
 
   watch(r: ResourceInfo, namespace: string | undefined, opts: WatchOpts, onEvent: WatchCallback, onEnd: WatchEnd): WatchHandle {

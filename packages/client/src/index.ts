@@ -10,3 +10,4 @@ export * from './event-recorder';
 export * from './leader-election';
 export * from './daemon-server';
 export * from './leader-daemon';
+export * from './pager';

@@ -6,8 +6,8 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 
 export interface GetRequest { resource: string; namespace: string; name: string }
-export interface ListRequest { resource: string; namespace: string; labelSelector: string; fieldSelector: string }
-export interface ListResponse { items: Buffer[]; resourceVersion: string }
+export interface ListRequest { resource: string; namespace: string; labelSelector: string; fieldSelector: string; limit?: number; continue?: string }
+export interface ListResponse { items: Buffer[]; resourceVersion: string; continue?: string }
 export interface WatchRequest extends ListRequest { resourceVersion: string }
 export interface WatchEventMsg { type: string; object: Buffer }
 export interface WriteRequest { resource: string; namespace: string; name: string; object: Buffer; dryRun: boolean; fieldManager: string }

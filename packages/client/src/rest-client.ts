@@ -1,5 +1,6 @@
 // ApiClient over REST (Kubernetes paths), used by tkctl and tests; also raw requests for tables.
 import { ApiError, apiVersionOf, statusFailure, type KubeObject, type ResourceInfo, type Status, type WatchEventType } from '@tinykube/api';
+import { listInPages } from './pager';
 import type { ApiClient, DeleteOpts, ListResult, PatchKind, WatchCallback, WatchEnd, WatchHandle, WatchOpts } from './api-client';
 
 export function resourcePath(r: ResourceInfo, namespace?: string, name?: string, sub?: string): string {
@@ -68,11 +69,15 @@ export class RestClient implements ApiClient {
   }
 
   async list<T extends KubeObject>(r: ResourceInfo, namespace?: string, opts: { labelSelector?: string; fieldSelector?: string } = {}): Promise<ListResult<T>> {
-    const q = new URLSearchParams();
-    if (opts.labelSelector) q.set('labelSelector', opts.labelSelector);
-    if (opts.fieldSelector) q.set('fieldSelector', opts.fieldSelector);
-    const out = await this.request<{ items: T[]; metadata: { resourceVersion?: string } }>('GET', `${resourcePath(r, namespace)}?${q}`);
-    return { items: out.items, resourceVersion: out.metadata.resourceVersion ?? '' };
+    return listInPages(async (limit, token) => {
+      const q = new URLSearchParams();
+      if (opts.labelSelector) q.set('labelSelector', opts.labelSelector);
+      if (opts.fieldSelector) q.set('fieldSelector', opts.fieldSelector);
+      if (limit) q.set('limit', String(limit));
+      if (token) q.set('continue', token);
+      const out = await this.request<{ items: T[]; metadata: { resourceVersion?: string; continue?: string } }>('GET', `${resourcePath(r, namespace)}?${q}`);
+      return { items: out.items, resourceVersion: out.metadata.resourceVersion ?? '', ...(out.metadata.continue ? { continue: out.metadata.continue } : {}) };
+    });
   }
 
   watch(r: ResourceInfo, namespace: string | undefined, opts: WatchOpts, onEvent: WatchCallback, onEnd: WatchEnd): WatchHandle {

@@ -3,6 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import { ApiError, errors, resourceByPlural, statusFailure, type KubeObject, type ResourceInfo } from '@tinykube/api';
 import { grpcCodeFor, KEEPALIVE_OPTIONS, loadApiService, type BindRequest, type DeleteRequest, type GetRequest, type ListRequest, type ListResponse, type ObjectResponse, type PatchRequest, type WatchEventMsg, type WatchRequest, type WriteRequest } from '@tinykube/client';
 import type { Logger } from 'pino';
+import { parseJson } from '../decode';
 import type { Metrics } from '../metrics';
 import type { PatchType } from '../patch';
 import type { Registry } from '../registry';
@@ -25,13 +26,7 @@ function toServiceError(err: unknown): grpc.ServiceError {
 
 const enc = (o: unknown): Buffer => Buffer.from(JSON.stringify(o));
 
-function dec(b: Buffer): unknown {
-  try {
-    return JSON.parse(b.toString('utf8'));
-  } catch (e) {
-    throw errors.badRequest(`error decoding object: ${(e as Error).message}`);
-  }
-}
+const dec = (b: Buffer): unknown => parseJson(b);
 
 export class GrpcServer {
   readonly server = new grpc.Server(KEEPALIVE_OPTIONS);
@@ -67,8 +62,9 @@ export class GrpcServer {
     this.server.addService(loadApiService().service, {
       Get: unary<GetRequest, ObjectResponse>('Get', async (req) => obj(await registry.get(resourceOf(req.resource), req.namespace || undefined, req.name))),
       List: unary<ListRequest, ListResponse>('List', async (req) => {
-        const out = await registry.list(resourceOf(req.resource), req.namespace || undefined, { labelSelector: req.labelSelector, fieldSelector: req.fieldSelector });
-        return { items: out.items.map(enc), resourceVersion: out.metadata.resourceVersion ?? '' };
+        const page = { ...(req.limit ? { limit: Number(req.limit) } : {}), ...(req.continue ? { continue: req.continue } : {}) };
+        const out = await registry.list(resourceOf(req.resource), req.namespace || undefined, { labelSelector: req.labelSelector, fieldSelector: req.fieldSelector, ...page });
+        return { items: out.items.map(enc), resourceVersion: out.metadata.resourceVersion ?? '', continue: out.metadata.continue ?? '' };
       }),
       Create: unary<WriteRequest, ObjectResponse>('Create', (req) => write(req.resource, (o) => registry.create(resourceOf(req.resource), req.namespace || undefined, dec(req.object), { ...o, dryRun: req.dryRun }))),
       Update: unary<WriteRequest, ObjectResponse>('Update', (req) => write(req.resource, (o) => registry.update(resourceOf(req.resource), req.namespace || undefined, req.name, dec(req.object), { ...o, dryRun: req.dryRun }))),

@@ -1,7 +1,7 @@
 // Request bodies, content negotiation and Status responses for the REST front door.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parse as parseYaml } from 'yaml';
 import { ApiError, errors, statusFailure } from '@tinykube/api';
+import { parseJson, parseYamlBody } from '../decode';
 
 /** Kubernetes' own request body limit (3 MiB). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -22,24 +22,19 @@ export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
   return Buffer.concat(chunks);
 }
 
-/** Parses JSON or YAML by Content-Type; anything malformed is a 400 that names the problem. */
+/** The media types a create or update body may have, as Kubernetes lists them in its 415. */
+const BODY_TYPES = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
+
+/**
+ * Parses a create/update body by Content-Type, as Kubernetes negotiates it: JSON (also when no
+ * type is given, as Kubernetes defaults to its first), YAML; anything else is a 415. Anything
+ * malformed or nested deeper than MAX_DEPTH is a 400 that names the problem.
+ */
 export function parseBody(buf: Buffer, contentType: string | undefined): unknown {
-  const ct = (contentType ?? 'application/json').split(';')[0]!.trim();
-  const text = buf.toString('utf8');
-  if (text.trim() === '') throw errors.badRequest('the request body is empty');
-  if (ct.includes('yaml')) {
-    try {
-      return parseYaml(text, { maxAliasCount: 100 });
-    } catch (e) {
-      throw errors.badRequest(`error converting YAML to JSON: ${(e as Error).message.split('\n')[0]}`);
-    }
-  }
-  if (ct.includes('protobuf')) throw errors.unsupportedMediaType(ct);
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw errors.badRequest(`error decoding request body: ${(e as Error).message}`);
-  }
+  const ct = (contentType ?? '').split(';')[0]!.trim().toLowerCase() || 'application/json';
+  if (ct === 'application/json') return parseJson(buf);
+  if (ct === 'application/yaml') return parseYamlBody(buf);
+  throw errors.unsupportedMediaType(ct, BODY_TYPES);
 }
 
 export function sendJson(res: ServerResponse, code: number, body: unknown): void {

@@ -10,6 +10,7 @@ import type { DeleteOptions, FieldValidation, Registry } from '../registry';
 import { AGGREGATED_CONTENT_TYPE, aggregatedDiscovery, apiGroupDoc, apiGroupList, apiResourceList, apiVersions, VERSION_INFO, wantsAggregated } from './discovery';
 import { openapiDocument, openapiRoot } from '../openapi/documents';
 import { managerFromUserAgent } from '../server-side-apply';
+import { parseJson, parseYamlBody } from '../decode';
 import { parseAccept, parseBody, readBody, sendError, sendJson, type Accept } from './http-util';
 import { toTable } from './table';
 
@@ -79,6 +80,14 @@ function deleteOptions(q: URLSearchParams, body: unknown): DeleteOptions {
   }
   if (b.preconditions) opts.preconditions = b.preconditions;
   return opts;
+}
+
+/** `limit`: a non-negative integer; 0 means no limit, as in Kubernetes. */
+function limitParam(q: URLSearchParams): number | undefined {
+  const v = q.get('limit');
+  if (v === null || v === '') return undefined;
+  if (!/^\d+$/.test(v)) throw errors.badRequest(`limit: Invalid value: "${v}": must be a non-negative integer`);
+  return Number(v) || undefined;
 }
 
 export class RestServer {
@@ -184,6 +193,12 @@ export class RestServer {
       warnings: new Set<string>(),
     };
     const body = async (): Promise<unknown> => parseBody(await readBody(req), req.headers['content-type']);
+    /** A patch is JSON, or YAML for server-side apply, by its patch type. */
+    const patchBody = async (): Promise<unknown> => {
+      const type = patchTypeOf(req.headers['content-type']);
+      const buf = await readBody(req);
+      return type === 'apply' ? parseYamlBody(buf) : parseJson(buf);
+    };
     /** DeleteOptions may come as a body, or not at all. */
     const optionalBody = async (): Promise<unknown> => (Number(req.headers['content-length'] ?? 0) > 0 ? body() : undefined);
     const reply = (code: number, obj: KubeObject): void => {
@@ -194,11 +209,14 @@ export class RestServer {
 
     if (!name) {
       const list = { labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined };
+      const page = { limit: limitParam(q), continue: q.get('continue') ?? undefined };
       switch (method) {
         case 'GET': {
           if (boolParam(q, 'watch')) return this.watch(req, res, r, ns, { ...list, resourceVersion: q.get('resourceVersion') ?? undefined }, q, accept);
-          const out = await registry.list(r, ns, list);
-          return sendJson(res, 200, accept.table ? toTable(r.kind, out.items, out.metadata.resourceVersion, accept.includeObject) : out);
+          const out = await registry.list(r, ns, { ...list, ...page });
+          if (!accept.table) return sendJson(res, 200, out);
+          const table = toTable(r.kind, out.items, out.metadata.resourceVersion, accept.includeObject);
+          return sendJson(res, 200, { ...table, metadata: out.metadata });
         }
         case 'POST':
           return reply(201, await registry.create(r, ns, await body(), wopts));
@@ -226,7 +244,7 @@ export class RestServer {
         case 'PUT':
           return sendJson(res, 200, await registry.updateScale(r, ns as string, name, await body(), undefined, wopts));
         case 'PATCH':
-          return sendJson(res, 200, await registry.updateScale(r, ns as string, name, await body(), patchTypeOf(req.headers['content-type']), wopts));
+          return sendJson(res, 200, await registry.updateScale(r, ns as string, name, await patchBody(), patchTypeOf(req.headers['content-type']), wopts));
         default:
           throw errors.methodNotAllowed('scale supports GET, PUT and PATCH');
       }
@@ -239,7 +257,7 @@ export class RestServer {
         return reply(200, await registry.update(r, ns, name, await body(), { ...wopts, subresource }));
       case 'PATCH': {
         const type = patchTypeOf(req.headers['content-type']);
-        const patch = parseBody(await readBody(req), type === 'apply' ? 'application/yaml' : 'application/json');
+        const patch = await patchBody();
         return reply(200, await registry.patch(r, ns, name, type, patch, { ...wopts, subresource }));
       }
       case 'DELETE': {

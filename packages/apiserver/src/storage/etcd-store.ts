@@ -1,7 +1,13 @@
 // Objects in etcd as the Kubernetes apiserver keeps them: JSON values, resourceVersion = mod_revision,
 // creates and updates as transactions so that concurrent writers cannot overwrite each other.
 import { Etcd3, type IKeyValue } from 'etcd3';
-import type { KubeObject } from '@tinykube/api';
+import { errors, type KubeObject } from '@tinykube/api';
+
+/**
+ * etcd's default --max-request-bytes (1.5 MiB). A larger object is refused here, as a 413 for
+ * that request alone, instead of failing inside etcd's client.
+ */
+export const MAX_OBJECT_BYTES = 1572864;
 
 export interface StoredObject {
   /** The etcd key the object is stored under. */
@@ -32,7 +38,16 @@ export function decode(kv: IKeyValue): StoredObject {
 function encode(obj: KubeObject): string {
   const copy = { ...obj, metadata: { ...obj.metadata } };
   delete copy.metadata.resourceVersion;
-  return JSON.stringify(copy);
+  const text = JSON.stringify(copy);
+  if (Buffer.byteLength(text) > MAX_OBJECT_BYTES) throw errors.tooLarge(MAX_OBJECT_BYTES);
+  return text;
+}
+
+/** The end of a prefix's key range: the prefix with its last byte incremented. */
+function prefixEnd(prefix: string): Buffer {
+  const b = Buffer.from(prefix);
+  b[b.length - 1]!++;
+  return b;
 }
 
 export class EtcdStore {
@@ -48,6 +63,25 @@ export class EtcdStore {
   async list(prefix: string): Promise<{ items: StoredObject[]; rv: string }> {
     const res = await this.client.getAll().prefix(prefix).sort('Key', 'Ascend').exec();
     return { items: res.kvs.map(decode), rv: String(res.header.revision) };
+  }
+
+  /**
+   * One page of a prefix: up to `limit` keys from `start` (inclusive), read at `revision` (the
+   * first page's, so every page is the same snapshot). `remaining` counts the keys after the page.
+   * A revision etcd has compacted away throws 'compacted'.
+   */
+  async listPage(prefix: string, o: { start?: string; limit: number; revision?: string }): Promise<{ items: StoredObject[]; rv: string; more: boolean; remaining: number }> {
+    let b = this.client.getAll().inRange({ start: o.start ?? prefix, end: prefixEnd(prefix) }).sort('Key', 'Ascend').limit(o.limit);
+    if (o.revision) b = b.revision(o.revision);
+    let res;
+    try {
+      res = await b.exec();
+    } catch (err) {
+      if (/required revision has been compacted/.test(String((err as Error).message))) throw new Error('compacted');
+      throw err;
+    }
+    const items = res.kvs.map(decode);
+    return { items, rv: o.revision ?? String(res.header.revision), more: res.more, remaining: Math.max(0, Number(res.count) - items.length) };
   }
 
   async currentRevision(): Promise<string> {
