@@ -12,6 +12,7 @@ export interface ControllerManagerOptions {
   nodeCidrMaskSize: number;
   nodeMonitorGracePeriodMs: number;
   disruption: DisruptionOptions;
+  podGc: { terminatedThreshold: number; periodMs: number; quarantineMs: number };
   workers: number;
 }
 

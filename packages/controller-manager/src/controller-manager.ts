@@ -8,6 +8,7 @@ import { GarbageCollector } from './controllers/garbage-collector';
 import { NamespaceController } from './controllers/namespace';
 import { NodeIpamController } from './controllers/node-ipam';
 import { NodeLifecycleController } from './controllers/node-lifecycle';
+import { PodGcController } from './controllers/pod-gc';
 import { ReplicaSetController } from './controllers/replicaset';
 import { StatefulSetController } from './controllers/statefulset';
 
@@ -23,6 +24,7 @@ export const CONTROLLERS: Record<string, (ctx: ControllerContext) => QueueContro
   endpoints: (ctx) => new EndpointsController(ctx),
   'garbage-collector': (ctx) => new GarbageCollector(ctx),
   namespace: (ctx) => new NamespaceController(ctx),
+  podgc: (ctx) => new PodGcController(ctx),
 };
 
 export interface RunningControllers {

@@ -1,3 +1,4 @@
 // @tinykube/controller-manager: the cluster's control loops on the shared informer runtime.
 export * from './controller-context';
 export * from './controller-manager';
+export * from './controllers/zone-disruption';

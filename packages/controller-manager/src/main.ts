@@ -22,6 +22,7 @@ async function main(): Promise<void> {
     .option('node-eviction-rate', { type: 'number', default: DEFAULT_DISRUPTION.evictionRate, describe: 'nodes per second whose pods may be evicted in a healthy zone' })
     .option('secondary-node-eviction-rate', { type: 'number', default: DEFAULT_DISRUPTION.secondaryEvictionRate, describe: 'the same in a partially disrupted zone larger than --large-cluster-size-threshold' })
     .option('large-cluster-size-threshold', { type: 'number', default: DEFAULT_DISRUPTION.largeClusterSizeThreshold, describe: 'nodes; in smaller partially disrupted zones nothing is evicted' })
+    .option('terminated-pod-gc-threshold', { type: 'number', default: 12500, describe: 'terminated pods kept before the oldest are deleted (0: never)' })
     .option('concurrent-syncs', { type: 'number', default: 5, describe: 'workers per controller' })
     .option('leader-elect', { type: 'boolean', default: true })
     .option('leader-elect-lease-duration', { type: 'number', default: 15, describe: 'seconds' })
@@ -54,6 +55,8 @@ async function main(): Promise<void> {
             secondaryEvictionRate: a['secondary-node-eviction-rate'],
             largeClusterSizeThreshold: a['large-cluster-size-threshold'],
           },
+          // Kubernetes' PodGC: a pass every 20 s; a node missing for 40 s is gone.
+          podGc: { terminatedThreshold: a['terminated-pod-gc-threshold'], periodMs: 20_000, quarantineMs: 40_000 },
           workers: a['concurrent-syncs'],
         },
         log,
