@@ -105,3 +105,26 @@ test('a too-old resourceVersion gets 410 and the informer relists', async () => 
     client.close();
   }
 });
+
+test('readyz?verbose fails naming etcd while etcd is stopped, and recovers when it is back', async () => {
+  const readyz = async (): Promise<{ code: number; text: string }> => {
+    const res = await fetch(`${c.api.url}/readyz?verbose`);
+    return { code: res.status, text: await res.text() };
+  };
+  const ok = await readyz();
+  assert.equal(ok.code, 200);
+  assert.match(ok.text, /^\[\+\]etcd ok$/m);
+  assert.match(ok.text, /^readyz check passed$/m);
+  await etcd.kill();
+  const down = await waitFor(async () => {
+    const r = await readyz();
+    return r.code === 500 ? r : undefined;
+  }, { what: 'readyz to fail', timeoutMs: 15_000 });
+  assert.match(down.text, /^\[-\]etcd failed: /m);
+  assert.match(down.text, /^readyz check failed$/m);
+  assert.equal((await fetch(`${c.api.url}/livez/etcd`)).status, 500);
+  // /version stays readable without etcd.
+  assert.equal((await fetch(`${c.api.url}/version`)).status, 200);
+  await etcd.start();
+  await waitFor(async () => (await readyz()).code === 200, { what: 'readyz to recover', timeoutMs: 30_000 });
+});

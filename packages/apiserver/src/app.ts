@@ -2,6 +2,7 @@
 import { circuitBreaker, ConsecutiveBreaker, handleWhen, retry } from 'cockatiel';
 import { Etcd3, GRPCUnavailableError } from 'etcd3';
 import { R } from '@tinykube/api';
+import { HealthChecks } from '@tinykube/client';
 import pino, { type Logger } from 'pino';
 import { ServiceAllocators } from './allocators';
 import { createMetrics, type Metrics } from './metrics';
@@ -72,10 +73,23 @@ export async function startApiserver(o: ApiserverOptions): Promise<Apiserver> {
       if (e.code !== 409) throw e;
     });
   }
+  const health = new HealthChecks()
+    .addLive('etcd', async () => {
+      // Any answer from etcd within the deadline will do.
+      const answer = store.currentRevision();
+      answer.catch(() => undefined);
+      await Promise.race([answer, new Promise((_, reject) => setTimeout(() => reject(new Error('etcd did not answer within 2 s')), 2000).unref())]);
+      return undefined;
+    })
+    .addReady('informer-sync', () => {
+      const behind = registry.unsyncedCaches();
+      return behind.length ? `watch caches not synced: ${behind.join(', ')}` : undefined;
+    });
   const rest = new RestServer({
     registry,
     log,
     metrics,
+    health,
     ...(o.kubeletToken ? { podSubresources: { log: podLogHandler(registry, o.kubeletToken) }, onUpgrade: execUpgradeHandler(registry, o.kubeletToken) } : {}),
   });
   const port = await rest.listen(o.port, o.bindAddress);

@@ -134,6 +134,11 @@ export class Registry {
     await Promise.all(RESOURCES.map((r) => this.cache(r).ready()));
   }
 
+  /** Resources whose watch cache is not listed and watching (readyz). */
+  unsyncedCaches(): string[] {
+    return [...this.caches].filter(([, c]) => !c.isSynced).map(([plural]) => plural);
+  }
+
   async stop(): Promise<void> {
     await Promise.all([...this.caches.values()].map((c) => c.stop()));
   }

@@ -1,15 +1,13 @@
-// /healthz and /metrics (Prometheus text) for a daemon, on its own port.
+// /livez, /readyz, /healthz (named checks) and /metrics (Prometheus text) for a daemon, on its own port.
 import * as http from 'node:http';
 import type { Registry } from 'prom-client';
+import type { HealthChecks } from './health';
 
-export function serveHealthAndMetrics(address: string, port: number, metrics: Registry, healthy: () => boolean): Promise<http.Server> {
+export function serveHealthAndMetrics(address: string, port: number, metrics: Registry, health: HealthChecks): Promise<http.Server> {
   const server = http.createServer((req, res) => {
+    if (health.handle(req, res)) return;
     const path = (req.url ?? '/').split('?')[0];
-    if (path === '/healthz') {
-      const ok = healthy();
-      res.writeHead(ok ? 200 : 500, { 'Content-Type': 'text/plain' });
-      res.end(ok ? 'ok' : 'not healthy');
-    } else if (path === '/metrics') {
+    if (path === '/metrics') {
       void metrics.metrics().then((text) => {
         res.writeHead(200, { 'Content-Type': metrics.contentType });
         res.end(text);

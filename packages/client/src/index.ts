@@ -11,3 +11,4 @@ export * from './leader-election';
 export * from './daemon-server';
 export * from './leader-daemon';
 export * from './pager';
+export * from './health';

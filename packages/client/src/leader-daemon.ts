@@ -21,12 +21,22 @@ export interface LeaderDaemonOptions {
   start(): Promise<Running>;
 }
 
-export function runLeaderElected(o: LeaderDaemonOptions): void {
+/** Where a leader-elected daemon is: waiting for the lease, starting its work (informers syncing), or running. */
+export interface LeaderState {
+  state(): 'following' | 'starting' | 'running';
+}
+
+export function runLeaderElected(o: LeaderDaemonOptions): LeaderState {
   let running: Running | undefined;
+  let starting = false;
   const lead = (): void => {
     o.log.info(`became leader; ${o.name} starting`);
+    starting = true;
     o.start().then(
-      (r) => (running = r),
+      (r) => {
+        running = r;
+        starting = false;
+      },
       (err: unknown) => {
         o.log.error({ err: String(err) }, 'failed to start');
         process.exit(1);
@@ -58,6 +68,12 @@ export function runLeaderElected(o: LeaderDaemonOptions): void {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+  return { state: () => (running ? 'running' : starting ? 'starting' : 'following') };
+}
+
+/** Readiness of a leader-elected daemon: a follower is ready (it waits), a leader once its informers synced. */
+export function leaderSyncCheck(s: LeaderState): () => string | undefined {
+  return () => (s.state() === 'starting' ? 'leader, informers not synced yet' : undefined);
 }
 
 /** Runs a daemon's main; a failure to start is printed as `<name>: <message>` with exit 1. */

@@ -4,7 +4,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import pino from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { daemonMain, GrpcClient, runLeaderElected, serveHealthAndMetrics } from '@tinykube/client';
+import { daemonMain, GrpcClient, HealthChecks, leaderSyncCheck, runLeaderElected, serveHealthAndMetrics } from '@tinykube/client';
 import { CONTROLLERS, startControllers } from './controller-manager';
 import { DEFAULT_DISRUPTION } from './controllers/zone-disruption';
 
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
   const api = new GrpcClient(a.apiserver);
-  runLeaderElected({
+  const leader = runLeaderElected({
     api,
     name: 'tk-controller-manager',
     leaderElect: a['leader-elect'],
@@ -64,7 +64,7 @@ async function main(): Promise<void> {
         a.controllers.split(',').filter(Boolean),
       ),
   });
-  await serveHealthAndMetrics(a['bind-address'], a.port, metrics, () => true);
+  await serveHealthAndMetrics(a['bind-address'], a.port, metrics, new HealthChecks().addReady('informer-sync', leaderSyncCheck(leader)));
 }
 
 daemonMain('tk-controller-manager', main);

@@ -4,7 +4,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import pino from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { daemonMain, GrpcClient, serveHealthAndMetrics } from '@tinykube/client';
+import { daemonMain, GrpcClient, HealthChecks, serveHealthAndMetrics } from '@tinykube/client';
 import { Proxier } from './proxier';
 
 async function main(): Promise<void> {
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const api = new GrpcClient(a.apiserver);
   const proxier = new Proxier(api, { clusterCidr: a['cluster-cidr'], minSyncMs: a['min-sync-period'] * 1000, fullSyncMs: a['sync-period'] * 1000, log, metrics });
   await proxier.start();
-  await serveHealthAndMetrics(a['node-ip'], a['metrics-port'], metrics, () => true);
+  await serveHealthAndMetrics(a['node-ip'], a['metrics-port'], metrics, new HealthChecks().addLive('sync-proxy-rules', () => proxier.unhealthy()));
   log.info({ node: a['node-name'] }, 'proxy running');
   // Rules stay in place on exit: a restarted proxy takes over without interrupting Services.
   const shutdown = (): void => {

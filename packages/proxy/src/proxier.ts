@@ -34,6 +34,8 @@ export class Proxier {
   private lastFull = 0;
   private lastSync = 0;
   private pending = false;
+  /** When a change first waited for a sync that has not succeeded yet. */
+  private pendingSince?: number;
   private running = false;
   private timer?: NodeJS.Timeout;
   private fullTimer?: NodeJS.Timeout;
@@ -99,8 +101,18 @@ export class Proxier {
     if (Date.now() - this.lastFull >= this.o.fullSyncMs) this.needFull = true;
   }
 
+  /**
+   * As kube-proxy's healthz: unhealthy when a change has waited more than two sync periods
+   * for a successful sync (rules are stale); why, or undefined.
+   */
+  unhealthy(now = Date.now()): string | undefined {
+    if (this.pendingSince === undefined || now - this.pendingSince <= 2 * this.o.fullSyncMs) return undefined;
+    return `rules not synced for ${Math.round((now - this.pendingSince) / 1000)} s`;
+  }
+
   requestSync(): void {
     this.pending = true;
+    this.pendingSince ??= Date.now();
     // Events during the first lists: no sync until both Services and Endpoints are complete,
     // or a restart would briefly REJECT every Service whose Endpoints were not listed yet.
     if (!this.initialized || this.running || this.stopped || this.timer) return;
@@ -120,6 +132,7 @@ export class Proxier {
     const started = Date.now();
     try {
       if (await this.sync()) this.lastSync = started;
+      this.pendingSince = this.pending ? started : undefined;
     } catch (err) {
       this.lastSync = started;
       this.o.log.error({ err: (err as Error).message }, 'sync failed; next one is full');

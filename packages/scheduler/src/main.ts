@@ -4,7 +4,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import pino from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { daemonMain, GrpcClient, runLeaderElected, serveHealthAndMetrics } from '@tinykube/client';
+import { daemonMain, GrpcClient, HealthChecks, leaderSyncCheck, runLeaderElected, serveHealthAndMetrics } from '@tinykube/client';
 import { Scheduler } from './scheduler';
 
 async function main(): Promise<void> {
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   collectDefaultMetrics({ register: metrics });
   const api = new GrpcClient(a.apiserver);
   const scheduler = new Scheduler(api, { log, metrics, retryUnschedulableMs: a['retry-unschedulable'] * 1000 });
-  runLeaderElected({
+  const leader = runLeaderElected({
     api,
     name: 'tk-scheduler',
     leaderElect: a['leader-elect'],
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
       return scheduler;
     },
   });
-  await serveHealthAndMetrics(a['bind-address'], a.port, metrics, () => true);
+  await serveHealthAndMetrics(a['bind-address'], a.port, metrics, new HealthChecks().addReady('informer-sync', leaderSyncCheck(leader)));
 }
 
 daemonMain('tk-scheduler', main);

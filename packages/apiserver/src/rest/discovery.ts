@@ -1,17 +1,35 @@
 // Legacy discovery documents (/api, /apis, /api/v1, /apis/<group>/<version>) and /version.
+import { execFileSync } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { RESOURCES, apiVersionOf, type ResourceInfo } from '@tinykube/api';
+
+/** The checkout's commit and tree state, and when this code was built (the compiled file's time). */
+function buildInfo(): { gitCommit: string; gitTreeState: string; buildDate: string } {
+  const git = (args: string[]): string | undefined => {
+    try {
+      return execFileSync('git', ['-C', __dirname, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).trim();
+    } catch {
+      return undefined;
+    }
+  };
+  const commit = git(['rev-parse', 'HEAD']);
+  const dirty = git(['status', '--porcelain', '--untracked-files=no']);
+  return {
+    gitCommit: commit ?? '',
+    gitTreeState: commit === undefined ? '' : dirty ? 'dirty' : 'clean',
+    buildDate: statSync(__filename).mtime.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  };
+}
 
 /** Reported as Kubernetes 1.31 so kubectl 1.27–1.33 (and its version-matching dispatcher) accept it. */
 export const VERSION_INFO = {
   major: '1',
   minor: '31',
   gitVersion: 'v1.31.0-tinykube.0.1.0',
-  gitCommit: '0000000000000000000000000000000000000000',
-  gitTreeState: 'clean',
-  buildDate: '2026-11-29T00:00:00Z',
-  goVersion: 'go1.22.0',
-  compiler: 'gc',
-  platform: 'linux/amd64',
+  ...buildInfo(),
+  goVersion: `node${process.versions.node}`,
+  compiler: 'tsc',
+  platform: `linux/${process.arch === 'x64' ? 'amd64' : process.arch}`,
 };
 
 interface Sub {

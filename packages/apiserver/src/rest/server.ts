@@ -10,6 +10,7 @@ import type { DeleteOptions, FieldValidation, Registry } from '../registry';
 import { AGGREGATED_CONTENT_TYPE, aggregatedDiscovery, apiGroupDoc, apiGroupList, apiResourceList, apiVersions, VERSION_INFO, wantsAggregated } from './discovery';
 import { openapiDocument, openapiRoot } from '../openapi/documents';
 import { managerFromUserAgent } from '../server-side-apply';
+import type { HealthChecks } from '@tinykube/client';
 import { parseJson, parseYamlBody } from '../decode';
 import { parseAccept, parseBody, readBody, sendError, sendJson, type Accept } from './http-util';
 import { toTable } from './table';
@@ -18,6 +19,8 @@ export interface RestOptions {
   registry: Registry;
   log: Logger;
   metrics: Metrics;
+  /** /livez, /readyz and /healthz checks. */
+  health: HealthChecks;
   /** Extra handlers (pod logs, exec) registered by other parts of the apiserver. */
   podSubresources?: Record<string, (req: IncomingMessage, res: ServerResponse, ns: string, name: string, query: URLSearchParams) => Promise<void>>;
   /** Connection upgrades (pods/exec over WebSocket). */
@@ -129,15 +132,10 @@ export class RestServer {
     const q = url.searchParams;
     const method = req.method ?? 'GET';
     if (method === 'GET') {
+      if (this.opts.health.handle(req, res)) return;
       switch (path) {
         case '/version':
           return sendJson(res, 200, VERSION_INFO);
-        case '/healthz':
-        case '/livez':
-        case '/readyz':
-          res.writeHead(200, { 'Content-Type': 'text/plain' });
-          res.end('ok');
-          return;
         case '/metrics': {
           const text = await this.opts.metrics.registry.metrics();
           res.writeHead(200, { 'Content-Type': this.opts.metrics.registry.contentType });

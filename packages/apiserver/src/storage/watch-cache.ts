@@ -59,6 +59,11 @@ export class WatchCache {
     this.bus.setMaxListeners(0);
   }
 
+  /** Listed and watching. */
+  get isSynced(): boolean {
+    return this.synced;
+  }
+
   ready(): Promise<void> {
     this.readyPromise ??= this.init();
     return this.readyPromise;
