@@ -1,12 +1,4 @@
 #!/usr/bin/env node
-// The tk-scheduler command. It exists before the build, so npm links it at install and `npx tk-scheduler`
-// never asks the npm registry for a package of that name; unbuilt, it says what to run.
-/* eslint-disable @typescript-eslint/no-require-imports */
-const fs = require('node:fs');
-const path = require('node:path');
-const main = path.join(__dirname, '..', 'dist', 'src', 'main.js');
-if (!fs.existsSync(main)) {
-  process.stderr.write(`tk-scheduler: not built yet; run \`npm run build\` (or \`npm run up\`) in ${path.resolve(__dirname, '../../..')}\n`);
-  process.exit(1);
-}
-require(main);
+// The tk-scheduler command: its built main, or what to run before the build (scripts/run-built.js).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+require('../../../scripts/run-built.js')(__dirname, 'tk-scheduler');
