@@ -381,3 +381,27 @@ test('apply --server-side: field managers, a conflict with kubectl scale as Kube
   assert.equal(await kubectl('get', 'deployment', 'ssa', '-o', 'jsonpath={.spec.replicas}'), '3');
   assert.equal(await kubectl('get', 'deployment', 'ssa', '-o', 'jsonpath={.metadata.managedFields[*].manager}'), 'kubectl');
 });
+
+test("the README's quick start runs verbatim (in a namespace of its own, set in a copy of the kubeconfig)", async () => {
+  const readme = fs.readFileSync(path.join(REPO_DIR, 'README.md'), 'utf8');
+  const block = /```sh\n(export KUBECONFIG=\$PWD\/\.tinykube\/kubeconfig\n[\s\S]*?)```/.exec(readme)?.[1];
+  assert.ok(block, 'the quick-start block starts with export KUBECONFIG');
+  const kubeconfig = path.join(dir, 'quickstart-kubeconfig');
+  fs.copyFileSync(cluster.kubeconfig, kubeconfig);
+  await kubectl('create', 'namespace', 'quickstart');
+  await run('kubectl', ['--kubeconfig', kubeconfig, 'config', 'set-context', '--current', '--namespace=quickstart']);
+  const lines = block.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('export '));
+  for (const line of lines) {
+    let cmd = line;
+    if (cmd.includes('<pod>')) {
+      const pod = (await kubectl('get', 'pods', '-n', 'quickstart', '-o', 'jsonpath={.items[0].metadata.name}')).trim();
+      // -f follows for ever: bounded here, and ending by the bound counts as success.
+      cmd = `timeout 5 ${cmd.replace('<pod>', pod)} || [ $? = 124 ]`;
+    }
+    await run('bash', ['-euo', 'pipefail', '-c', `cd ${REPO_DIR} && ${cmd}`], { KUBECONFIG: kubeconfig });
+  }
+  const pods = await kubectl('get', 'pods', '-n', 'quickstart', '-l', 'app=nginx', '-o', 'name');
+  assert.equal(pods.trim().split('\n').length, 3, pods);
+  assert.match(await kubectl('get', 'endpoints', 'nginx-deployment', '-n', 'quickstart'), /:80/);
+  await kubectl('delete', 'namespace', 'quickstart', '--wait=false');
+});
