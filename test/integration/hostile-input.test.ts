@@ -251,3 +251,20 @@ test('bodies in foreign media types are refused with 415, as Kubernetes does; JS
   const res = await fetch(`${c.api.url}/api/v1/namespaces/default/pods`, { method: 'POST', body: Buffer.from(JSON.stringify(pod('untyped'))) });
   assert.equal(res.status, 201, await res.text());
 });
+
+test('selectors over 16 KiB are a 400 over gRPC as over REST (431 there), and other clients carry on', async () => {
+  const reader = bystander();
+  const long = Array.from({ length: 5000 }, (_, i) => `k${i}=v`).join(',');
+  assert.ok(long.length > 16384);
+  for (const opts of [{ labelSelector: long }, { fieldSelector: long }]) {
+    await assert.rejects(c.grpc.list(R.pods, 'default', opts), (e: unknown) => {
+      const err = e as { code?: number; message?: string };
+      assert.equal(err.code, 400, err.message);
+      assert.match(err.message ?? '', /(label|field)Selector: Too long: may not be more than 16384 bytes/);
+      return true;
+    });
+  }
+  const rest = await fetch(`${c.api.url}/api/v1/namespaces/default/pods?labelSelector=${encodeURIComponent(long)}`);
+  assert.equal(rest.status, 431);
+  assert.ok((await reader.stop()) > 0);
+});

@@ -103,9 +103,22 @@ function splitTop(s: string): string[] {
   return out;
 }
 
+/**
+ * The longest selector string accepted. Over REST a query string can carry no more (Node's
+ * request-header limit, answered 431), so gRPC clients get the same bound: a longer one is a 400
+ * rather than thousands of requirements matched against every object of a list.
+ */
+export const MAX_SELECTOR_LENGTH = 16384;
+
+function boundedSelector(param: string, input: string | undefined | null): string {
+  const s = input ?? '';
+  if (s.length > MAX_SELECTOR_LENGTH) throw errors.badRequest(`${param}: Too long: may not be more than ${MAX_SELECTOR_LENGTH} bytes`);
+  return s.trim();
+}
+
 /** Parses the string form of a label selector; throws a 400 ApiError on bad syntax. */
 export function parseSelector(input: string | undefined | null): Selector {
-  const s = (input ?? '').trim();
+  const s = boundedSelector('labelSelector', input);
   if (s === '') return Selector.everything();
   const reqs: Requirement[] = [];
   for (const rawPart of splitTop(s)) {
@@ -142,7 +155,7 @@ export interface FieldRequirement {
 }
 
 export function parseFieldSelector(input: string | undefined | null, allowed: readonly string[]): FieldRequirement[] {
-  const s = (input ?? '').trim();
+  const s = boundedSelector('fieldSelector', input);
   if (s === '') return [];
   return s.split(',').map((part) => {
     const m = part.trim().match(/^([^=!\s]+)\s*(==|=|!=)\s*(.*)$/);

@@ -37,3 +37,9 @@ test('quantities and int-or-percent', () => {
   assert.equal(scaledValue('25%', 10, false), 2);
   assert.equal(scaledValue(4, 10, false), 4);
 });
+
+test('a selector over 16 KiB is a 400 naming the parameter', () => {
+  const long = 'a=b,'.repeat(5000) + 'a=b';
+  assert.throws(() => parseSelector(long), (e: unknown) => e instanceof ApiError && e.code === 400 && /labelSelector: Too long/.test(e.message));
+  assert.equal(parseSelector('a=b,'.repeat(4000) + 'a=b').matches({ a: 'b' }), true);
+});
