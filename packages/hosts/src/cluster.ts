@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import Docker from 'dockerode';
 import { getCondition, R, type Node } from '@tinykube/api';
 import { RestClient, renderKubeconfig } from '@tinykube/client';
-import { apiserverArgs, controllerManagerArgs, etcdArgs, kubeletArgs, nodeHeartbeat, proxyArgs, schedulerArgs, type MasterConfig, type NodeConfig } from './daemon-args';
+import { apiserverArgs, CONTROLLER_MANAGER_PORT, controllerManagerArgs, etcdArgs, kubeletArgs, nodeHeartbeat, proxyArgs, schedulerArgs, SCHEDULER_PORT, type MasterConfig, type NodeConfig } from './daemon-args';
 import { startDockerd, stopDockerd, unmountUnder, type DockerdOptions } from './dockerd';
 import { ensureImage, loadImageSpecs } from './images';
 import { existingNodeNamespaces, removeMaster, removeNode, routePodCidrs, setupMaster, setupNode } from './network';
@@ -106,7 +106,7 @@ export async function up(o: UpOptions): Promise<ClusterFile> {
   daemons.start({ name: 'etcd', command: 'etcd', args: etcdArgs(path.join(plan.stateDir, 'etcd'), plan.etcdClientUrl, plan.etcdPeerUrl) });
   daemons.start({ name: 'apiserver', command: process.execPath, args: apiserverArgs(master) });
   const api = new RestClient(apiserverUrl(plan));
-  await waitForDaemons({ what: 'tk-apiserver to answer', timeoutMs: 60_000, daemons, watch: ['apiserver'], check: async () => (await fetch(`${apiserverUrl(plan)}/healthz`, { signal: AbortSignal.timeout(2000) })).ok });
+  await waitForDaemons({ what: 'tk-apiserver to be ready (etcd reachable, watch caches synced)', timeoutMs: 60_000, daemons, watch: ['apiserver'], check: () => ready(`${apiserverUrl(plan)}/readyz`) });
   fs.writeFileSync(path.join(plan.stateDir, 'kubeconfig'), renderKubeconfig(apiserverUrl(plan)));
 
   next('starting tk-scheduler and tk-controller-manager');
@@ -144,6 +144,13 @@ export async function up(o: UpOptions): Promise<ClusterFile> {
       nodes = (await api.list(R.nodes)).items as Node[];
       return plan.nodes.every((p) => nodes.some((n) => n.metadata.name === p.name && n.spec?.podCIDR && getCondition(n.status?.conditions, 'Ready')?.status === 'True'));
     },
+  });
+  await waitForDaemons({
+    what: 'tk-scheduler and tk-controller-manager to be ready',
+    timeoutMs: 60_000,
+    daemons,
+    watch: ['scheduler', 'controller-manager'],
+    check: async () => (await ready(`http://${plan.masterIp}:${SCHEDULER_PORT}/readyz`)) && ready(`http://${plan.masterIp}:${CONTROLLER_MANAGER_PORT}/readyz`),
   });
   const file: ClusterFile = {
     apiserver: apiserverUrl(plan),
@@ -213,4 +220,9 @@ function kubeletToken(stateDir: string): string {
   const file = path.join(stateDir, 'kubelet-token');
   if (!fs.existsSync(file)) fs.writeFileSync(file, `${crypto.randomUUID()}\n`, { mode: 0o600 });
   return file;
+}
+
+/** A daemon's /readyz answers 200 (it fails, naming the check, while e.g. etcd is unreachable). */
+async function ready(url: string): Promise<boolean> {
+  return (await fetch(url, { signal: AbortSignal.timeout(2000) })).ok;
 }

@@ -32,6 +32,10 @@ export interface NodeConfig {
 /** The controller-manager's default --node-monitor-grace-period, seconds. */
 export const DEFAULT_NODE_MONITOR_GRACE = 40;
 
+/** Where tk-scheduler and tk-controller-manager serve /readyz and /metrics (their defaults, as Kubernetes'). */
+export const SCHEDULER_PORT = 10259;
+export const CONTROLLER_MANAGER_PORT = 10257;
+
 export interface NodeHeartbeat {
   leaseDuration: number;
   renewInterval: number;
