@@ -228,20 +228,30 @@ async function redisCli(name: string, ip: string, args: string[]): Promise<strin
   return cluster.log(NS, name);
 }
 
-test('kill -9 of the controller-manager mid-rollout: the rollout completes with no duplicate ReplicaSet', async () => {
+test('kill -9 of etcd, the apiserver, the scheduler, the controller-manager and a kubelet mid-rollout: it completes with no extra pod or ReplicaSet', async () => {
   await kubectl('create', 'deployment', 'phoenix', '--image=busybox:1.35', '--replicas=4', '--', 'sh', '-c', SLEEP);
   await readyCount('app=phoenix', 4, 'phoenix ready');
+  // minReadySeconds keeps the rollout going while the daemons die one after another.
+  await cluster.api.patch(R.deployments, NS, 'phoenix', 'merge', { spec: { minReadySeconds: 4 } });
   await kubectl('set', 'env', 'deployment/phoenix', 'STEP=2');
   const daemons = new Daemons(cluster.plan.stateDir);
   await waitFor(async () => (await cluster.api.list<ReplicaSet>(R.replicasets, NS, { labelSelector: 'app=phoenix' })).items.length === 2, { what: 'the new ReplicaSet' });
-  const old = daemons.running('controller-manager')!;
-  process.kill(old, 'SIGKILL');
-  await waitFor(() => (daemons.running('controller-manager') ?? old) !== old, { timeoutMs: 5000, what: 'the supervisor to restart the controller-manager' });
-  await kubectl('rollout', 'status', 'deployment/phoenix', '--timeout=120s');
+  const victims = ['etcd', 'apiserver', 'scheduler', 'controller-manager', `kubelet-${cluster.plan.nodes[0]!.name}`];
+  for (const name of victims) {
+    const old = daemons.running(name)!;
+    process.kill(old, 'SIGKILL');
+    await waitFor(() => (daemons.running(name) ?? old) !== old, { timeoutMs: 5000, what: `the supervisor to restart ${name}` });
+    // The next one dies once the API answers again (every kill still lands mid-rollout).
+    await waitFor(async () => (await fetch(`${cluster.file.apiserver}/readyz`, { signal: AbortSignal.timeout(2000) })).ok, { timeoutMs: 30_000, what: `the apiserver ready after ${name} was killed` });
+  }
+  await kubectl('rollout', 'status', 'deployment/phoenix', '--timeout=180s');
   const sets = (await cluster.api.list<ReplicaSet>(R.replicasets, NS, { labelSelector: 'app=phoenix' })).items;
-  assert.equal(sets.length, 2);
+  assert.equal(sets.length, 2, 'no duplicate ReplicaSet');
   const final = await readyCount('app=phoenix', 4, 'phoenix rolled');
   assert.ok(final.every((p) => p.spec.containers[0]!.env?.some((e) => e.name === 'STEP' && e.value === '2')));
+  // Once the old pods are gone, exactly the four new ones remain: nothing was created twice.
+  await waitFor(async () => (await pods('app=phoenix')).length === 4, { timeoutMs: 60_000, what: 'the old pods gone' });
+  assert.deepEqual((await pods('app=phoenix')).map((p) => p.metadata.name).sort(), final.map((p) => p.metadata.name).sort());
 });
 
 test('a lost host goes NotReady; its Deployment pods move, its StatefulSet pod is not duplicated', async () => {

@@ -2,7 +2,7 @@
 // hostnames, traffic from a pod on another host.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { R, type Endpoints, type Pod, type Service } from '@tinykube/api';
+import { R, type Deployment, type Endpoints, type Pod, type Service } from '@tinykube/api';
 import { Daemons } from '@tinykube/hosts';
 import { hostnameServers, run, startCluster, waitFor, type LocalCluster } from '../helpers';
 
@@ -119,6 +119,37 @@ test('a pod deleted while requests run gets none once withdrawn, and no request 
   assert.equal(counts(lines).get('FAIL'), undefined, 'no request failed');
   assert.ok(!lines.slice(mark).includes(victim.metadata.name!), 'no request reached the withdrawn pod');
   await readyEndpoints(5);
+});
+
+test('a rolling update of pods with a readiness probe and a preStop hook: no request through the ClusterIP fails', async () => {
+  const before = new Set((await cluster.api.list<Pod>(R.pods, NS, { labelSelector: 'app=web' })).items.map((p) => p.metadata.name!));
+  // Runs until deleted below, so the traffic covers the whole rollout whatever its pace.
+  const client = await startClient(1_000_000);
+  await waitFor(async () => (await clientLines(client)).length > 100, { timeoutMs: 60_000, what: 'client traffic' });
+  const dep = await cluster.api.patch<Deployment>(R.deployments, NS, 'web', 'merge', { spec: { template: { metadata: { annotations: { restartedAt: new Date().toISOString() } } } } });
+  const want = dep.spec.replicas!;
+  await waitFor(
+    async () => {
+      const d = await cluster.api.get<Deployment>(R.deployments, NS, 'web');
+      const s = d.status;
+      return (s?.observedGeneration ?? 0) >= d.metadata.generation! && s?.updatedReplicas === want && s?.availableReplicas === want && s?.replicas === want;
+    },
+    { timeoutMs: 180_000, intervalMs: 500, what: 'the rollout to complete' },
+  );
+  await readyEndpoints(want);
+  const settled = Date.now();
+  await waitFor(async () => (await lastSync('node-1')) >= settled, { what: 'node-1 rules with only the new pods' });
+  const fresh = new Set((await cluster.api.list<Pod>(R.pods, NS, { labelSelector: 'app=web' })).items.filter((p) => !p.metadata.deletionTimestamp).map((p) => p.metadata.name!));
+  assert.ok([...fresh].every((n) => !before.has(n)), 'every pod was replaced');
+  // Traffic goes on past the end of the rollout, then reaches only the new pods.
+  const mark = (await clientLines(client)).length;
+  await waitFor(async () => (await clientLines(client)).length > mark + 100, { timeoutMs: 60_000, what: 'traffic after the rollout' });
+  const lines = await clientLines(client);
+  assert.equal((await cluster.api.get<Pod>(R.pods, NS, client)).status?.phase, 'Running', 'the client ran through the whole rollout');
+  await cluster.api.delete(R.pods, NS, client, { gracePeriodSeconds: 0 });
+  assert.equal(counts(lines).get('FAIL'), undefined, `no request failed (${lines.length} requests)`);
+  // (the one request in flight at the mark may still have gone to an old pod)
+  assert.ok(lines.slice(mark + 1).every((l) => fresh.has(l)), 'after the rollout only new pods answer');
 });
 
 test('NodePort answers on every node IP, including a node without pods of the Service', async () => {
