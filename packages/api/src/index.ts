@@ -10,6 +10,8 @@ export * from './intstr';
 export * from './names';
 export * from './defaults';
 export * from './validation';
+export * from './qos';
+export * from './config';
 export * from './object-util';
 export * from './net';
 export * from './time';

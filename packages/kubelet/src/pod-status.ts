@@ -1,4 +1,4 @@
-import { setCondition, timestamp, type Condition, type Container, type ContainerState, type ContainerStatus, type Pod, type PodPhase, type PodStatus } from '@tinykube/api';
+import { qosClass, setCondition, timestamp, type Condition, type Container, type ContainerState, type ContainerStatus, type Pod, type PodPhase, type PodStatus } from '@tinykube/api';
 import type { ContainerDetails } from './docker-runtime';
 
 // The pod's status computed from what Docker reports, the kubelet's waiting reasons and the
@@ -121,10 +121,3 @@ export function podStatus(pod: Pod, views: ContainerView[], podIP: string, hostI
   };
 }
 
-export function qosClass(pod: Pod): 'Guaranteed' | 'Burstable' | 'BestEffort' {
-  const cs = pod.spec.containers;
-  const any = cs.some((c) => Object.keys(c.resources?.requests ?? {}).length || Object.keys(c.resources?.limits ?? {}).length);
-  if (!any) return 'BestEffort';
-  const guaranteed = cs.every((c) => ['cpu', 'memory'].every((r) => c.resources?.limits?.[r] && (c.resources.requests?.[r] ?? c.resources.limits[r]) === c.resources.limits[r]));
-  return guaranteed ? 'Guaranteed' : 'Burstable';
-}
