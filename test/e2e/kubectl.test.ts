@@ -153,6 +153,20 @@ test('create deployment, expose, logs and delete', async () => {
   assert.match(await kubectlFails('get', 'endpoints', 'echo'), /NotFound/);
 });
 
+test('kubectl create configmap and secret, get them as kubectl prints them, and read the values back', async () => {
+  const file = path.join(dir, 'app.properties');
+  fs.writeFileSync(file, 'color=blue\n');
+  assert.match(await kubectl('create', 'configmap', 'app-config', '--from-literal=mode=fast', `--from-file=${file}`), /configmap\/app-config created/);
+  assert.match(await kubectl('create', 'secret', 'generic', 'db', '--from-literal=password=s3cret'), /secret\/db created/);
+  assert.match(await kubectl('get', 'cm', 'app-config'), /^NAME\s+DATA\s+AGE\napp-config\s+2\s+/);
+  assert.match(await kubectl('get', 'secret', 'db'), /^NAME\s+TYPE\s+DATA\s+AGE\ndb\s+Opaque\s+1\s+/);
+  assert.equal(await kubectl('get', 'configmap', 'app-config', '-o', 'jsonpath={.data.app\\.properties}'), 'color=blue\n');
+  assert.equal(Buffer.from(await kubectl('get', 'secret', 'db', '-o', 'jsonpath={.data.password}'), 'base64').toString(), 's3cret');
+  assert.match(await kubectlFails('create', 'configmap', 'bad', '--from-literal=a b=x'), /error|invalid/i);
+  await kubectl('delete', 'configmap', 'app-config');
+  await kubectl('delete', 'secret', 'db');
+});
+
 test('errors read as Kubernetes prints them', async () => {
   assert.match(await kubectlFails('get', 'deployment', 'nope'), /Error from server \(NotFound\): deployments\.apps "nope" not found/);
   const file = path.join(dir, 'again.yaml');

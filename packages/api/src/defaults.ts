@@ -1,5 +1,5 @@
 // Defaulting as the Kubernetes apiserver does it for each served kind.
-import type { Container, PersistentVolumeClaim, PodSpec, Probe, Service, Toleration } from './core';
+import type { Container, PersistentVolumeClaim, Pod, PodSpec, Probe, Service, Toleration } from './core';
 import type { Deployment, ReplicaSet, StatefulSet } from './apps';
 import type { KubeObject } from './meta';
 
@@ -72,98 +72,83 @@ function defaultReplicas<T extends { spec: { replicas?: number } }>(o: T): void 
   o.spec.replicas ??= 1;
 }
 
-export function applyDefaults(kind: string, obj: KubeObject): void {
-  obj.metadata ??= {};
-  switch (kind) {
-    case 'Pod': {
-      const spec = (obj.spec ??= { containers: [] }) as PodSpec;
-      defaultPodSpec(spec);
-      break;
-    }
-    case 'ReplicaSet': {
-      const rs = obj as ReplicaSet;
-      defaultReplicas(rs);
-      if (rs.spec.template?.spec) defaultPodSpec(rs.spec.template.spec);
-      break;
-    }
-    case 'Deployment': {
-      const d = obj as Deployment;
-      defaultReplicas(d);
-      const st = (d.spec.strategy ??= {});
-      st.type ??= 'RollingUpdate';
-      if (st.type === 'RollingUpdate') {
-        st.rollingUpdate ??= {};
-        st.rollingUpdate.maxUnavailable ??= '25%';
-        st.rollingUpdate.maxSurge ??= '25%';
-      }
-      d.spec.revisionHistoryLimit ??= 10;
-      d.spec.progressDeadlineSeconds ??= 600;
-      if (d.spec.template?.spec) defaultPodSpec(d.spec.template.spec);
-      break;
-    }
-    case 'StatefulSet': {
-      const s = obj as StatefulSet;
-      defaultReplicas(s);
-      s.spec.podManagementPolicy ??= 'OrderedReady';
-      const us = (s.spec.updateStrategy ??= {});
-      us.type ??= 'RollingUpdate';
-      if (us.type === 'RollingUpdate') {
-        us.rollingUpdate ??= {};
-        us.rollingUpdate.partition ??= 0;
-      }
-      s.spec.revisionHistoryLimit ??= 10;
-      s.spec.persistentVolumeClaimRetentionPolicy ??= {};
-      s.spec.persistentVolumeClaimRetentionPolicy.whenDeleted ??= 'Retain';
-      s.spec.persistentVolumeClaimRetentionPolicy.whenScaled ??= 'Retain';
-      for (const t of s.spec.volumeClaimTemplates ?? []) defaultPvc(t);
-      if (s.spec.template?.spec) defaultPodSpec(s.spec.template.spec);
-      break;
-    }
-    case 'Service': {
-      const svc = obj as Service;
-      svc.spec ??= {};
-      svc.spec.type ??= 'ClusterIP';
-      svc.spec.sessionAffinity ??= 'None';
-      if (svc.spec.sessionAffinity === 'ClientIP') {
-        svc.spec.sessionAffinityConfig ??= {};
-        svc.spec.sessionAffinityConfig.clientIP ??= {};
-        svc.spec.sessionAffinityConfig.clientIP.timeoutSeconds ??= 10800;
-      }
-      if (svc.spec.type !== 'ExternalName') {
-        svc.spec.internalTrafficPolicy ??= 'Cluster';
-        svc.spec.ipFamilies ??= ['IPv4'];
-        svc.spec.ipFamilyPolicy ??= 'SingleStack';
-      }
-      if (svc.spec.type === 'NodePort' || svc.spec.type === 'LoadBalancer') svc.spec.externalTrafficPolicy ??= 'Cluster';
-      for (const p of svc.spec.ports ?? []) {
-        p.protocol ??= 'TCP';
-        p.targetPort ??= p.port;
-      }
-      break;
-    }
-    case 'Namespace': {
-      const ns = obj as { spec?: { finalizers?: string[] }; status?: { phase?: string } };
-      ns.spec ??= {};
-      ns.spec.finalizers ??= ['kubernetes'];
-      break;
-    }
-    case 'PersistentVolumeClaim':
-      defaultPvc(obj as PersistentVolumeClaim);
-      break;
-    case 'Endpoints': {
-      const ep = obj as { subsets?: { ports?: { protocol?: string }[] }[] };
-      for (const s of ep.subsets ?? []) for (const p of s.ports ?? []) p.protocol ??= 'TCP';
-      break;
-    }
-    case 'Event': {
-      const ev = obj as { type?: string; count?: number };
-      ev.type ??= 'Normal';
-      break;
-    }
+// Each kind's defaulting, as Kubernetes' SetDefaults_<Kind>; each kind's strategy in the apiserver calls its own.
+
+export function defaultPod(pod: Pod): void {
+  defaultPodSpec((pod.spec ??= { containers: [] }));
+}
+
+export function defaultReplicaSet(rs: ReplicaSet): void {
+  defaultReplicas(rs);
+  if (rs.spec.template?.spec) defaultPodSpec(rs.spec.template.spec);
+}
+
+export function defaultDeployment(d: Deployment): void {
+  defaultReplicas(d);
+  const st = (d.spec.strategy ??= {});
+  st.type ??= 'RollingUpdate';
+  if (st.type === 'RollingUpdate') {
+    st.rollingUpdate ??= {};
+    st.rollingUpdate.maxUnavailable ??= '25%';
+    st.rollingUpdate.maxSurge ??= '25%';
+  }
+  d.spec.revisionHistoryLimit ??= 10;
+  d.spec.progressDeadlineSeconds ??= 600;
+  if (d.spec.template?.spec) defaultPodSpec(d.spec.template.spec);
+}
+
+export function defaultStatefulSet(s: StatefulSet): void {
+  defaultReplicas(s);
+  s.spec.podManagementPolicy ??= 'OrderedReady';
+  const us = (s.spec.updateStrategy ??= {});
+  us.type ??= 'RollingUpdate';
+  if (us.type === 'RollingUpdate') {
+    us.rollingUpdate ??= {};
+    us.rollingUpdate.partition ??= 0;
+  }
+  s.spec.revisionHistoryLimit ??= 10;
+  s.spec.persistentVolumeClaimRetentionPolicy ??= {};
+  s.spec.persistentVolumeClaimRetentionPolicy.whenDeleted ??= 'Retain';
+  s.spec.persistentVolumeClaimRetentionPolicy.whenScaled ??= 'Retain';
+  for (const t of s.spec.volumeClaimTemplates ?? []) defaultPvc(t);
+  if (s.spec.template?.spec) defaultPodSpec(s.spec.template.spec);
+}
+
+export function defaultService(svc: Service): void {
+  svc.spec ??= {};
+  svc.spec.type ??= 'ClusterIP';
+  svc.spec.sessionAffinity ??= 'None';
+  if (svc.spec.sessionAffinity === 'ClientIP') {
+    svc.spec.sessionAffinityConfig ??= {};
+    svc.spec.sessionAffinityConfig.clientIP ??= {};
+    svc.spec.sessionAffinityConfig.clientIP.timeoutSeconds ??= 10800;
+  }
+  if (svc.spec.type !== 'ExternalName') {
+    svc.spec.internalTrafficPolicy ??= 'Cluster';
+    svc.spec.ipFamilies ??= ['IPv4'];
+    svc.spec.ipFamilyPolicy ??= 'SingleStack';
+  }
+  if (svc.spec.type === 'NodePort' || svc.spec.type === 'LoadBalancer') svc.spec.externalTrafficPolicy ??= 'Cluster';
+  for (const p of svc.spec.ports ?? []) {
+    p.protocol ??= 'TCP';
+    p.targetPort ??= p.port;
   }
 }
 
-function defaultPvc(p: PersistentVolumeClaim): void {
+export function defaultNamespace(ns: KubeObject & { spec?: { finalizers?: string[] } }): void {
+  ns.spec ??= {};
+  ns.spec.finalizers ??= ['kubernetes'];
+}
+
+export function defaultEndpoints(ep: KubeObject & { subsets?: { ports?: { protocol?: string }[] }[] }): void {
+  for (const s of ep.subsets ?? []) for (const p of s.ports ?? []) p.protocol ??= 'TCP';
+}
+
+export function defaultEvent(ev: KubeObject & { type?: string }): void {
+  ev.type ??= 'Normal';
+}
+
+export function defaultPvc(p: PersistentVolumeClaim): void {
   p.spec ??= {};
   p.spec.volumeMode ??= 'Filesystem';
 }

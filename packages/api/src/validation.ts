@@ -10,7 +10,7 @@ import { isValidQuantity, parseQuantity } from './quantity';
 import { selectorFromLabelSelector } from './selectors';
 
 /** Collects field errors; one instance per object validated. */
-class Errs {
+export class Errs {
   readonly list: FieldError[] = [];
   required(field: string, detail = ''): void {
     this.list.push({ field, type: 'FieldValueRequired', detail });
@@ -46,12 +46,7 @@ class Errs {
 
 export type NameRule = 'subdomain' | 'label';
 
-/** Which format each kind's names must have. */
-export function nameRuleFor(kind: string): NameRule {
-  return kind === 'Namespace' || kind === 'Service' ? 'label' : 'subdomain';
-}
-
-function isObject<T>(v: T): v is NonNullable<T> {
+export function isObject<T>(v: T): v is NonNullable<T> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
@@ -409,48 +404,41 @@ function validateNode(e: Errs, n: Node): void {
   });
 }
 
-/** Validates a new object of the given kind; `namespaced` comes from the resource table. */
-export function validateObject(kind: string, obj: KubeObject, namespaced: boolean): FieldError[] {
+/**
+ * Validation of a new object: its metadata (names as `rule` says) and then the kind's own rules.
+ * Each kind's strategy in the apiserver picks its rules; the kinds' rule functions follow.
+ */
+export function validateNew<T extends KubeObject>(obj: T, namespaced: boolean, rule: NameRule, rules?: (e: Errs, obj: T) => void): FieldError[] {
   const e = new Errs();
-  validateObjectMeta(e, obj.metadata, namespaced, nameRuleFor(kind));
-  switch (kind) {
-    case 'Pod':
-      validatePodSpec(e, 'spec', (obj as Pod).spec);
-      break;
-    case 'ReplicaSet':
-      validateWorkloadSpec(e, (obj as ReplicaSet).spec);
-      break;
-    case 'Deployment':
-      validateDeployment(e, obj as Deployment);
-      break;
-    case 'StatefulSet':
-      validateStatefulSet(e, obj as StatefulSet);
-      break;
-    case 'Service':
-      validateService(e, obj as Service);
-      break;
-    case 'Endpoints':
-      validateEndpoints(e, obj as Endpoints);
-      break;
-    case 'Node':
-      validateNode(e, obj as Node);
-      break;
-    case 'PersistentVolumeClaim':
-      validatePvcSpec(e, 'spec', obj as PersistentVolumeClaim);
-      break;
-    case 'Lease': {
-      const d = (obj as Lease).spec?.leaseDurationSeconds;
-      if (d !== undefined && !(Number.isInteger(d) && d > 0)) e.invalid('spec.leaseDurationSeconds', d, 'must be greater than 0');
-      break;
-    }
-    case 'Event':
-      if (!isObject((obj as { involvedObject?: unknown }).involvedObject)) e.required('involvedObject');
-      break;
-    case 'ControllerRevision':
-      e.nonNegative('revision', (obj as { revision?: number }).revision);
-      break;
-  }
+  validateObjectMeta(e, obj.metadata, namespaced, rule);
+  rules?.(e, obj);
   return e.list;
+}
+
+/** Validation of an update against the stored object (immutable fields), with the kind's rules. */
+export function validateChange<T extends KubeObject>(next: T, prev: T, rules: (e: Errs, next: T, prev: T) => void): FieldError[] {
+  const e = new Errs();
+  rules(e, next, prev);
+  return e.list;
+}
+
+export const podRules = (e: Errs, p: Pod): void => validatePodSpec(e, 'spec', p.spec);
+export const replicaSetRules = (e: Errs, rs: ReplicaSet): void => validateWorkloadSpec(e, rs.spec);
+export const deploymentRules = validateDeployment;
+export const statefulSetRules = validateStatefulSet;
+export const serviceRules = validateService;
+export const endpointsRules = validateEndpoints;
+export const nodeRules = validateNode;
+export const pvcRules = (e: Errs, p: PersistentVolumeClaim): void => validatePvcSpec(e, 'spec', p);
+export function leaseRules(e: Errs, l: Lease): void {
+  const d = l.spec?.leaseDurationSeconds;
+  if (d !== undefined && !(Number.isInteger(d) && d > 0)) e.invalid('spec.leaseDurationSeconds', d, 'must be greater than 0');
+}
+export function eventRules(e: Errs, ev: KubeObject): void {
+  if (!isObject((ev as { involvedObject?: unknown }).involvedObject)) e.required('involvedObject');
+}
+export function controllerRevisionRules(e: Errs, cr: KubeObject): void {
+  e.nonNegative('revision', (cr as { revision?: number }).revision);
 }
 
 function stripImages(spec: PodSpec): unknown {
@@ -465,53 +453,45 @@ function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-/** Checks an update against the stored object: immutable fields as Kubernetes guards them. */
-export function validateUpdate(kind: string, next: KubeObject, prev: KubeObject): FieldError[] {
-  const e = new Errs();
-  const immutable = (field: string, a: unknown, b: unknown): void => {
-    if (!same(a, b)) e.invalid(field, a, 'field is immutable');
+export function immutable(e: Errs, field: string, a: unknown, b: unknown): void {
+  if (!same(a, b)) e.invalid(field, a, 'field is immutable');
+}
+
+export function podUpdateRules(e: Errs, next: Pod, prev: Pod): void {
+  const n = next.spec;
+  const p = prev.spec;
+  if (n && p && !same(stripImages(n), stripImages(p)))
+    e.forbidden('spec', 'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)');
+}
+
+/** ReplicaSets and Deployments: the selector is immutable. */
+export function workloadUpdateRules(e: Errs, next: Deployment | ReplicaSet | StatefulSet, prev: Deployment | ReplicaSet | StatefulSet): void {
+  immutable(e, 'spec.selector', next.spec?.selector, prev.spec?.selector);
+}
+
+export function statefulSetUpdateRules(e: Errs, next: StatefulSet, prev: StatefulSet): void {
+  workloadUpdateRules(e, next, prev);
+  const strip = (s: StatefulSet['spec']): unknown => {
+    const { replicas: _r, template: _t, updateStrategy: _u, persistentVolumeClaimRetentionPolicy: _p, minReadySeconds: _m, ...rest } = s ?? ({} as StatefulSet['spec']);
+    return rest;
   };
-  switch (kind) {
-    case 'Pod': {
-      const n = (next as Pod).spec;
-      const p = (prev as Pod).spec;
-      if (n && p && !same(stripImages(n), stripImages(p)))
-        e.forbidden('spec', 'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)');
-      break;
-    }
-    case 'ReplicaSet':
-    case 'Deployment':
-    case 'StatefulSet':
-      immutable('spec.selector', (next as Deployment).spec?.selector, (prev as Deployment).spec?.selector);
-      if (kind === 'StatefulSet') {
-        const strip = (s: StatefulSet['spec']): unknown => {
-          const { replicas: _r, template: _t, updateStrategy: _u, persistentVolumeClaimRetentionPolicy: _p, minReadySeconds: _m, ...rest } = s ?? ({} as StatefulSet['spec']);
-          return rest;
-        };
-        if (!same(strip((next as StatefulSet).spec), strip((prev as StatefulSet).spec)))
-          e.forbidden('spec', "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden");
-      }
-      break;
-    case 'Service': {
-      const n = (next as Service).spec;
-      const p = (prev as Service).spec;
-      if (n && p && n.clusterIP !== undefined && n.clusterIP !== '' && n.clusterIP !== p.clusterIP && p.type !== 'ExternalName')
-        e.invalid('spec.clusterIP', n.clusterIP, 'field is immutable');
-      break;
-    }
-    case 'PersistentVolumeClaim': {
-      const n = (next as PersistentVolumeClaim).spec;
-      const p = (prev as PersistentVolumeClaim).spec;
-      const strip = (s: PersistentVolumeClaim['spec'] | undefined): unknown => ({ ...s, resources: undefined, volumeName: undefined });
-      if (!same(strip(n), strip(p))) e.forbidden('spec', 'spec is immutable after creation except resources.requests for bound claims');
-      break;
-    }
-    case 'Node': {
-      const n = (next as Node).spec?.podCIDR;
-      const p = (prev as Node).spec?.podCIDR;
-      if (p && n !== p) e.forbidden('spec.podCIDR', 'node updates may not change podCIDR except from "" to valid');
-      break;
-    }
-  }
-  return e.list;
+  if (!same(strip(next.spec), strip(prev.spec)))
+    e.forbidden('spec', "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden");
+}
+
+export function serviceUpdateRules(e: Errs, next: Service, prev: Service): void {
+  const n = next.spec;
+  const p = prev.spec;
+  if (n && p && n.clusterIP !== undefined && n.clusterIP !== '' && n.clusterIP !== p.clusterIP && p.type !== 'ExternalName') e.invalid('spec.clusterIP', n.clusterIP, 'field is immutable');
+}
+
+export function pvcUpdateRules(e: Errs, next: PersistentVolumeClaim, prev: PersistentVolumeClaim): void {
+  const strip = (s: PersistentVolumeClaim['spec'] | undefined): unknown => ({ ...s, resources: undefined, volumeName: undefined });
+  if (!same(strip(next.spec), strip(prev.spec))) e.forbidden('spec', 'spec is immutable after creation except resources.requests for bound claims');
+}
+
+export function nodeUpdateRules(e: Errs, next: Node, prev: Node): void {
+  const n = next.spec?.podCIDR;
+  const p = prev.spec?.podCIDR;
+  if (p && n !== p) e.forbidden('spec.podCIDR', 'node updates may not change podCIDR except from "" to valid');
 }

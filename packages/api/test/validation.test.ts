@@ -1,6 +1,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyDefaults, validateObject, validateUpdate, type Deployment, type KubeObject, type Pod, type Service } from '../src';
+import {
+  defaultDeployment,
+  defaultService,
+  deploymentRules,
+  podRules,
+  podUpdateRules,
+  serviceRules,
+  serviceUpdateRules,
+  validateChange,
+  validateNew,
+  workloadUpdateRules,
+  type Deployment,
+  type KubeObject,
+  type Pod,
+  type Service,
+} from '../src';
 
 const pod = (name: string, extra: Partial<Pod['spec']> = {}): Pod => ({
   apiVersion: 'v1',
@@ -8,6 +23,14 @@ const pod = (name: string, extra: Partial<Pod['spec']> = {}): Pod => ({
   metadata: { name, namespace: 'default' },
   spec: { containers: [{ name: 'app', image: 'busybox:1.35' }], ...extra },
 });
+
+// The rules each kind's strategy in the apiserver applies (names: Services and Namespaces are labels).
+function validateObject(kind: string, o: KubeObject, namespaced = true): ReturnType<typeof validateNew> {
+  if (kind === 'Pod') return validateNew(o as Pod, namespaced, 'subdomain', podRules);
+  if (kind === 'Deployment') return validateNew(o as Deployment, namespaced, 'subdomain', deploymentRules);
+  if (kind === 'Service') return validateNew(o as Service, namespaced, 'label', serviceRules);
+  return validateNew(o, namespaced, 'label');
+}
 
 function fields(kind: string, o: KubeObject, namespaced = true): string[] {
   return validateObject(kind, o, namespaced).map((e) => `${e.field}:${e.type}`);
@@ -60,23 +83,23 @@ test('service ports, types and clusterIP are validated; clusterIP is immutable',
   assert.ok(errs.includes('spec.ports[0].name:FieldValueRequired'));
   const a: Service = { metadata: { name: 's' }, spec: { clusterIP: '10.96.0.10', ports: [{ port: 80 }] } };
   const b: Service = { metadata: { name: 's' }, spec: { clusterIP: '10.96.0.11', ports: [{ port: 80 }] } };
-  assert.deepEqual(validateUpdate('Service', b, a).map((e) => e.field), ['spec.clusterIP']);
+  assert.deepEqual(validateChange(b, a, serviceUpdateRules).map((e) => e.field), ['spec.clusterIP']);
 });
 
 test('workload selectors are immutable; pod specs only change images', () => {
   const mk = (app: string): Deployment => ({ metadata: { name: 'd' }, spec: { selector: { matchLabels: { app } }, template: { metadata: { labels: { app } }, spec: { containers: [{ name: 'c', image: 'i:1' }] } } } });
-  assert.deepEqual(validateUpdate('Deployment', mk('b'), mk('a')).map((e) => e.field), ['spec.selector']);
+  assert.deepEqual(validateChange(mk('b'), mk('a'), workloadUpdateRules).map((e) => e.field), ['spec.selector']);
   const p1 = pod('p');
   const p2 = pod('p');
   p2.spec.containers[0]!.image = 'busybox:1.36';
-  assert.deepEqual(validateUpdate('Pod', p2, p1), []);
+  assert.deepEqual(validateChange(p2, p1, podUpdateRules), []);
   p2.spec.restartPolicy = 'Never';
-  assert.deepEqual(validateUpdate('Pod', p2, p1).map((e) => e.type), ['FieldValueForbidden']);
+  assert.deepEqual(validateChange(p2, p1, podUpdateRules).map((e) => e.type), ['FieldValueForbidden']);
 });
 
 test('defaults follow Kubernetes', () => {
   const d: Deployment = { metadata: { name: 'd' }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'nginx' }, { name: 'e', image: 'nginx:1.22' }] } } } };
-  applyDefaults('Deployment', d);
+  defaultDeployment(d);
   assert.equal(d.spec.replicas, 1);
   assert.deepEqual(d.spec.strategy, { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } });
   assert.equal(d.spec.revisionHistoryLimit, 10);
@@ -88,7 +111,7 @@ test('defaults follow Kubernetes', () => {
   assert.equal(ps.containers[0]!.imagePullPolicy, 'Always');
   assert.equal(ps.containers[1]!.imagePullPolicy, 'IfNotPresent');
   const svc: Service = { metadata: { name: 's' }, spec: { ports: [{ port: 80 }] } };
-  applyDefaults('Service', svc);
+  defaultService(svc);
   assert.equal(svc.spec.type, 'ClusterIP');
   assert.equal(svc.spec.ports![0]!.targetPort, 80);
   assert.equal(svc.spec.ports![0]!.protocol, 'TCP');

@@ -1,9 +1,10 @@
 // Wires the apiserver together: etcd store, registry, REST and gRPC front doors, compaction.
 import { circuitBreaker, ConsecutiveBreaker, handleWhen, retry } from 'cockatiel';
 import { Etcd3, GRPCUnavailableError } from 'etcd3';
-import { R } from '@tinykube/api';
+import { R, storageKey } from '@tinykube/api';
 import { HealthChecks } from '@tinykube/client';
 import pino, { type Logger } from 'pino';
+import { admissionChain } from './admission';
 import { ServiceAllocators } from './allocators';
 import { createMetrics, type Metrics } from './metrics';
 import { Registry } from './registry';
@@ -12,6 +13,7 @@ import { GrpcServer } from './grpc/server';
 import { execUpgradeHandler } from './exec-proxy';
 import { podLogHandler } from './kubelet-proxy';
 import { EtcdStore } from './storage/etcd-store';
+import { Strategies } from './strategies';
 
 export interface ApiserverOptions {
   etcdServers: string[];
@@ -63,10 +65,15 @@ export async function startApiserver(o: ApiserverOptions): Promise<Apiserver> {
   const etcd = new Etcd3({ hosts: o.etcdServers, dialTimeout: 5000, grpcOptions: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 }, faultHandling: etcdFaultHandling() });
   const store = new EtcdStore(etcd);
   const metrics = createMetrics();
-  const registry = new Registry(store, new ServiceAllocators(store, o.serviceCidr, o.nodePortRange), (err) => log.warn({ err }, 'watch cache restarting'), o.watchCacheSize, {
-    notReady: o.defaultNotReadyTolerationSeconds ?? 300,
-    unreachable: o.defaultUnreachableTolerationSeconds ?? 300,
+  const admission = admissionChain({
+    // NamespaceLifecycle asks the registry's watch cache first, then etcd.
+    namespaces: {
+      cached: (name) => registry.cache(R.namespaces).peek(storageKey(R.namespaces, undefined, name)),
+      read: async (name) => (await store.get(storageKey(R.namespaces, undefined, name)))?.obj,
+    },
+    defaultTolerationSeconds: { notReady: o.defaultNotReadyTolerationSeconds ?? 300, unreachable: o.defaultUnreachableTolerationSeconds ?? 300 },
   });
+  const registry: Registry = new Registry(store, new Strategies(new ServiceAllocators(store, o.serviceCidr, o.nodePortRange)), admission, (err) => log.warn({ err }, 'watch cache restarting'), o.watchCacheSize);
   await registry.start();
   for (const ns of BOOTSTRAP_NAMESPACES) {
     await registry.create(R.namespaces, undefined, { metadata: { name: ns } }).catch((e: { code?: number }) => {

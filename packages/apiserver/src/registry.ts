@@ -1,10 +1,10 @@
-// The one code path behind both front doors (REST and gRPC): defaulting, validation, admission,
-// metadata, optimistic concurrency, finalizers and graceful deletion over the etcd store.
+// The generic store behind both front doors (REST and gRPC), as Kubernetes' generic registry:
+// metadata, optimistic concurrency, finalizers and graceful deletion over etcd, knowing no kind.
+// What differs between kinds is asked of the kind's strategy (strategies/), and every write
+// passes the admission chain (admission/).
 import { randomUUID, randomInt } from 'node:crypto';
 import {
-  addDefaultTolerations,
   apiVersionOf,
-  applyDefaults,
   errors,
   matchesFields,
   parseFieldSelector,
@@ -15,31 +15,25 @@ import {
   selectorStringFromLabelSelector,
   storageKey,
   storagePrefix,
-  validateObject,
-  validateUpdate,
-  type Binding,
+  validateChange,
+  validateNew,
   isPlainObject,
   type KubeList,
   type KubeObject,
   type ManagedFieldsEntry,
   timestamp,
-  type Pod,
   type ResourceInfo,
   type Scale,
-  type Service,
-  setCondition,
-  type Condition,
   type LabelSelector,
-  R,
 } from '@tinykube/api';
-import { clusterIpKey, nodePortKey, type ServiceAllocators } from './allocators';
-import { selectableFields } from './field-selectors';
+import type { AdmissionChain, Attributes, Operation } from './admission/admission';
 import { kindDefinition } from './openapi/definitions';
 import { typeProblems } from './openapi/type-check';
 import { unknownFields } from './openapi/unknown-fields';
 import { applyPatchBody, type PatchType } from './patch';
 import * as ssa from './server-side-apply';
-import type { EtcdStore, SideKey, StoredObject } from './storage/etcd-store';
+import type { EtcdStore, StoredObject } from './storage/etcd-store';
+import type { Strategies, Strategy } from './strategies';
 import { WatchCache, type ClientEvent, type Subscription } from './storage/watch-cache';
 
 export interface ListOptions {
@@ -112,13 +106,16 @@ export class Registry {
 
   constructor(
     readonly store: EtcdStore,
-    readonly allocators: ServiceAllocators,
+    readonly strategies: Strategies,
+    readonly admission: AdmissionChain,
     private readonly onCacheError: (err: unknown) => void = () => undefined,
     /** Events of history kept per resource; a watch from older versions gets 410 and relists. */
     private readonly watchCacheSize = 2000,
-    /** tolerationSeconds of the not-ready/unreachable tolerations added to every pod. */
-    private readonly defaultTolerationSeconds = { notReady: 300, unreachable: 300 },
   ) {}
+
+  private strategy(r: ResourceInfo): Strategy {
+    return this.strategies.for(r);
+  }
 
   cache(r: ResourceInfo): WatchCache {
     let c = this.caches.get(r.plural);
@@ -156,7 +153,7 @@ export class Registry {
 
   private filterFor(r: ResourceInfo, ns: string | undefined, opts: ListOptions): (o: KubeObject) => boolean {
     const sel = parseSelector(opts.labelSelector);
-    const fields = parseFieldSelector(opts.fieldSelector, selectableFields(r.kind));
+    const fields = parseFieldSelector(opts.fieldSelector, ['metadata.name', 'metadata.namespace', ...(this.strategy(r).selectableFields ?? [])]);
     return (o) => (!ns || o.metadata.namespace === ns) && sel.matches(o.metadata.labels) && matchesFields(o, fields);
   }
 
@@ -255,52 +252,21 @@ export class Registry {
     if (mode === 'Warn') for (const w of said) opts.warnings?.add(w);
   }
 
-  private async checkNamespace(r: ResourceInfo, ns: string | undefined): Promise<void> {
-    if (!r.namespaced || !ns) return;
-    // As Kubernetes' NamespaceLifecycle admission: the cache answers for an active namespace;
-    // a miss (perhaps one created a moment ago) or a terminating one is read from etcd.
-    const key = `/registry/namespaces/${ns}`;
-    const cached = this.cache(R.namespaces).peek(key);
-    if (cached && !cached.metadata.deletionTimestamp) return;
-    const nsObj = await this.store.get(key);
-    if (!nsObj) throw errors.notFound('namespaces', ns);
-    if (nsObj.obj.metadata.deletionTimestamp)
-      throw errors.forbidden(`${r.plural} is forbidden: unable to create new content in namespace ${ns} because it is being terminated`);
-  }
-
-  /** Defaulting, admission (pod tolerations) and validation; `prev` makes it an update. */
-  private admit(r: ResourceInfo, obj: KubeObject, prev?: KubeObject): void {
-    applyDefaults(r.kind, obj);
-    if (r.kind === 'Pod' && (obj as Pod).spec) addDefaultTolerations((obj as Pod).spec, this.defaultTolerationSeconds.notReady, this.defaultTolerationSeconds.unreachable);
-    const fieldErrors = validateObject(r.kind, obj, r.namespaced);
-    if (prev) fieldErrors.push(...validateUpdate(r.kind, obj, prev));
+  /**
+   * Kubernetes' order for a write: the kind's defaults, the mutating admission plugins, the
+   * strategy's preparation (`prepare`), the kind's validation, the validating plugins.
+   * `prev` makes it an update.
+   */
+  private async admitAndValidate(r: ResourceInfo, obj: KubeObject, prev: KubeObject | undefined, opts: WriteOptions, prepare?: (s: Strategy) => void): Promise<void> {
+    const s = this.strategy(r);
+    s.defaults?.(obj);
+    const a = attributes(prev ? 'UPDATE' : 'CREATE', r, obj, prev, opts);
+    await this.admission.admit(a);
+    prepare?.(s);
+    const fieldErrors = validateNew(obj, r.namespaced, s.nameRule, s.validate);
+    if (prev && s.validateUpdate) fieldErrors.push(...validateChange(obj, prev, s.validateUpdate));
     if (fieldErrors.length) throw errors.invalid(qualifiedKind(r), obj.metadata.name ?? '', fieldErrors);
-  }
-
-  /** Status set by the server on create, as each kind's strategy does. */
-  private prepareStatusForCreate(r: ResourceInfo, obj: KubeObject): void {
-    switch (r.kind) {
-      case 'Pod': {
-        const pod = obj as Pod;
-        pod.status = { phase: 'Pending', qosClass: qosClass(pod) };
-        break;
-      }
-      case 'Namespace':
-        obj.status = { phase: 'Active' };
-        break;
-      case 'PersistentVolumeClaim':
-        obj.status = { phase: 'Pending' };
-        break;
-      case 'Service':
-        obj.status = { loadBalancer: {} };
-        break;
-      case 'Deployment':
-      case 'ReplicaSet':
-      case 'StatefulSet':
-        delete obj.status;
-        if (r.kind !== 'Deployment') obj.status = { replicas: 0 };
-        break;
-    }
+    await this.admission.validate(a);
   }
 
   async create(r: ResourceInfo, ns: string | undefined, body: unknown, opts: WriteOptions = {}): Promise<KubeObject> {
@@ -318,12 +284,11 @@ export class Registry {
     meta.uid = randomUUID();
     meta.creationTimestamp = timestamp();
     meta.generation = 1;
-    if (r.hasStatus && r.kind !== 'Node') this.prepareStatusForCreate(r, obj);
-    this.admit(r, obj);
-    await this.checkNamespace(r, ns);
+    await this.admitAndValidate(r, obj, undefined, opts, (s) => s.prepareForCreate?.(obj));
+    const s = this.strategy(r);
     const key = storageKey(r, ns, meta.name as string);
     for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
-      const side = r.kind === 'Service' ? await this.allocateService(obj as Service, undefined) : [];
+      const side = (await s.allocate?.(obj, undefined)) ?? [];
       if (opts.dryRun) return withType(r, obj);
       const res = await this.store.create(key, obj, side);
       if (res.ok) {
@@ -332,81 +297,9 @@ export class Registry {
       }
       if (res.current) throw errors.alreadyExists(qualifiedResource(r), meta.name as string);
       // A side key (IP or port) was taken concurrently: pick again, unless the user chose it.
-      await this.checkRequestedAllocations(obj as Service, undefined);
+      await s.recheckAllocations?.(obj, undefined);
     }
-    throw errors.internal('could not allocate service addresses after repeated conflicts');
-  }
-
-  // ---- service allocation ------------------------------------------------------------------
-
-  /** Side keys for a Service's ClusterIP and node ports; fills the values into the object. */
-  private async allocateService(svc: Service, prev: Service | undefined): Promise<SideKey[]> {
-    const side: SideKey[] = [];
-    const spec = svc.spec;
-    const owner = `${svc.metadata.namespace}/${svc.metadata.name}`;
-    if (spec.type === 'ExternalName') {
-      delete spec.clusterIP;
-      delete spec.clusterIPs;
-    } else if (spec.clusterIP !== 'None') {
-      if (prev?.spec.clusterIP && prev.spec.clusterIP !== 'None') {
-        spec.clusterIP = prev.spec.clusterIP;
-      } else if (spec.clusterIP) {
-        if (!this.allocators.inRange(spec.clusterIP))
-          throw errors.invalid('Service', svc.metadata.name ?? '', [{ field: 'spec.clusterIPs', type: 'FieldValueInvalid', value: [spec.clusterIP], detail: `failed to allocate IP ${spec.clusterIP}: the provided IP (${spec.clusterIP}) is not in the valid range. The range of valid IPs is ${this.allocators.serviceCidr}` }]);
-        side.push({ key: clusterIpKey(spec.clusterIP), op: 'create', value: owner });
-      } else {
-        spec.clusterIP = await this.allocators.pickClusterIp();
-        side.push({ key: clusterIpKey(spec.clusterIP), op: 'create', value: owner });
-      }
-      spec.clusterIPs = [spec.clusterIP];
-    } else {
-      spec.clusterIPs = ['None'];
-    }
-    const wantsNodePorts = spec.type === 'NodePort' || spec.type === 'LoadBalancer';
-    const prevPorts = new Set((prev?.spec.ports ?? []).map((p) => p.nodePort).filter((p): p is number => !!p));
-    const taken = new Set<number>();
-    for (const p of spec.ports ?? []) {
-      if (!wantsNodePorts) {
-        delete p.nodePort;
-        continue;
-      }
-      if (!p.nodePort) {
-        const old = prev?.spec.ports?.find((q) => q.port === p.port && q.protocol === p.protocol)?.nodePort;
-        if (old && !taken.has(old)) p.nodePort = old;
-      }
-      if (p.nodePort) {
-        if (p.nodePort < this.allocators.nodePortRange[0] || p.nodePort > this.allocators.nodePortRange[1])
-          throw errors.invalid('Service', svc.metadata.name ?? '', [{ field: 'spec.ports[0].nodePort', type: 'FieldValueInvalid', value: p.nodePort, detail: `provided port is not in the valid range. The range of valid ports is ${this.allocators.nodePortRange.join('-')}` }]);
-        if (!prevPorts.has(p.nodePort) && !taken.has(p.nodePort)) side.push({ key: nodePortKey(p.nodePort), op: 'create', value: owner });
-      } else {
-        p.nodePort = await this.allocators.pickNodePort(taken);
-        side.push({ key: nodePortKey(p.nodePort), op: 'create', value: owner });
-      }
-      taken.add(p.nodePort);
-    }
-    for (const old of prevPorts) if (!taken.has(old)) side.push({ key: nodePortKey(old), op: 'delete' });
-    return side;
-  }
-
-  /** After a failed allocation transaction: a user-chosen IP or port that is taken is a 422. */
-  private async checkRequestedAllocations(svc: Service, prev: Service | undefined): Promise<void> {
-    const ip = svc.spec.clusterIP;
-    if (ip && ip !== 'None' && ip !== prev?.spec.clusterIP && (await this.allocators.isClusterIpTaken(ip))) {
-      throw errors.invalid('Service', svc.metadata.name ?? '', [{ field: 'spec.clusterIPs', type: 'FieldValueInvalid', value: [ip], detail: `failed to allocate IP ${ip}: provided IP is already allocated` }]);
-    }
-    for (const p of svc.spec.ports ?? []) {
-      if (p.nodePort && !(prev?.spec.ports ?? []).some((q) => q.nodePort === p.nodePort) && (await this.allocators.isNodePortTaken(p.nodePort)))
-        throw errors.invalid('Service', svc.metadata.name ?? '', [{ field: 'spec.ports[0].nodePort', type: 'FieldValueInvalid', value: p.nodePort, detail: 'provided port is already allocated' }]);
-    }
-  }
-
-  private releaseKeys(r: ResourceInfo, obj: KubeObject): SideKey[] {
-    if (r.kind !== 'Service') return [];
-    const svc = obj as Service;
-    const side: SideKey[] = [];
-    if (svc.spec.clusterIP && svc.spec.clusterIP !== 'None') side.push({ key: clusterIpKey(svc.spec.clusterIP), op: 'delete' });
-    for (const p of svc.spec.ports ?? []) if (p.nodePort) side.push({ key: nodePortKey(p.nodePort), op: 'delete' });
-    return side;
+    throw errors.conflict(qualifiedResource(r), meta.name as string, 'could not allocate its side keys after repeated conflicts; please try again');
   }
 
   // ---- update ----------------------------------------------------------------------------
@@ -415,7 +308,7 @@ export class Registry {
    * Reads, transforms and writes with compare-and-swap. With a `precondition` (the
    * resourceVersion the request carried) a stale read is a 409; without one, lost races retry.
    */
-  private async guardedUpdate(
+  async guardedUpdate(
     r: ResourceInfo,
     ns: string | undefined,
     name: string,
@@ -443,10 +336,11 @@ export class Registry {
   private async finishUpdate(r: ResourceInfo, cur: StoredObject, next: KubeObject, opts: WriteOptions): Promise<KubeObject | undefined> {
     const key = storageKey(r, cur.obj.metadata.namespace, cur.obj.metadata.name as string);
     // Deleting without finalizers left (a namespace's spec.finalizers too): the object goes now.
-    const specFinalizers = r.kind === 'Namespace' ? ((next.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []) : [];
+    const s = this.strategy(r);
+    const specFinalizers = s.specFinalizers?.(next) ?? [];
     if (next.metadata.deletionTimestamp && !(next.metadata.finalizers ?? []).length && !specFinalizers.length && (next.metadata.deletionGracePeriodSeconds ?? 0) === 0) {
       if (opts.dryRun) return withType(r, next);
-      const res = await this.store.delete(key, cur.rv, this.releaseKeys(r, cur.obj));
+      const res = await this.store.delete(key, cur.rv, s.release?.(cur.obj) ?? []);
       return res.ok ? withType(r, next) : undefined;
     }
     // Field ownership: kept as it was unless this write is an apply, which computed it.
@@ -454,13 +348,13 @@ export class Registry {
       if (opts.fieldManager) ssa.recordUpdate(cur.obj, next, opts.fieldManager, opts.subresource);
       else if (cur.obj.metadata.managedFields) next.metadata.managedFields = cur.obj.metadata.managedFields;
     }
-    const side = r.kind === 'Service' ? await this.allocateService(next as Service, cur.obj as Service) : [];
+    const side = (await s.allocate?.(next, cur.obj)) ?? [];
     next.metadata.generation = (cur.obj.metadata.generation ?? 1) + (specOf(next) !== specOf(cur.obj) ? 1 : 0);
     if (contentOf(next) === contentOf(cur.obj)) return withType(r, cur.obj);
     if (opts.dryRun) return withType(r, next);
     const res = await this.store.update(key, next, cur.rv, side);
     if (!res.ok) {
-      if (r.kind === 'Service' && res.current?.rv === cur.rv) await this.checkRequestedAllocations(next as Service, cur.obj as Service);
+      if (res.current?.rv === cur.rv) await s.recheckAllocations?.(next, cur.obj);
       return undefined;
     }
     next.metadata.resourceVersion = res.rv;
@@ -468,7 +362,7 @@ export class Registry {
   }
 
   /** Builds the next object of a main-resource update: system metadata and status are kept. */
-  private mergeMainUpdate(r: ResourceInfo, cur: KubeObject, body: KubeObject): KubeObject {
+  private async mergeMainUpdate(r: ResourceInfo, cur: KubeObject, body: KubeObject, opts: WriteOptions): Promise<KubeObject> {
     const next = structuredClone(body);
     next.apiVersion = apiVersionOf(r);
     next.kind = r.kind;
@@ -490,7 +384,7 @@ export class Registry {
       if (cur.status === undefined) delete next.status;
       else next.status = structuredClone(cur.status);
     }
-    this.admit(r, next, cur);
+    await this.admitAndValidate(r, next, cur, opts);
     return next;
   }
 
@@ -499,8 +393,9 @@ export class Registry {
     const next = structuredClone(cur);
     next.status = structuredClone(body.status);
     // Kubernetes lets the status path carry ownerReferences/labels/annotations changes for some kinds; keep it strict.
-    if (r.kind === 'Node') {
-      const fieldErrors = validateObject(r.kind, next, r.namespaced);
+    const s = this.strategy(r);
+    if (s.validateStatus) {
+      const fieldErrors = validateNew(next, r.namespaced, s.nameRule, s.validate);
       if (fieldErrors.length) throw errors.invalid(qualifiedKind(r), cur.metadata.name as string, fieldErrors);
     }
     return next;
@@ -512,12 +407,12 @@ export class Registry {
       throw errors.badRequest(`the name of the object (${String(obj.metadata.name)}) does not match the name on the URL (${name})`);
     const status = opts.subresource === 'status';
     if (status && !r.hasStatus) throw errors.notFound(qualifiedResource(r), name);
-    const allowCreate = !status && ['Endpoints', 'Lease', 'Event'].includes(r.kind) ? () => this.create(r, ns, obj, opts) : undefined;
+    const allowCreate = !status && this.strategy(r).allowCreateOnUpdate ? () => this.create(r, ns, obj, opts) : undefined;
     return this.guardedUpdate(
       r,
       ns,
       name,
-      (cur) => (status ? this.mergeStatusUpdate(r, cur, obj) : this.mergeMainUpdate(r, cur, obj)),
+      (cur) => (status ? this.mergeStatusUpdate(r, cur, obj) : this.mergeMainUpdate(r, cur, obj, opts)),
       { ...opts, allowCreate, precondition: obj.metadata.resourceVersion },
     );
   }
@@ -532,7 +427,7 @@ export class Registry {
       name,
       (cur) => {
         const obj = this.checkBody(r, applyPatchBody(type, withType(r, structuredClone(cur)), patch), cur.metadata.namespace, opts);
-        return status ? this.mergeStatusUpdate(r, cur, obj) : this.mergeMainUpdate(r, cur, obj);
+        return status ? this.mergeStatusUpdate(r, cur, obj) : this.mergeMainUpdate(r, cur, obj, opts);
       },
       // The resourceVersion in a patch is a precondition only when the patch sets it.
       { ...opts, precondition: resourceVersionIn(patch) },
@@ -546,7 +441,7 @@ export class Registry {
     const applied = this.checkBody(r, body, r.namespaced ? ns : undefined, opts);
     if (applied.metadata.name !== undefined && applied.metadata.name !== name) throw errors.badRequest(`the name of the object (${String(applied.metadata.name)}) does not match the name on the URL (${name})`);
     applied.metadata.name = name;
-    return this.guardedUpdate(r, ns, name, (cur) => this.mergeMainUpdate(r, cur, ssa.apply(withType(r, cur), applied, manager, !!opts.force, qualifiedResource(r))), {
+    return this.guardedUpdate(r, ns, name, (cur) => this.mergeMainUpdate(r, cur, ssa.apply(withType(r, cur), applied, manager, !!opts.force, qualifiedResource(r)), opts), {
       ...opts,
       applying: true,
       precondition: resourceVersionIn(body),
@@ -564,9 +459,11 @@ export class Registry {
     const key = storageKey(r, ns, name);
     if (opts.gracePeriodSeconds !== undefined && (!Number.isInteger(opts.gracePeriodSeconds) || opts.gracePeriodSeconds < 0))
       throw errors.invalid('DeleteOptions', '', [{ field: 'gracePeriodSeconds', type: 'FieldValueInvalid', value: opts.gracePeriodSeconds, detail: 'must be greater than or equal to 0' }]);
+    const s = this.strategy(r);
     for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
       const cur = await this.store.get(key);
       if (!cur) throw errors.notFound(qualifiedResource(r), name);
+      await this.admission.validate(attributes('DELETE', r, undefined, cur.obj, wopts));
       const pre = opts.preconditions;
       if (pre?.uid && pre.uid !== cur.obj.metadata.uid)
         throw errors.conflict(qualifiedResource(r), name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${cur.obj.metadata.uid}`);
@@ -577,16 +474,16 @@ export class Registry {
       const finalizers = [...(m.finalizers ?? [])];
       if (opts.propagationPolicy === 'Foreground' && !finalizers.includes('foregroundDeletion')) finalizers.push('foregroundDeletion');
       if (opts.propagationPolicy === 'Orphan' && !finalizers.includes('orphan')) finalizers.push('orphan');
-      if (r.kind === 'Namespace' && ((next.spec as { finalizers?: string[] })?.finalizers ?? []).length) {
-        // Namespaces empty themselves before they go (the namespace controller finishes the job).
+      if ((s.specFinalizers?.(next) ?? []).length) {
+        // Held by finalizers in its spec (a namespace empties itself before it goes).
         m.deletionTimestamp ??= timestamp();
         m.deletionGracePeriodSeconds = 0;
-        next.status = { phase: 'Terminating' };
+        s.markTerminating?.(next);
       } else {
-        const grace = this.gracePeriod(r, cur.obj, opts);
+        const grace = s.deleteGrace?.(cur.obj, opts.gracePeriodSeconds) ?? 0;
         if (finalizers.length === 0 && grace === 0) {
           if (wopts.dryRun) return withType(r, cur.obj);
-          const res = await this.store.delete(key, cur.rv, this.releaseKeys(r, cur.obj));
+          const res = await this.store.delete(key, cur.rv, s.release?.(cur.obj) ?? []);
           if (res.ok) return withType(r, cur.obj);
           continue;
         }
@@ -611,15 +508,6 @@ export class Registry {
     throw errors.conflict(qualifiedResource(r), name, 'too many concurrent writers; please try again');
   }
 
-  /** Pods bound to a node and still running are deleted gracefully; everything else at once. */
-  private gracePeriod(r: ResourceInfo, obj: KubeObject, opts: DeleteOptions): number {
-    if (r.kind !== 'Pod') return 0;
-    const pod = obj as Pod;
-    if (!pod.spec.nodeName) return 0;
-    if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return 0;
-    return opts.gracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
-  }
-
   /** Deletes every object of a collection matching the selectors (deletecollection). */
   async deleteCollection(r: ResourceInfo, ns: string | undefined, list: ListOptions, opts: DeleteOptions = {}): Promise<KubeList> {
     const items = (await this.list(r, ns, list)).items;
@@ -635,24 +523,6 @@ export class Registry {
   }
 
   // ---- subresources ------------------------------------------------------------------------
-
-  async bind(ns: string, name: string, body: unknown): Promise<void> {
-    if (!isPlainObject(body)) throw errors.badRequest('the body of the request must be a Binding');
-    const b = body as unknown as Binding;
-    const node = b.target?.name;
-    if (!node) throw errors.invalid('Binding', name, [{ field: 'target.name', type: 'FieldValueRequired', detail: '' }]);
-    await this.guardedUpdate(R.pods, ns, name, (cur) => {
-      const pod = cur as Pod;
-      if (b.metadata?.uid && b.metadata.uid !== pod.metadata.uid) throw errors.conflict('pods/binding', name, 'the UID of the binding does not match the pod');
-      if (pod.spec.nodeName) throw errors.conflict('pods/binding', name, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
-      if (pod.metadata.deletionTimestamp) throw errors.conflict('pods/binding', name, `pod ${name} is being deleted, cannot be assigned to a host`);
-      pod.spec.nodeName = node;
-      pod.status ??= {};
-      const conds: Condition[] = (pod.status.conditions ??= []);
-      setCondition(conds, { type: 'PodScheduled', status: 'True', lastProbeTime: null }, timestamp());
-      return pod;
-    });
-  }
 
   async getScale(r: ResourceInfo, ns: string, name: string): Promise<Scale> {
     if (!r.hasScale) throw errors.notFound(qualifiedResource(r), name);
@@ -721,19 +591,7 @@ export function toScale(o: KubeObject): Scale {
   };
 }
 
-/** QoS class from requests and limits, as Kubernetes computes it. */
-export function qosClass(pod: Pod): string {
-  const cs = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
-  let anySet = false;
-  let guaranteed = cs.length > 0;
-  for (const c of cs) {
-    const req = c.resources?.requests ?? {};
-    const lim = c.resources?.limits ?? {};
-    if (Object.keys(req).length || Object.keys(lim).length) anySet = true;
-    for (const res of ['cpu', 'memory']) {
-      if (lim[res] === undefined || (req[res] !== undefined && req[res] !== lim[res])) guaranteed = false;
-    }
-  }
-  if (!anySet) return 'BestEffort';
-  return guaranteed ? 'Guaranteed' : 'Burstable';
+function attributes(operation: Operation, r: ResourceInfo, object: KubeObject | undefined, oldObject: KubeObject | undefined, opts: WriteOptions): Attributes {
+  const meta = (object ?? oldObject)?.metadata;
+  return { operation, resource: r, subresource: opts.subresource ?? '', namespace: meta?.namespace, name: meta?.name ?? '', object, oldObject, dryRun: !!opts.dryRun };
 }

@@ -7,6 +7,7 @@ import { parseJson } from '../decode';
 import type { Metrics } from '../metrics';
 import type { PatchType } from '../patch';
 import type { Registry } from '../registry';
+import { bindPod } from '../subresources/binding';
 
 function resourceOf(name: string): ResourceInfo {
   const slash = name.indexOf('/');
@@ -84,7 +85,7 @@ export class GrpcServer {
         ),
       ),
       Bind: unary<BindRequest, object>('Bind', async (req) => {
-        await registry.bind(req.namespace, req.name, { metadata: { name: req.name, uid: req.podUid || undefined }, target: { kind: 'Node', name: req.nodeName } });
+        await bindPod(registry, req.namespace, req.name, { metadata: { name: req.name, uid: req.podUid || undefined }, target: { kind: 'Node', name: req.nodeName } });
         return {};
       }),
       Watch: (call: grpc.ServerWritableStream<WatchRequest, WatchEventMsg>) => this.watch(call),

@@ -60,6 +60,7 @@ function walk(value: unknown, schema: Schema, path: string, out: TypeProblems): 
   switch (s['type']) {
     case 'string':
       if (typeof value !== 'string') return void out.types.push(wrongType(path, value, 'string'));
+      if (s['format'] === 'byte') checkBase64(path, value, out);
       checkEnum(path, value, s, out);
       return;
     case 'boolean':
@@ -95,6 +96,15 @@ function walk(value: unknown, schema: Schema, path: string, out: TypeProblems): 
       }
     }
   }
+}
+
+/** A []byte field: standard base64 with padding, as Go's decoder reads it (line breaks ignored). */
+function checkBase64(path: string, value: string, out: TypeProblems): void {
+  const text = value.replace(/[\r\n]/g, '');
+  const bad = text.search(/[^A-Za-z0-9+/=]/);
+  const padding = text.indexOf('=');
+  const at = bad >= 0 ? bad : padding >= 0 && !/^={1,2}$/.test(text.slice(padding)) ? padding : text.length % 4 !== 0 ? text.length - (text.length % 4) : -1;
+  if (at >= 0) out.types.push({ field: path, type: 'FieldValueInvalid', value: '<bytes>', detail: `illegal base64 data at input byte ${at}` });
 }
 
 function itemType(items: Schema): string {

@@ -13,6 +13,7 @@ import { managerFromUserAgent } from '../server-side-apply';
 import type { HealthChecks } from '@tinykube/client';
 import { parseJson, parseYamlBody } from '../decode';
 import { parseAccept, parseBody, readBody, sendError, sendJson, type Accept } from './http-util';
+import { bindPod } from '../subresources/binding';
 import { toTable } from './table';
 
 export interface RestOptions {
@@ -202,7 +203,7 @@ export class RestServer {
     const reply = (code: number, obj: KubeObject): void => {
       // Warnings as Kubernetes sends them: code 299, agent "-", the text quoted.
       if (wopts.warnings.size) res.setHeader('Warning', [...wopts.warnings].map((w) => `299 - ${JSON.stringify(w)}`));
-      sendJson(res, code, accept.table && !sub ? toTable(r.kind, [obj], obj.metadata.resourceVersion, accept.includeObject) : obj);
+      sendJson(res, code, accept.table && !sub ? toTable(registry.strategies.for(r).printer, [obj], obj.metadata.resourceVersion, accept.includeObject) : obj);
     };
 
     if (!name) {
@@ -213,7 +214,7 @@ export class RestServer {
           if (boolParam(q, 'watch')) return this.watch(req, res, r, ns, { ...list, resourceVersion: q.get('resourceVersion') ?? undefined }, q, accept);
           const out = await registry.list(r, ns, { ...list, ...page });
           if (!accept.table) return sendJson(res, 200, out);
-          const table = toTable(r.kind, out.items, out.metadata.resourceVersion, accept.includeObject);
+          const table = toTable(registry.strategies.for(r).printer, out.items, out.metadata.resourceVersion, accept.includeObject);
           return sendJson(res, 200, { ...table, metadata: out.metadata });
         }
         case 'POST':
@@ -232,7 +233,7 @@ export class RestServer {
     }
     if (sub === 'binding') {
       if (method !== 'POST') throw errors.methodNotAllowed('binding only supports POST');
-      await registry.bind(ns as string, name, await body());
+      await bindPod(registry, ns as string, name, await body());
       return sendJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
     }
     if (sub === 'scale') {
@@ -312,7 +313,7 @@ export class RestServer {
         opts,
         (e) => {
           if (accept.table) {
-            write(e.type, toTable(r.kind, [e.object], e.object.metadata.resourceVersion, accept.includeObject, !columnsSent));
+            write(e.type, toTable(this.opts.registry.strategies.for(r).printer, [e.object], e.object.metadata.resourceVersion, accept.includeObject, !columnsSent));
             columnsSent = true;
           } else write(e.type, e.object);
         },

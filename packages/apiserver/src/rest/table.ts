@@ -42,16 +42,17 @@ export function humanDuration(ms: number): string {
   return `${y}y`;
 }
 
-function age(ts: string | undefined): string {
+export function age(ts: string | undefined): string {
   return ts ? humanDuration(Date.now() - Date.parse(ts)) : '<unknown>';
 }
 
-type Col = [name: string, type: string, priority: number, description: string];
+export type Col = [name: string, type: string, priority: number, description: string];
 
-const nameCol: Col = ['Name', 'string', 0, 'Name must be unique within a namespace.'];
-const ageCol: Col = ['Age', 'string', 0, 'CreationTimestamp is a timestamp representing the server time when this object was created.'];
+export const nameCol: Col = ['Name', 'string', 0, 'Name must be unique within a namespace.'];
+export const ageCol: Col = ['Age', 'string', 0, 'CreationTimestamp is a timestamp representing the server time when this object was created.'];
 
-interface Printer {
+/** A kind's columns and cells; each kind's strategy names its printer. */
+export interface Printer {
   columns: Col[];
   cells(o: KubeObject): unknown[];
 }
@@ -88,7 +89,8 @@ export function podStatusReason(pod: Pod): string {
   return reason;
 }
 
-const printers: Record<string, Printer> = {
+/** The printers of the kinds served from the start, as Kubernetes' internalversion printers. */
+export const printers = {
   Pod: {
     columns: [
       nameCol,
@@ -268,7 +270,7 @@ const printers: Record<string, Printer> = {
       return [l.metadata.name, l.spec?.holderIdentity ?? '', age(l.metadata.creationTimestamp)];
     },
   },
-};
+} satisfies Record<string, Printer>;
 
 const defaultPrinter: Printer = { columns: [nameCol, ageCol], cells: (o) => [o.metadata.name, age(o.metadata.creationTimestamp)] };
 
@@ -279,8 +281,8 @@ function rowObject(o: KubeObject, include: string): unknown {
   return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata };
 }
 
-export function toTable(kind: string, items: KubeObject[], resourceVersion: string | undefined, includeObject = 'Metadata', withColumns = true): Table {
-  const p = printers[kind] ?? defaultPrinter;
+export function toTable(printer: Printer | undefined, items: KubeObject[], resourceVersion: string | undefined, includeObject = 'Metadata', withColumns = true): Table {
+  const p = printer ?? defaultPrinter;
   return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',

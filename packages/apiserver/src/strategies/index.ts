@@ -1,0 +1,48 @@
+// Every served kind's strategy, registered in one place: a new kind is its types, its schema
+// and a strategy file listed here.
+import type { ResourceInfo } from '@tinykube/api';
+import type { ServiceAllocators } from '../allocators';
+import { configMapStrategy } from './config-map';
+import { namespaceStrategy } from './namespace';
+import { nodeStrategy } from './node';
+import { podStrategy } from './pod';
+import { secretStrategy } from './secret';
+import { serviceStrategy } from './service';
+import { controllerRevisionStrategy, endpointsStrategy, eventStrategy, leaseStrategy, pvcStrategy } from './simple-kinds';
+import type { Strategy } from './strategy';
+import { deploymentStrategy, replicaSetStrategy, statefulSetStrategy } from './workloads';
+
+export type { Strategy } from './strategy';
+
+export class Strategies {
+  private readonly byKind: Map<string, Strategy>;
+
+  constructor(allocators: ServiceAllocators) {
+    this.byKind = new Map<string, Strategy>([
+      ['Namespace', namespaceStrategy],
+      ['Node', nodeStrategy],
+      ['Pod', podStrategy],
+      ['Service', serviceStrategy(allocators)],
+      ['Endpoints', endpointsStrategy],
+      ['Event', eventStrategy],
+      ['ConfigMap', configMapStrategy],
+      ['Secret', secretStrategy],
+      ['PersistentVolumeClaim', pvcStrategy],
+      ['ReplicaSet', replicaSetStrategy],
+      ['Deployment', deploymentStrategy],
+      ['StatefulSet', statefulSetStrategy],
+      ['ControllerRevision', controllerRevisionStrategy],
+      ['Lease', leaseStrategy],
+    ]);
+  }
+
+  for(r: ResourceInfo): Strategy {
+    const s = this.byKind.get(r.kind);
+    if (!s) throw new Error(`no strategy registered for ${r.kind}`);
+    return s;
+  }
+
+  kinds(): string[] {
+    return [...this.byKind.keys()];
+  }
+}

@@ -1,0 +1,32 @@
+// Kinds with nothing beyond defaulting, validation and a table: Endpoints, Event, Lease,
+// PersistentVolumeClaim, ControllerRevision.
+import { controllerRevisionRules, defaultEndpoints, defaultEvent, defaultPvc, endpointsRules, eventRules, leaseRules, pvcRules, pvcUpdateRules, type Endpoints, type KubeObject, type Lease, type PersistentVolumeClaim } from '@tinykube/api';
+import { printers } from '../rest/table';
+import { strategy } from './strategy';
+
+/** Written by controllers with PUT whether or not they exist yet, as Kubernetes allows. */
+export const endpointsStrategy = strategy<Endpoints>({ nameRule: 'subdomain', defaults: defaultEndpoints, validate: endpointsRules, allowCreateOnUpdate: true, printer: printers.Endpoints });
+
+export const eventStrategy = strategy<KubeObject>({
+  nameRule: 'subdomain',
+  defaults: defaultEvent,
+  validate: eventRules,
+  allowCreateOnUpdate: true,
+  printer: printers.Event,
+  selectableFields: ['involvedObject.kind', 'involvedObject.namespace', 'involvedObject.name', 'involvedObject.uid', 'involvedObject.apiVersion', 'involvedObject.resourceVersion', 'involvedObject.fieldPath', 'reason', 'reportingComponent', 'source', 'type'],
+});
+
+export const leaseStrategy = strategy<Lease>({ nameRule: 'subdomain', validate: leaseRules, allowCreateOnUpdate: true, printer: printers.Lease });
+
+export const pvcStrategy = strategy<PersistentVolumeClaim>({
+  nameRule: 'subdomain',
+  defaults: defaultPvc,
+  prepareForCreate(p) {
+    p.status = { phase: 'Pending' };
+  },
+  validate: pvcRules,
+  validateUpdate: pvcUpdateRules,
+  printer: printers.PersistentVolumeClaim,
+});
+
+export const controllerRevisionStrategy = strategy<KubeObject>({ nameRule: 'subdomain', validate: controllerRevisionRules, printer: printers.ControllerRevision });

@@ -1,0 +1,50 @@
+// ReplicaSet, Deployment and StatefulSet: replicas, a selector and a pod template each.
+import {
+  defaultDeployment,
+  defaultReplicaSet,
+  defaultStatefulSet,
+  deploymentRules,
+  replicaSetRules,
+  statefulSetRules,
+  statefulSetUpdateRules,
+  workloadUpdateRules,
+  type Deployment,
+  type ReplicaSet,
+  type StatefulSet,
+} from '@tinykube/api';
+import { printers } from '../rest/table';
+import { strategy } from './strategy';
+
+export const replicaSetStrategy = strategy<ReplicaSet>({
+  nameRule: 'subdomain',
+  defaults: defaultReplicaSet,
+  prepareForCreate(rs) {
+    rs.status = { replicas: 0 };
+  },
+  validate: replicaSetRules,
+  validateUpdate: workloadUpdateRules,
+  printer: printers.ReplicaSet,
+  selectableFields: ['status.replicas'],
+});
+
+export const deploymentStrategy = strategy<Deployment>({
+  nameRule: 'subdomain',
+  defaults: defaultDeployment,
+  prepareForCreate(d) {
+    delete d.status;
+  },
+  validate: deploymentRules,
+  validateUpdate: workloadUpdateRules,
+  printer: printers.Deployment,
+});
+
+export const statefulSetStrategy = strategy<StatefulSet>({
+  nameRule: 'subdomain',
+  defaults: defaultStatefulSet,
+  prepareForCreate(s) {
+    s.status = { replicas: 0 };
+  },
+  validate: statefulSetRules,
+  validateUpdate: statefulSetUpdateRules,
+  printer: printers.StatefulSet,
+});

@@ -1,0 +1,58 @@
+// The admission chain and its plugins, without etcd.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ApiError, R, type KubeObject, type Pod } from '@tinykube/api';
+import { admissionChain, type Attributes } from '../src/admission';
+
+const namespaces = new Map<string, KubeObject>([
+  ['active', { metadata: { name: 'active' } }],
+  ['going', { metadata: { name: 'going', deletionTimestamp: '2026-01-01T00:00:00Z' } }],
+]);
+let reads = 0;
+const chain = admissionChain({
+  namespaces: {
+    // The cache knows only "active"; everything else is read.
+    cached: (name) => (name === 'active' ? namespaces.get(name) : undefined),
+    read: (name) => {
+      reads++;
+      return Promise.resolve(namespaces.get(name));
+    },
+  },
+  defaultTolerationSeconds: { notReady: 120, unreachable: 60 },
+});
+
+const pod = (ns: string): Pod => ({ metadata: { name: 'p', namespace: ns }, spec: { containers: [{ name: 'c', image: 'i' }] } });
+const attrs = (o: Partial<Attributes> & Pick<Attributes, 'operation' | 'resource'>): Attributes => ({ subresource: '', namespace: undefined, name: 'p', object: undefined, oldObject: undefined, dryRun: false, ...o });
+
+const code = (n: number) => (e: unknown): boolean => e instanceof ApiError && e.code === n;
+
+test('NamespaceLifecycle runs first, then DefaultTolerationSeconds', () => {
+  assert.deepEqual(chain.names, ['NamespaceLifecycle', 'DefaultTolerationSeconds']);
+});
+
+test('NamespaceLifecycle: creates in a missing namespace are 404, in a terminating one 403; the cache answers for an active one', async () => {
+  reads = 0;
+  await chain.validate(attrs({ operation: 'CREATE', resource: R.pods, namespace: 'active', object: pod('active') }));
+  assert.equal(reads, 0);
+  await assert.rejects(chain.validate(attrs({ operation: 'CREATE', resource: R.pods, namespace: 'nope', object: pod('nope') })), code(404));
+  await assert.rejects(chain.validate(attrs({ operation: 'CREATE', resource: R.pods, namespace: 'going', object: pod('going') })), (e: unknown) => code(403)(e) && /pods "p" is forbidden: unable to create new content in namespace going because it is being terminated/.test((e as Error).message));
+  // Updates and deletes of what is already there go on in a terminating namespace.
+  await chain.validate(attrs({ operation: 'UPDATE', resource: R.pods, namespace: 'going', object: pod('going'), oldObject: pod('going') }));
+  await chain.validate(attrs({ operation: 'DELETE', resource: R.pods, namespace: 'going', oldObject: pod('going') }));
+});
+
+test('NamespaceLifecycle: default, kube-system and kube-public may not be deleted', async () => {
+  for (const name of ['default', 'kube-system', 'kube-public'])
+    await assert.rejects(chain.validate(attrs({ operation: 'DELETE', resource: R.namespaces, name })), (e: unknown) => code(403)(e) && new RegExp(`namespaces "${name}" is forbidden: this namespace may not be deleted`).test((e as Error).message));
+  await chain.validate(attrs({ operation: 'DELETE', resource: R.namespaces, name: 'team-a' }));
+});
+
+test('DefaultTolerationSeconds adds the two tolerations to new pods only, keeping a user\'s own', async () => {
+  const p = pod('active');
+  p.spec.tolerations = [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 5 }];
+  await chain.admit(attrs({ operation: 'CREATE', resource: R.pods, namespace: 'active', object: p }));
+  assert.deepEqual(p.spec.tolerations.map((t) => `${t.key}=${t.tolerationSeconds}`).sort(), ['node.kubernetes.io/not-ready=120', 'node.kubernetes.io/unreachable=5']);
+  const q = pod('active');
+  await chain.admit(attrs({ operation: 'UPDATE', resource: R.pods, namespace: 'active', object: q, oldObject: pod('active') }));
+  assert.equal(q.spec.tolerations, undefined);
+});
