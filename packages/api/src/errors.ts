@@ -53,6 +53,12 @@ export function isApiError(e: unknown): e is ApiError {
   return e instanceof ApiError;
 }
 
+/** The HTTP code of a failed API call (an ApiError, or a client's error carrying a Status code); undefined for anything else. */
+export function errorCode(e: unknown): number | undefined {
+  const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+  return typeof code === 'number' ? code : undefined;
+}
+
 /** Details naming the object: `deployments.apps` -> kind `deployments`, group `apps`. */
 function objectDetails(resource: string, name: string): Status['details'] {
   const [kind, ...group] = resource.split('.');

@@ -25,6 +25,7 @@ import {
   type ResourceInfo,
   type Scale,
   type LabelSelector,
+  errorCode,
 } from '@tinykube/api';
 import type { AdmissionChain, Attributes, Operation } from './admission/admission';
 import { kindDefinition } from './openapi/definitions';
@@ -516,7 +517,7 @@ export class Registry {
       try {
         out.push(await this.delete(r, it.metadata.namespace, it.metadata.name as string, opts));
       } catch (e) {
-        if ((e as { code?: number }).code !== 404) throw e;
+        if (errorCode(e) !== 404) throw e;
       }
     }
     return { apiVersion: apiVersionOf(r), kind: `${r.kind}List`, metadata: {}, items: out };

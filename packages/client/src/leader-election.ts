@@ -2,7 +2,7 @@
 // `retryPeriod`; another candidate takes the lease once `leaseDuration` has passed since the
 // last renewal it observed. Writes are compare-and-swap on resourceVersion, so two candidates
 // can never both win one term.
-import { microTime, R, type ApiError, type Lease } from '@tinykube/api';
+import { microTime, R, type Lease, errorCode } from '@tinykube/api';
 import type { ApiClient } from './api-client';
 
 export interface LeaderElectionOptions {
@@ -77,7 +77,7 @@ export class LeaderElector {
     try {
       lease = await this.api.get<Lease>(R.leases, this.o.namespace, this.o.name);
     } catch (err) {
-      if ((err as ApiError).code !== 404) throw err;
+      if (errorCode(err) !== 404) throw err;
       await this.api.create<Lease>(R.leases, {
         apiVersion: 'coordination.k8s.io/v1',
         kind: 'Lease',

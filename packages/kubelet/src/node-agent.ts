@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { microTime, R, setCondition, timestamp, type ApiError, type Condition, type Lease, type Node } from '@tinykube/api';
+import { microTime, R, setCondition, timestamp, type Condition, type Lease, type Node, errorCode } from '@tinykube/api';
 import type { ApiClient } from '@tinykube/client';
 
 // The node's own objects: registers the Node (addresses, capacity read from the host, nodeInfo),
@@ -111,7 +111,7 @@ export class NodeAgent {
       });
       return await this.api.updateStatus<Node>(R.nodes, { ...created, status: this.status() });
     } catch (err) {
-      if ((err as ApiError).code !== 409) throw err;
+      if (errorCode(err) !== 409) throw err;
       return this.updateStatus();
     }
   }
@@ -128,7 +128,7 @@ export class NodeAgent {
       const lease = await this.api.get<Lease>(R.leases, 'kube-node-lease', this.o.nodeName);
       await this.api.update<Lease>(R.leases, { ...lease, spec: { ...lease.spec, holderIdentity: this.o.nodeName, leaseDurationSeconds: this.o.leaseDurationSeconds, renewTime: now } });
     } catch (err) {
-      if ((err as ApiError).code !== 404) throw err;
+      if (errorCode(err) !== 404) throw err;
       await this.api.create<Lease>(R.leases, {
         apiVersion: 'coordination.k8s.io/v1',
         kind: 'Lease',

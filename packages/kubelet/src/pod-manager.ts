@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { cpuMillis, bytes, R, type ApiError, type Container, type PersistentVolumeClaim, type Pod, type PodStatus, type Service } from '@tinykube/api';
+import { cpuMillis, bytes, R, type Container, type PersistentVolumeClaim, type Pod, type PodStatus, type Service, errorCode } from '@tinykube/api';
 import type { ApiClient, EventRecorder, Informer } from '@tinykube/client';
 import type { Logger } from 'pino';
 import { Backoff } from './backoff';
@@ -372,7 +372,7 @@ export class PodManager {
       try {
         await this.api.delete(R.pods, pod.metadata.namespace, pod.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid } });
       } catch (err) {
-        if ((err as ApiError).code !== 404 && (err as ApiError).code !== 409) throw err;
+        if (errorCode(err) !== 404 && errorCode(err) !== 409) throw err;
       }
     } finally {
       this.terminating.delete(uid);
@@ -391,7 +391,7 @@ export class PodManager {
       try {
         claim = await this.api.get<PersistentVolumeClaim>(R.pvcs, pod.metadata.namespace, name);
       } catch (err) {
-        if ((err as ApiError).code === 404) throw new Error(`persistentvolumeclaim "${name}" not found`);
+        if (errorCode(err) === 404) throw new Error(`persistentvolumeclaim "${name}" not found`);
         throw err;
       }
       const at = claim.metadata.annotations?.[SELECTED_NODE];

@@ -1,4 +1,4 @@
-import { objectKey, R, timestamp, type ApiError, type Node, type PersistentVolumeClaim, type Pod } from '@tinykube/api';
+import { objectKey, R, timestamp, type Node, type PersistentVolumeClaim, type Pod, errorCode } from '@tinykube/api';
 import { EventRecorder, Informer, runWorkers, WorkQueue, type ApiClient } from '@tinykube/client';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
@@ -152,7 +152,7 @@ export class Scheduler {
       await this.api.bind(pod.metadata.namespace!, pod.metadata.name!, nodeName, pod.metadata.uid);
     } catch (err) {
       this.assumed.delete(key);
-      const code = (err as ApiError).code;
+      const code = errorCode(err);
       if (code !== 404 && code !== 409) {
         // Not deleted nor bound by someone else meanwhile: try again later.
         this.o.log.warn({ pod: key, err: (err as Error).message }, 'binding failed');

@@ -1,4 +1,4 @@
-import { controllerOf, getCondition, timestamp, objectKey, R, selectorFromLabelSelector, setCondition, type ApiError, type Condition, type Deployment, type Pod, type PodTemplateSpec, type ReplicaSet } from '@tinykube/api';
+import { controllerOf, getCondition, timestamp, objectKey, R, selectorFromLabelSelector, setCondition, type ApiError, type Condition, type Deployment, type Pod, type PodTemplateSpec, type ReplicaSet, errorCode } from '@tinykube/api';
 import { QueueController, type ControllerContext } from '../controller-context';
 import { isActivePod, ownerRef, stableJson, templateHash } from '../pod-util';
 import { newRSReplicas, resolveFenceposts, scaleDownOld } from './rollout';
@@ -143,7 +143,7 @@ export class DeploymentController extends QueueController {
         this.ctx.events.normal(d, 'ScalingReplicaSet', `Scaled up replica set ${rs.metadata.name} to ${initial}`);
         return created;
       } catch (err) {
-        if ((err as ApiError).code !== 409) throw err;
+        if (errorCode(err) !== 409) throw err;
         // A ReplicaSet of that name with another template (a hash collision), or ours that the
         // cache has not shown yet: look at it.
         const existing = await this.ctx.api.get<ReplicaSet>(R.replicasets, d.metadata.namespace, rs.metadata.name!);

@@ -1,4 +1,4 @@
-import { objectKey, RESOURCES, resourceByKind, type ApiError, type KubeObject, type ResourceInfo } from '@tinykube/api';
+import { objectKey, RESOURCES, resourceByKind, type ApiError, type KubeObject, type ResourceInfo, errorCode } from '@tinykube/api';
 import type { Informer } from '@tinykube/client';
 import { QueueController, type ControllerContext } from '../controller-context';
 
@@ -70,7 +70,7 @@ export class GarbageCollector extends QueueController {
       const live = await this.ctx.api.get(r, r.namespaced ? ns : undefined, ref.name);
       return live.metadata.uid !== ref.uid;
     } catch (err) {
-      if ((err as ApiError).code === 404) return true;
+      if (errorCode(err) === 404) return true;
       throw err;
     }
   }

@@ -1,4 +1,4 @@
-import { controllerOf, isPodReady, objectKey, R, selectorFromLabelSelector, type ApiError, type Pod, type ReplicaSet } from '@tinykube/api';
+import { controllerOf, isPodReady, objectKey, R, selectorFromLabelSelector, type ApiError, type Pod, type ReplicaSet, errorCode } from '@tinykube/api';
 import { QueueController, type ControllerContext } from '../controller-context';
 import { Expectations } from '../expectations';
 import { isActivePod, ownerRef, podAvailability, podFromTemplate } from '../pod-util';
@@ -99,7 +99,7 @@ export class ReplicaSetController extends QueueController {
       await this.ctx.api.patch(R.pods, p.metadata.namespace, p.metadata.name!, 'merge', { metadata: { ownerReferences: [...(p.metadata.ownerReferences ?? []), ownerRef(rs)], uid: p.metadata.uid } });
       return true;
     } catch (err) {
-      if ((err as ApiError).code === 404) return false;
+      if (errorCode(err) === 404) return false;
       throw err;
     }
   }
@@ -142,7 +142,7 @@ export class ReplicaSetController extends QueueController {
             this.ctx.events.normal(rs, 'SuccessfulDelete', `Deleted pod: ${p.metadata.name}`);
           } catch (err) {
             this.expectations.deletionObserved(key);
-            if ((err as ApiError).code !== 404 && (err as ApiError).code !== 409) throw err;
+            if (errorCode(err) !== 404 && errorCode(err) !== 409) throw err;
           }
         }),
       );

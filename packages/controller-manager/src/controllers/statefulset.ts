@@ -1,4 +1,4 @@
-import { controllerOf, getCondition, isPodReady, objectKey, R, selectorFromLabelSelector, type ApiError, type ControllerRevision, type PersistentVolumeClaim, type Pod, type StatefulSet, type Volume } from '@tinykube/api';
+import { controllerOf, getCondition, isPodReady, objectKey, R, selectorFromLabelSelector, type ApiError, type ControllerRevision, type PersistentVolumeClaim, type Pod, type StatefulSet, type Volume, errorCode } from '@tinykube/api';
 import { QueueController, type ControllerContext } from '../controller-context';
 import { ownerRef, podFromTemplate, stableJson, templateHash } from '../pod-util';
 
@@ -160,7 +160,7 @@ export class StatefulSetController extends QueueController {
       this.ctx.events.normal(set, 'SuccessfulCreate', `create Pod ${name} in StatefulSet ${set.metadata.name} successful`);
     } catch (err) {
       // The previous pod of this identity is still going away: wait for it.
-      if ((err as ApiError).code !== 409) throw err;
+      if (errorCode(err) !== 409) throw err;
     }
   }
 
