@@ -46,7 +46,7 @@ export class Errs {
 
 export type NameRule = 'subdomain' | 'label';
 
-export function isObject<T>(v: T): v is NonNullable<T> {
+function isObject<T>(v: T): v is NonNullable<T> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 

@@ -1,4 +1,5 @@
-// Keys of ConfigMap and Secret data, and the size limit both share, as Kubernetes validates them.
+// Keys of ConfigMap and Secret data, the size limit and the `immutable` rule both share, as
+// Kubernetes validates them.
 import type { Errs } from '@tinykube/api';
 
 /** Kubernetes' MaxSecretSize, also the limit of a ConfigMap's data. */
@@ -15,6 +16,25 @@ export function validateConfigKey(e: Errs, field: string, key: string): void {
   else if (key === '..') e.invalid(field, key, "must not be '..'");
   else if (key.startsWith('..')) e.invalid(field, key, "must not start with '..'");
 }
+
+/** Checks every key of a data map (`field[key]`); returns the bytes its values stand for. */
+export function validateDataKeys(e: Errs, field: string, data: Record<string, string> | undefined, bytesOf: (value: string) => number): number {
+  let bytes = 0;
+  for (const [key, value] of Object.entries(data ?? {})) {
+    validateConfigKey(e, `${field}[${key}]`, key);
+    bytes += bytesOf(value);
+  }
+  return bytes;
+}
+
+/** Once `immutable` is set it stays set, and the named data fields keep their values. */
+export function validateImmutable<T extends { immutable?: boolean }>(e: Errs, next: T, prev: T, fields: (keyof T & string)[]): void {
+  if (!prev.immutable) return;
+  if (!next.immutable) e.forbidden('immutable', IMMUTABLE);
+  for (const f of fields) if (JSON.stringify(next[f] ?? {}) !== JSON.stringify(prev[f] ?? {})) e.forbidden(f, IMMUTABLE);
+}
+
+const IMMUTABLE = 'field is immutable when `immutable` is set';
 
 export function validateConfigSize(e: Errs, bytes: number): void {
   if (bytes > MAX_CONFIG_BYTES) e.list.push({ field: '', type: 'FieldValueTooLong', value: '', detail: `must have at most ${MAX_CONFIG_BYTES} bytes` });

@@ -41,8 +41,4 @@ export class Strategies {
     if (!s) throw new Error(`no strategy registered for ${r.kind}`);
     return s;
   }
-
-  kinds(): string[] {
-    return [...this.byKind.keys()];
-  }
 }

@@ -1,6 +1,6 @@
 import type { Errs, Secret } from '@tinykube/api';
 import { ageCol, age, nameCol } from '../rest/table';
-import { decodedLength, validateConfigKey, validateConfigSize } from './config-keys';
+import { decodedLength, validateConfigSize, validateDataKeys, validateImmutable } from './config-keys';
 import { strategy } from './strategy';
 
 /** Keys each well-known type requires, as Kubernetes' ValidateSecret. */
@@ -39,19 +39,12 @@ export const secretStrategy = strategy<Secret>({
     s.type ||= 'Opaque';
   },
   validate(e, s) {
-    let bytes = 0;
-    for (const [key, value] of Object.entries(s.data ?? {})) {
-      validateConfigKey(e, `data[${key}]`, key);
-      bytes += decodedLength(value);
-    }
-    validateConfigSize(e, bytes);
+    validateConfigSize(e, validateDataKeys(e, 'data', s.data, decodedLength));
     validateType(e, s);
   },
   validateUpdate(e, next, prev) {
     if (next.type !== prev.type) e.invalid('type', next.type, 'field is immutable');
-    if (!prev.immutable) return;
-    if (!next.immutable) e.forbidden('immutable', 'field is immutable when `immutable` is set');
-    if (JSON.stringify(next.data ?? {}) !== JSON.stringify(prev.data ?? {})) e.forbidden('data', 'field is immutable when `immutable` is set');
+    validateImmutable(e, next, prev, ['data']);
   },
   printer: {
     columns: [nameCol, ['Type', 'string', 0, 'The type of the secret.'], ['Data', 'string', 0, 'Number of keys in data.'], ageCol],
