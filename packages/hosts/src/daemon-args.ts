@@ -32,7 +32,7 @@ export interface NodeConfig {
 /** The controller-manager's default --node-monitor-grace-period, seconds. */
 export const DEFAULT_NODE_MONITOR_GRACE = 40;
 
-/** Where tk-scheduler and tk-controller-manager serve /readyz and /metrics (their defaults, as Kubernetes'). */
+/** Where tk-scheduler and tk-controller-manager serve /readyz and /metrics (Kubernetes' ports), passed to them so `up` and the units wait on the same port. */
 export const SCHEDULER_PORT = 10259;
 export const CONTROLLER_MANAGER_PORT = 10257;
 
@@ -72,7 +72,7 @@ export function apiserverArgs(c: MasterConfig): string[] {
 }
 
 export function schedulerArgs(c: MasterConfig): string[] {
-  return [mainOf(c.repoDir, 'scheduler'), `--apiserver=${c.masterIp}:${c.grpcPort}`, `--bind-address=${c.masterIp}`];
+  return [mainOf(c.repoDir, 'scheduler'), `--apiserver=${c.masterIp}:${c.grpcPort}`, `--bind-address=${c.masterIp}`, `--port=${SCHEDULER_PORT}`];
 }
 
 export function controllerManagerArgs(c: MasterConfig): string[] {
@@ -80,6 +80,7 @@ export function controllerManagerArgs(c: MasterConfig): string[] {
     mainOf(c.repoDir, 'controller-manager'),
     `--apiserver=${c.masterIp}:${c.grpcPort}`,
     `--bind-address=${c.masterIp}`,
+    `--port=${CONTROLLER_MANAGER_PORT}`,
     `--cluster-cidr=${c.clusterCidr}`,
     ...(c.nodeMonitorGracePeriod ? [`--node-monitor-grace-period=${c.nodeMonitorGracePeriod}`] : []),
   ];
