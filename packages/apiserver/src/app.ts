@@ -2,7 +2,8 @@
 import { circuitBreaker, ConsecutiveBreaker, handleWhen, retry } from 'cockatiel';
 import { Etcd3, GRPCUnavailableError } from 'etcd3';
 import { R, storageKey } from '@tinykube/api';
-import { HealthChecks } from '@tinykube/client';
+import { HealthChecks } from '@tinykube/daemon';
+import type { Registry as MetricsRegistry } from 'prom-client';
 import pino, { type Logger } from 'pino';
 import { admissionChain } from './admission';
 import { ServiceAllocators } from './allocators';
@@ -32,6 +33,9 @@ export interface ApiserverOptions {
   defaultNotReadyTolerationSeconds?: number;
   defaultUnreachableTolerationSeconds?: number;
   log?: Logger;
+  /** The daemon's metrics registry and health checks, to add the apiserver's to. */
+  metricsRegistry?: MetricsRegistry;
+  health?: HealthChecks;
 }
 
 export interface Apiserver {
@@ -64,7 +68,7 @@ export async function startApiserver(o: ApiserverOptions): Promise<Apiserver> {
   // Lists of thousands of objects exceed gRPC's 4 MiB default message size.
   const etcd = new Etcd3({ hosts: o.etcdServers, dialTimeout: 5000, grpcOptions: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 }, faultHandling: etcdFaultHandling() });
   const store = new EtcdStore(etcd);
-  const metrics = createMetrics();
+  const metrics = createMetrics(o.metricsRegistry);
   const admission = admissionChain({
     // NamespaceLifecycle asks the registry's watch cache first, then etcd.
     namespaces: {
@@ -80,7 +84,7 @@ export async function startApiserver(o: ApiserverOptions): Promise<Apiserver> {
       if (e.code !== 409) throw e;
     });
   }
-  const health = new HealthChecks()
+  const health = (o.health ?? new HealthChecks())
     .addLive('etcd', async () => {
       // Any answer from etcd within the deadline will do.
       const answer = store.currentRevision();

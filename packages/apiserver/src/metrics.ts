@@ -8,9 +8,13 @@ export interface Metrics {
   watchers: Gauge;
 }
 
-export function createMetrics(): Metrics {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+/** The apiserver's metrics, in the daemon's registry (which has the process metrics) or a new one. */
+export function createMetrics(given?: Registry): Metrics {
+  let registry = given;
+  if (!registry) {
+    registry = new Registry();
+    collectDefaultMetrics({ register: registry });
+  }
   return {
     registry,
     requestDuration: new Histogram({ name: 'apiserver_request_duration_seconds', help: 'REST request latency', labelNames: ['verb', 'code'], registers: [registry], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5] }),

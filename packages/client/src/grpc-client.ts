@@ -2,7 +2,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { ApiError, statusFailure, type KubeObject, type ResourceInfo, type Status, type WatchEventType } from '@tinykube/api';
 import { wireName, type ApiClient, type DeleteOpts, type ListResult, type PatchKind, type WatchCallback, type WatchEnd, type WatchHandle, type WatchOpts } from './api-client';
-import { KEEPALIVE_OPTIONS, loadApiService, type ObjectResponse, type WatchEventMsg } from './proto';
+import { KEEPALIVE_OPTIONS, loadApiService, type ObjectResponse, type WatchEventMsg } from '@tinykube/wire';
 import { listInPages } from './pager';
 
 type Unary = (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: unknown) => void) => void;

@@ -3,6 +3,7 @@
 // supervisor (systemd, or `npm run up` again) starts a fresh follower; SIGTERM stops the work
 // and releases the lease so a standby takes over at once.
 import * as os from 'node:os';
+import type { Argv } from 'yargs';
 import type { ApiClient } from './api-client';
 import { LeaderElector } from './leader-election';
 
@@ -24,6 +25,22 @@ export interface LeaderDaemonOptions {
 /** Where a leader-elected daemon is: waiting for the lease, starting its work (informers syncing), or running. */
 export interface LeaderState {
   state(): 'following' | 'starting' | 'running';
+  /** Stops the work, then releases the lease. */
+  stop(): Promise<void>;
+}
+
+export interface LeaderElectionFlags {
+  'leader-elect': boolean;
+  'leader-elect-lease-duration': number;
+  'leader-elect-retry-period': number;
+}
+
+/** Kubernetes' leader-election flags, shared by tk-scheduler and tk-controller-manager. */
+export function leaderElectionFlags<T>(y: Argv<T>): Argv<T & LeaderElectionFlags> {
+  return y
+    .option('leader-elect', { type: 'boolean', default: true, describe: 'run only while holding the Lease' })
+    .option('leader-elect-lease-duration', { type: 'number', default: 15, describe: 'seconds' })
+    .option('leader-elect-retry-period', { type: 'number', default: 2, describe: 'seconds' });
 }
 
 export function runLeaderElected(o: LeaderDaemonOptions): LeaderState {
@@ -58,28 +75,16 @@ export function runLeaderElected(o: LeaderDaemonOptions): LeaderState {
   });
   if (o.leaderElect) elector.start();
   else lead();
-  const shutdown = (): void => {
-    void (async () => {
+  return {
+    state: () => (running ? 'running' : starting ? 'starting' : 'following'),
+    async stop() {
       await running?.stop();
       await elector.stop();
-      o.api.close();
-      process.exit(0);
-    })();
+    },
   };
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
-  return { state: () => (running ? 'running' : starting ? 'starting' : 'following') };
 }
 
 /** Readiness of a leader-elected daemon: a follower is ready (it waits), a leader once its informers synced. */
 export function leaderSyncCheck(s: LeaderState): () => string | undefined {
   return () => (s.state() === 'starting' ? 'leader, informers not synced yet' : undefined);
-}
-
-/** Runs a daemon's main; a failure to start is printed as `<name>: <message>` with exit 1. */
-export function daemonMain(name: string, main: () => Promise<void>): void {
-  main().catch((err: unknown) => {
-    process.stderr.write(`${name}: ${(err as Error)?.message ?? String(err)}\n`);
-    process.exit(1);
-  });
 }

@@ -1,70 +1,62 @@
 #!/usr/bin/env node
 // tk-controller-manager: the cluster's control loops. Runs as leader only; a second copy waits.
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
-import pino from 'pino';
-import { collectDefaultMetrics, Registry } from 'prom-client';
-import { daemonMain, GrpcClient, HealthChecks, leaderSyncCheck, runLeaderElected, serveHealthAndMetrics } from '@tinykube/client';
+import { GrpcClient, leaderElectionFlags, leaderSyncCheck, runLeaderElected } from '@tinykube/client';
+import { runDaemon } from '@tinykube/daemon';
 import { CONTROLLERS, startControllers } from './controller-manager';
 import { DEFAULT_DISRUPTION } from './controllers/zone-disruption';
 
-async function main(): Promise<void> {
-  const a = await yargs(hideBin(process.argv))
-    .scriptName('tk-controller-manager')
-    .option('apiserver', { type: 'string', default: '127.0.0.1:6444', describe: 'apiserver gRPC address' })
-    .option('bind-address', { type: 'string', default: '127.0.0.1', describe: 'address for /healthz and /metrics' })
-    .option('port', { type: 'number', default: 10257 })
-    .option('controllers', { type: 'string', default: Object.keys(CONTROLLERS).join(','), describe: 'controllers to run' })
-    .option('cluster-cidr', { type: 'string', default: '10.244.0.0/16' })
-    .option('node-cidr-mask-size', { type: 'number', default: 24 })
-    .option('node-monitor-grace-period', { type: 'number', default: 40, describe: 'seconds without a lease renewal before a node is unreachable' })
-    .option('unhealthy-zone-threshold', { type: 'number', default: DEFAULT_DISRUPTION.unhealthyZoneThreshold, describe: 'fraction of not-Ready nodes (at least 3) that makes a zone partially disrupted' })
-    .option('node-eviction-rate', { type: 'number', default: DEFAULT_DISRUPTION.evictionRate, describe: 'nodes per second whose pods may be evicted in a healthy zone' })
-    .option('secondary-node-eviction-rate', { type: 'number', default: DEFAULT_DISRUPTION.secondaryEvictionRate, describe: 'the same in a partially disrupted zone larger than --large-cluster-size-threshold' })
-    .option('large-cluster-size-threshold', { type: 'number', default: DEFAULT_DISRUPTION.largeClusterSizeThreshold, describe: 'nodes; in smaller partially disrupted zones nothing is evicted' })
-    .option('terminated-pod-gc-threshold', { type: 'number', default: 12500, describe: 'terminated pods kept before the oldest are deleted (0: never)' })
-    .option('concurrent-syncs', { type: 'number', default: 5, describe: 'workers per controller' })
-    .option('leader-elect', { type: 'boolean', default: true })
-    .option('leader-elect-lease-duration', { type: 'number', default: 15, describe: 'seconds' })
-    .option('leader-elect-retry-period', { type: 'number', default: 2, describe: 'seconds' })
-    .option('log-level', { type: 'string', default: 'info' })
-    .strict()
-    .help()
-    .parse();
-  const log = pino({ name: 'tk-controller-manager', level: a['log-level'] });
-  const metrics = new Registry();
-  collectDefaultMetrics({ register: metrics });
-  const api = new GrpcClient(a.apiserver);
-  const leader = runLeaderElected({
-    api,
-    name: 'tk-controller-manager',
-    leaderElect: a['leader-elect'],
-    leaseDurationSeconds: a['leader-elect-lease-duration'],
-    retryPeriodSeconds: a['leader-elect-retry-period'],
-    log,
-    start: () =>
-      startControllers(
-        api,
-        {
-          clusterCidr: a['cluster-cidr'],
-          nodeCidrMaskSize: a['node-cidr-mask-size'],
-          nodeMonitorGracePeriodMs: a['node-monitor-grace-period'] * 1000,
-          disruption: {
-            unhealthyZoneThreshold: a['unhealthy-zone-threshold'],
-            evictionRate: a['node-eviction-rate'],
-            secondaryEvictionRate: a['secondary-node-eviction-rate'],
-            largeClusterSizeThreshold: a['large-cluster-size-threshold'],
+runDaemon({
+  name: 'tk-controller-manager',
+  usage: 'run the cluster\'s control loops',
+  flags: (y) =>
+    leaderElectionFlags(y)
+      .option('apiserver', { type: 'string', default: '127.0.0.1:6444', describe: 'apiserver gRPC address' })
+      .option('bind-address', { type: 'string', default: '127.0.0.1', describe: 'address for /healthz and /metrics' })
+      .option('port', { type: 'number', default: 10257 })
+      .option('controllers', { type: 'string', default: Object.keys(CONTROLLERS).join(','), describe: 'controllers to run' })
+      .option('cluster-cidr', { type: 'string', default: '10.244.0.0/16' })
+      .option('node-cidr-mask-size', { type: 'number', default: 24 })
+      .option('node-monitor-grace-period', { type: 'number', default: 40, describe: 'seconds without a lease renewal before a node is unreachable' })
+      .option('unhealthy-zone-threshold', { type: 'number', default: DEFAULT_DISRUPTION.unhealthyZoneThreshold, describe: 'fraction of not-Ready nodes (at least 3) that makes a zone partially disrupted' })
+      .option('node-eviction-rate', { type: 'number', default: DEFAULT_DISRUPTION.evictionRate, describe: 'nodes per second whose pods may be evicted in a healthy zone' })
+      .option('secondary-node-eviction-rate', { type: 'number', default: DEFAULT_DISRUPTION.secondaryEvictionRate, describe: 'the same in a partially disrupted zone larger than --large-cluster-size-threshold' })
+      .option('large-cluster-size-threshold', { type: 'number', default: DEFAULT_DISRUPTION.largeClusterSizeThreshold, describe: 'nodes; in smaller partially disrupted zones nothing is evicted' })
+      .option('terminated-pod-gc-threshold', { type: 'number', default: 12500, describe: 'terminated pods kept before the oldest are deleted (0: never)' })
+      .option('concurrent-syncs', { type: 'number', default: 5, describe: 'workers per controller' }),
+  async run({ args: a, log, metrics, health, onStop, serve }) {
+    const api = new GrpcClient(a.apiserver);
+    onStop(() => api.close());
+    const leader = runLeaderElected({
+      api,
+      name: 'tk-controller-manager',
+      leaderElect: a['leader-elect'],
+      leaseDurationSeconds: a['leader-elect-lease-duration'],
+      retryPeriodSeconds: a['leader-elect-retry-period'],
+      log,
+      start: () =>
+        startControllers(
+          api,
+          {
+            clusterCidr: a['cluster-cidr'],
+            nodeCidrMaskSize: a['node-cidr-mask-size'],
+            nodeMonitorGracePeriodMs: a['node-monitor-grace-period'] * 1000,
+            disruption: {
+              unhealthyZoneThreshold: a['unhealthy-zone-threshold'],
+              evictionRate: a['node-eviction-rate'],
+              secondaryEvictionRate: a['secondary-node-eviction-rate'],
+              largeClusterSizeThreshold: a['large-cluster-size-threshold'],
+            },
+            // Kubernetes' PodGC: a pass every 20 s; a node missing for 40 s is gone.
+            podGc: { terminatedThreshold: a['terminated-pod-gc-threshold'], periodMs: 20_000, quarantineMs: 40_000 },
+            workers: a['concurrent-syncs'],
           },
-          // Kubernetes' PodGC: a pass every 20 s; a node missing for 40 s is gone.
-          podGc: { terminatedThreshold: a['terminated-pod-gc-threshold'], periodMs: 20_000, quarantineMs: 40_000 },
-          workers: a['concurrent-syncs'],
-        },
-        log,
-        metrics,
-        a.controllers.split(',').filter(Boolean),
-      ),
-  });
-  await serveHealthAndMetrics(a['bind-address'], a.port, metrics, new HealthChecks().addReady('informer-sync', leaderSyncCheck(leader)));
-}
-
-daemonMain('tk-controller-manager', main);
+          log,
+          metrics,
+          a.controllers.split(',').filter(Boolean),
+        ),
+    });
+    onStop(() => leader.stop());
+    health.addReady('informer-sync', leaderSyncCheck(leader));
+    await serve(a['bind-address'], a.port);
+  },
+});

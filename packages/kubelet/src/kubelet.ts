@@ -32,6 +32,8 @@ export interface KubeletOptions {
   backoffResetMs: number;
   workers: number;
   log: Logger;
+  /** The daemon's registry (process metrics registered); a new one when absent. */
+  metrics?: Registry;
 }
 
 export interface Kubelet {
@@ -58,8 +60,11 @@ export async function startKubelet(o: KubeletOptions): Promise<Kubelet> {
   await retry('registering the node', log, () => agent.register());
   log.info({ node: o.nodeName }, 'node registered');
 
-  const metrics = new Registry();
-  collectDefaultMetrics({ register: metrics });
+  let metrics = o.metrics;
+  if (!metrics) {
+    metrics = new Registry();
+    collectDefaultMetrics({ register: metrics });
+  }
   const syncSeconds = new Histogram({ name: 'kubelet_pod_sync_duration_seconds', help: 'Duration of one pod sync', registers: [metrics], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
   const runningPods = new Gauge({ name: 'kubelet_running_pods', help: 'Pods with a running sandbox', registers: [metrics] });
 

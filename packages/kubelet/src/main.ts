@@ -1,64 +1,54 @@
 #!/usr/bin/env node
 // tk-kubelet: runs the pods bound to this node as Docker containers.
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
-import pino from 'pino';
-import { daemonMain } from '@tinykube/client';
+import { runDaemon } from '@tinykube/daemon';
 import { KUBELET_PORT, readToken, startKubelet } from './kubelet';
 
-async function main(): Promise<void> {
-  const a = await yargs(hideBin(process.argv))
-    .scriptName('tk-kubelet')
-    .usage('$0 [options]: make this host\'s Docker run the pods bound to it')
-    .option('apiserver', { type: 'string', demandOption: true, describe: 'apiserver gRPC address host:port' })
-    .option('node-name', { type: 'string', demandOption: true })
-    .option('node-ip', { type: 'string', demandOption: true, describe: 'this host\'s address (InternalIP)' })
-    .option('docker-socket', { type: 'string', default: '/var/run/docker.sock' })
-    .option('root-dir', { type: 'string', default: '/var/lib/tinykube/kubelet', describe: 'volumes and node-local claims' })
-    .option('cluster-cidr', { type: 'string', default: '10.244.0.0/16' })
-    .option('token-file', { type: 'string', demandOption: true, describe: 'shared secret the apiserver presents for logs' })
-    .option('port', { type: 'number', default: KUBELET_PORT })
-    .option('pause-image', { type: 'string', default: 'pause:3.9' })
-    .option('max-pods', { type: 'number', default: 110 })
-    .option('lease-duration', { type: 'number', default: 40, describe: 'seconds a node lease is valid' })
-    .option('lease-renew-interval', { type: 'number', default: 10, describe: 'seconds between lease renewals' })
-    .option('node-status-update-frequency', { type: 'number', default: 10, describe: 'seconds between node status updates' })
-    .option('housekeeping-interval', { type: 'number', default: 10, describe: 'seconds between full passes over pods and containers' })
-    .option('backoff-initial', { type: 'number', default: 10, describe: 'first crash-loop back-off, seconds' })
-    .option('backoff-max', { type: 'number', default: 300, describe: 'longest crash-loop back-off, seconds' })
-    .option('backoff-reset', { type: 'number', default: 600, describe: 'seconds of running that clear a back-off' })
-    .option('workers', { type: 'number', default: 16, describe: 'pods synced at once' })
-    .option('log-level', { type: 'string', default: 'info' })
-    .strict()
-    .help()
-    .parse();
-  const log = pino({ name: 'tk-kubelet', level: a['log-level'] });
-  const kubelet = await startKubelet({
-    apiserver: a.apiserver,
-    nodeName: a['node-name'],
-    nodeIP: a['node-ip'],
-    dockerSocket: a['docker-socket'],
-    rootDir: a['root-dir'],
-    clusterCidr: a['cluster-cidr'],
-    token: readToken(a['token-file']),
-    port: a.port,
-    pauseImage: a['pause-image'],
-    maxPods: a['max-pods'],
-    leaseDurationSeconds: a['lease-duration'],
-    leaseRenewSeconds: a['lease-renew-interval'],
-    statusUpdateSeconds: a['node-status-update-frequency'],
-    housekeepingSeconds: a['housekeeping-interval'],
-    backoffInitialMs: a['backoff-initial'] * 1000,
-    backoffMaxMs: a['backoff-max'] * 1000,
-    backoffResetMs: a['backoff-reset'] * 1000,
-    workers: a.workers,
-    log,
-  });
-  const shutdown = (): void => {
-    void kubelet.stop().finally(() => process.exit(0));
-  };
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
-}
-
-daemonMain('tk-kubelet', main);
+runDaemon({
+  name: 'tk-kubelet',
+  usage: 'make this host\'s Docker run the pods bound to it',
+  flags: (y) =>
+    y
+      .option('apiserver', { type: 'string', demandOption: true, describe: 'apiserver gRPC address host:port' })
+      .option('node-name', { type: 'string', demandOption: true })
+      .option('node-ip', { type: 'string', demandOption: true, describe: 'this host\'s address (InternalIP)' })
+      .option('docker-socket', { type: 'string', default: '/var/run/docker.sock' })
+      .option('root-dir', { type: 'string', default: '/var/lib/tinykube/kubelet', describe: 'volumes and node-local claims' })
+      .option('cluster-cidr', { type: 'string', default: '10.244.0.0/16' })
+      .option('token-file', { type: 'string', demandOption: true, describe: 'shared secret the apiserver presents for logs' })
+      .option('port', { type: 'number', default: KUBELET_PORT })
+      .option('pause-image', { type: 'string', default: 'pause:3.9' })
+      .option('max-pods', { type: 'number', default: 110 })
+      .option('lease-duration', { type: 'number', default: 40, describe: 'seconds a node lease is valid' })
+      .option('lease-renew-interval', { type: 'number', default: 10, describe: 'seconds between lease renewals' })
+      .option('node-status-update-frequency', { type: 'number', default: 10, describe: 'seconds between node status updates' })
+      .option('housekeeping-interval', { type: 'number', default: 10, describe: 'seconds between full passes over pods and containers' })
+      .option('backoff-initial', { type: 'number', default: 10, describe: 'first crash-loop back-off, seconds' })
+      .option('backoff-max', { type: 'number', default: 300, describe: 'longest crash-loop back-off, seconds' })
+      .option('backoff-reset', { type: 'number', default: 600, describe: 'seconds of running that clear a back-off' })
+      .option('workers', { type: 'number', default: 16, describe: 'pods synced at once' }),
+  async run({ args: a, log, metrics, onStop }) {
+    const kubelet = await startKubelet({
+      apiserver: a.apiserver,
+      nodeName: a['node-name'],
+      nodeIP: a['node-ip'],
+      dockerSocket: a['docker-socket'],
+      rootDir: a['root-dir'],
+      clusterCidr: a['cluster-cidr'],
+      token: readToken(a['token-file']),
+      port: a.port,
+      pauseImage: a['pause-image'],
+      maxPods: a['max-pods'],
+      leaseDurationSeconds: a['lease-duration'],
+      leaseRenewSeconds: a['lease-renew-interval'],
+      statusUpdateSeconds: a['node-status-update-frequency'],
+      housekeepingSeconds: a['housekeeping-interval'],
+      backoffInitialMs: a['backoff-initial'] * 1000,
+      backoffMaxMs: a['backoff-max'] * 1000,
+      backoffResetMs: a['backoff-reset'] * 1000,
+      workers: a.workers,
+      log,
+      metrics,
+    });
+    onStop(() => kubelet.stop());
+  },
+});

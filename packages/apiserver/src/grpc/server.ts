@@ -1,7 +1,7 @@
 // The gRPC front door for the scheduler, controller-manager and node agents.
 import * as grpc from '@grpc/grpc-js';
 import { ApiError, errors, resourceByPlural, statusFailure, type KubeObject, type ResourceInfo } from '@tinykube/api';
-import { grpcCodeFor, KEEPALIVE_OPTIONS, loadApiService, type BindRequest, type DeleteRequest, type GetRequest, type ListRequest, type ListResponse, type ObjectResponse, type PatchRequest, type WatchEventMsg, type WatchRequest, type WriteRequest } from '@tinykube/client';
+import { grpcCodeFor, KEEPALIVE_OPTIONS, loadApiService, type BindRequest, type DeleteRequest, type GetRequest, type ListRequest, type ListResponse, type ObjectResponse, type PatchRequest, type WatchEventMsg, type WatchRequest, type WriteRequest } from '@tinykube/wire';
 import type { Logger } from 'pino';
 import { parseJson } from '../decode';
 import type { Metrics } from '../metrics';

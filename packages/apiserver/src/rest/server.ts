@@ -10,7 +10,7 @@ import type { DeleteOptions, FieldValidation, Registry } from '../registry';
 import { AGGREGATED_CONTENT_TYPE, aggregatedDiscovery, apiGroupDoc, apiGroupList, apiResourceList, apiVersions, VERSION_INFO, wantsAggregated } from './discovery';
 import { openapiDocument, openapiRoot } from '../openapi/documents';
 import { managerFromUserAgent } from '../server-side-apply';
-import type { HealthChecks } from '@tinykube/client';
+import type { HealthChecks } from '@tinykube/daemon';
 import { parseJson, parseYamlBody } from '../decode';
 import { parseAccept, parseBody, readBody, sendError, sendJson, type Accept } from './http-util';
 import { bindPod } from '../subresources/binding';

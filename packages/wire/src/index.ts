@@ -1,6 +1,6 @@
-// Loads proto/tinykube.proto at run time (@grpc/proto-loader: no generated code to keep in step)
-// and describes its messages in TypeScript.
-import { existsSync } from 'node:fs';
+// @tinykube/wire: the gRPC contract between the apiserver and the daemons. Loads this package's
+// tinykube.proto at run time (@grpc/proto-loader: no generated code to keep in step) and
+// describes its messages in TypeScript.
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -16,19 +16,14 @@ export interface DeleteRequest { resource: string; namespace: string; name: stri
 export interface BindRequest { namespace: string; name: string; nodeName: string; podUid: string }
 export interface ObjectResponse { object: Buffer }
 
-/** Finds proto/ from the built package (dist/src) or the source tree. */
-export function protoPath(): string {
-  for (const p of [join(__dirname, '../../../../proto/tinykube.proto'), join(__dirname, '../../../proto/tinykube.proto'), join(process.cwd(), 'proto/tinykube.proto')]) {
-    if (existsSync(p)) return p;
-  }
-  throw new Error('proto/tinykube.proto not found');
-}
+/** The contract, in this package beside dist/ (from dist/src/index.js, two levels up). */
+export const PROTO_PATH = join(__dirname, '..', '..', 'proto', 'tinykube.proto');
 
 let cached: grpc.GrpcObject | undefined;
 
 export function loadApiService(): grpc.ServiceClientConstructor {
   cached ??= grpc.loadPackageDefinition(
-    protoLoader.loadSync(protoPath(), { keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true }),
+    protoLoader.loadSync(PROTO_PATH, { keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true }),
   );
   const pkg = (cached.tinykube as grpc.GrpcObject).v1 as grpc.GrpcObject;
   return pkg.Api as grpc.ServiceClientConstructor;
