@@ -15,3 +15,4 @@ export * from './config';
 export * from './object-util';
 export * from './net';
 export * from './time';
+export * from './json';

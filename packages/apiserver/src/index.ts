@@ -3,6 +3,6 @@ export * from './app';
 export { Registry } from './registry';
 export { EtcdStore } from './storage/etcd-store';
 export { WatchCache, filterEvent } from './storage/watch-cache';
-export { strategicMergePatch, mergePatch } from './patch';
+export { strategicMergePatch } from './patch';
 export { toTable, humanDuration, podStatusReason } from './rest/table';
 export { parseResourcePath } from './rest/server';

@@ -1,21 +1,11 @@
 // PATCH bodies: JSON merge patch (RFC 7386), JSON patch (RFC 6902, via fast-json-patch) and
 // Kubernetes' strategic merge patch, with the merge keys the published schemas give lists.
 import { applyPatch, type Operation } from 'fast-json-patch';
-import { ApiError, errors, isPlainObject, statusFailure } from '@tinykube/api';
+import { ApiError, errors, isPlainObject, mergePatch, statusFailure } from '@tinykube/api';
 import { definitionOf } from './openapi/definitions';
 import { patchMeta } from './openapi/patch-meta';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-
-export function mergePatch(target: unknown, patch: unknown): unknown {
-  if (!isPlainObject(patch)) return patch;
-  const out: Record<string, unknown> = isPlainObject(target) ? { ...target } : {};
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
-  }
-  return out;
-}
 
 export function jsonPatch(target: unknown, ops: unknown): unknown {
   if (!Array.isArray(ops)) throw errors.badRequest('json patch must be a list of operations');

@@ -5,6 +5,7 @@
 import { randomUUID, randomInt } from 'node:crypto';
 import {
   apiVersionOf,
+  canonicalJson,
   errors,
   matchesFields,
   parseFieldSelector,
@@ -87,13 +88,6 @@ function contentOf(o: KubeObject): string {
   const { resourceVersion: _rv, managedFields, ...meta } = o.metadata;
   const owners = managedFields?.map(({ time: _t, ...entry }) => entry);
   return canonicalJson({ ...o, metadata: { ...meta, managedFields: owners } });
-}
-
-/** JSON with object keys sorted, so that key order never makes two equal objects differ. */
-export function canonicalJson(v: unknown): string {
-  return JSON.stringify(v, (_k, x: unknown) =>
-    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x,
-  );
 }
 
 /** What counts as "spec" for generation: everything outside metadata and status. */

@@ -1,4 +1,4 @@
-import { controllerOf, getCondition, isPodReady, type KubeObject, type OwnerReference, type Pod, type PodTemplateSpec } from '@tinykube/api';
+import { controllerOf, getCondition, isPodReady, semanticJson, type KubeObject, type OwnerReference, type Pod, type PodTemplateSpec } from '@tinykube/api';
 
 // Helpers the workload controllers share: which pods count, availability, owner references.
 
@@ -48,25 +48,10 @@ export function podFromTemplate(t: PodTemplateSpec, owner: KubeObject, name: { g
   };
 }
 
-/**
- * Stable JSON (sorted keys; null fields dropped like absent ones, as Kubernetes' semantic
- * equality treats a null creationTimestamp): equal objects give equal strings.
- */
-export function stableJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
-  if (v && typeof v === 'object')
-    return `{${Object.keys(v as object)
-      .filter((k) => (v as Record<string, unknown>)[k] != null)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  return JSON.stringify(v);
-}
-
 /** FNV-1a 32-bit, as Kubernetes' pod-template-hash, in its safe alphabet (no vowels). */
 export function templateHash(t: unknown, collisionCount = 0): string {
   let h = 0x811c9dc5;
-  const text = stableJson(t) + (collisionCount ? String(collisionCount) : '');
+  const text = semanticJson(t) + (collisionCount ? String(collisionCount) : '');
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193) >>> 0;

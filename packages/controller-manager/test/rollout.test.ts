@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Deployment, Pod, ReplicaSet, Service } from '@tinykube/api';
+import { semanticJson, type Deployment, type Pod, type ReplicaSet, type Service } from '@tinykube/api';
 import { computeSubsets } from '../src/controllers/endpoints';
 import { deletionRank } from '../src/controllers/replicaset';
 import { newRSReplicas, resolveFenceposts, scaleDownOld } from '../src/controllers/rollout';
 import { Expectations } from '../src/expectations';
-import { stableJson, templateHash } from '../src/pod-util';
+import { templateHash } from '../src/pod-util';
 import { tolerationFor } from '../src/taints';
 
 function dep(replicas: number, maxSurge?: number | string, maxUnavailable?: number | string): Deployment {
@@ -87,7 +87,12 @@ test('template hashes ignore key order; toleration seconds; expectations', () =>
   assert.equal(templateHash({ a: 1, b: { c: 2 } }), templateHash({ b: { c: 2 }, a: 1 }));
   assert.notEqual(templateHash({ a: 1 }), templateHash({ a: 2 }));
   assert.match(templateHash({ a: 1 }), /^[bcdfghjklmnpqrstvwxz2456789]+$/);
-  assert.equal(stableJson({ metadata: { creationTimestamp: null, labels: {} } }), stableJson({ metadata: { labels: {} } }));
+  assert.equal(semanticJson({ metadata: { creationTimestamp: null, labels: {} } }), semanticJson({ metadata: { labels: {} } }));
+  // The hash of a fixed template, as earlier releases computed it: a change would make every
+  // Deployment start a new ReplicaSet on upgrade.
+  const fixed = { metadata: { labels: { app: 'web' }, creationTimestamp: null }, spec: { containers: [{ name: 'c', image: 'nginx:1.25', ports: [{ containerPort: 80 }], env: [{ name: 'A', value: null }] }] } };
+  assert.equal(templateHash(fixed), '8bc455fbf');
+  assert.equal(templateHash(fixed, 1), '65d44c5884');
   const taint = { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' as const };
   const pod = (tolerations: Pod['spec']['tolerations']): Pod => ({ apiVersion: 'v1', kind: 'Pod', metadata: {}, spec: { containers: [], tolerations } });
   assert.equal(tolerationFor(pod([{ key: taint.key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 }]), taint), 300);

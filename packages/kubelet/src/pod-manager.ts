@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { cpuMillis, bytes, R, type Container, type PersistentVolumeClaim, type Pod, type PodStatus, type Service, errorCode } from '@tinykube/api';
+import { cpuMillis, bytes, R, type Container, type PersistentVolumeClaim, type Pod, type PodStatus, type Service, canonicalJson, errorCode, withoutConditionTimes } from '@tinykube/api';
 import type { ApiClient, EventRecorder, Informer } from '@tinykube/client';
 import type { Logger } from 'pino';
 import { Backoff } from './backoff';
@@ -410,11 +410,7 @@ export class PodManager {
   }
 
   private async writeStatus(pod: Pod, status: PodStatus): Promise<void> {
-    if (JSON.stringify(withoutTimes(status)) === JSON.stringify(withoutTimes(pod.status ?? {}))) return;
+    if (canonicalJson(withoutConditionTimes(status)) === canonicalJson(withoutConditionTimes(pod.status ?? {}))) return;
     await this.api.patch(R.pods, pod.metadata.namespace, pod.metadata.name!, 'merge', { metadata: { uid: pod.metadata.uid }, status }, true);
   }
-}
-
-function withoutTimes(s: PodStatus): unknown {
-  return { ...s, conditions: s.conditions?.map((c) => ({ ...c, lastTransitionTime: undefined, lastProbeTime: undefined })) };
 }

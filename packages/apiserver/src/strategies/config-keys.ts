@@ -1,6 +1,6 @@
 // Keys of ConfigMap and Secret data, the size limit and the `immutable` rule both share, as
 // Kubernetes validates them.
-import type { Errs } from '@tinykube/api';
+import { canonicalJson, type Errs } from '@tinykube/api';
 
 /** Kubernetes' MaxSecretSize, also the limit of a ConfigMap's data. */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -31,7 +31,7 @@ export function validateDataKeys(e: Errs, field: string, data: Record<string, st
 export function validateImmutable<T extends { immutable?: boolean }>(e: Errs, next: T, prev: T, fields: (keyof T & string)[]): void {
   if (!prev.immutable) return;
   if (!next.immutable) e.forbidden('immutable', IMMUTABLE);
-  for (const f of fields) if (JSON.stringify(next[f] ?? {}) !== JSON.stringify(prev[f] ?? {})) e.forbidden(f, IMMUTABLE);
+  for (const f of fields) if (canonicalJson(next[f] ?? {}) !== canonicalJson(prev[f] ?? {})) e.forbidden(f, IMMUTABLE);
 }
 
 const IMMUTABLE = 'field is immutable when `immutable` is set';

@@ -1,6 +1,6 @@
-import { controllerOf, getCondition, timestamp, objectKey, R, selectorFromLabelSelector, setCondition, type ApiError, type Condition, type Deployment, type Pod, type PodTemplateSpec, type ReplicaSet, errorCode } from '@tinykube/api';
+import { controllerOf, getCondition, timestamp, objectKey, R, selectorFromLabelSelector, setCondition, type ApiError, type Condition, type Deployment, type Pod, type PodTemplateSpec, type ReplicaSet, errorCode, semanticJson, withoutConditionTimes } from '@tinykube/api';
 import { QueueController, type ControllerContext } from '../controller-context';
-import { isActivePod, ownerRef, stableJson, templateHash } from '../pod-util';
+import { isActivePod, ownerRef, templateHash } from '../pod-util';
 import { newRSReplicas, resolveFenceposts, scaleDownOld } from './rollout';
 
 // Deployment: one ReplicaSet per pod template (`<name>-<pod-template-hash>`), rolled with
@@ -20,7 +20,7 @@ function revisionOf(o: { metadata: { annotations?: Record<string, string> } }): 
 function templateKey(t: PodTemplateSpec): string {
   const labels = { ...(t.metadata?.labels ?? {}) };
   delete labels[HASH_LABEL];
-  return stableJson({ ...t, metadata: { ...t.metadata, labels } });
+  return semanticJson({ ...t, metadata: { ...t.metadata, labels } });
 }
 
 export class DeploymentController extends QueueController {
@@ -220,7 +220,7 @@ export class DeploymentController extends QueueController {
     if (d.spec.paused) setCondition(conds, { type: 'Progressing', status: 'Unknown', reason: 'DeploymentPaused', message: 'Deployment is paused', lastUpdateTime: now }, now);
     else if (progressing && complete) setCondition(conds, { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${name}" has successfully progressed.`, lastUpdateTime: prev?.reason === 'NewReplicaSetAvailable' ? prev.lastUpdateTime! : now }, now);
     else if (progressing) {
-      const moved = stableJson({ ...d.status, conditions: undefined }) !== stableJson({ ...status, conditions: undefined });
+      const moved = semanticJson({ ...d.status, conditions: undefined }) !== semanticJson({ ...status, conditions: undefined });
       const deadline = (d.spec.progressDeadlineSeconds ?? 600) * 1000;
       const last = Date.parse(prev?.lastUpdateTime ?? '') || Date.now();
       if (!moved && prev?.status === 'True' && prev.reason !== 'NewReplicaSetAvailable' && Date.now() - last > deadline)
@@ -229,11 +229,7 @@ export class DeploymentController extends QueueController {
       if (prev?.reason !== 'ProgressDeadlineExceeded') this.queue.addAfter(objectKey(d), deadline + 1000);
     }
     status.conditions = conds;
-    if (stableJson(withoutTimes(status)) === stableJson(withoutTimes(d.status ?? {}))) return;
+    if (semanticJson(withoutConditionTimes(status)) === semanticJson(withoutConditionTimes(d.status ?? {}))) return;
     await this.ctx.api.updateStatus<Deployment>(R.deployments, { ...d, status });
   }
-}
-
-function withoutTimes(s: NonNullable<Deployment['status']>): unknown {
-  return { ...s, conditions: s.conditions?.map((c) => ({ ...c, lastUpdateTime: undefined, lastTransitionTime: undefined })) };
 }

@@ -1,6 +1,5 @@
-import { isPodReady, objectKey, R, type ApiError, type EndpointAddress, type EndpointPort, type EndpointSubset, type Endpoints, type Pod, type Service } from '@tinykube/api';
+import { isPodReady, objectKey, R, type ApiError, type EndpointAddress, type EndpointPort, type EndpointSubset, type Endpoints, type Pod, type Service, semanticJson } from '@tinykube/api';
 import { QueueController, type ControllerContext } from '../controller-context';
-import { stableJson } from '../pod-util';
 
 // Endpoints: for each Service with a selector, the matching pods with an IP — ready ones in
 // `addresses`, others in `notReadyAddresses` — with target ports resolved per pod (a named
@@ -91,7 +90,7 @@ export class EndpointsController extends QueueController {
     const pods = this.ctx.informers.get<Pod>(R.pods).list().filter((p) => p.metadata.namespace === ns && sel.every(([k, v]) => p.metadata.labels?.[k] === v));
     const subsets = computeSubsets(svc, pods);
     const labels = { ...(svc.metadata.labels ?? {}) };
-    if (current && stableJson(current.subsets ?? []) === stableJson(subsets) && stableJson(current.metadata.labels ?? {}) === stableJson(labels)) return;
+    if (current && semanticJson(current.subsets ?? []) === semanticJson(subsets) && semanticJson(current.metadata.labels ?? {}) === semanticJson(labels)) return;
     const annotations = { ...(current?.metadata.annotations ?? {}), [TRIGGER_TIME_ANNOTATION]: trigger };
     try {
       if (current) await this.ctx.api.update<Endpoints>(R.endpoints, { ...current, metadata: { ...current.metadata, labels, annotations }, subsets });

@@ -1,6 +1,6 @@
-import { controllerOf, getCondition, isPodReady, objectKey, R, selectorFromLabelSelector, type ApiError, type ControllerRevision, type PersistentVolumeClaim, type Pod, type StatefulSet, type Volume, errorCode } from '@tinykube/api';
+import { controllerOf, getCondition, isPodReady, objectKey, R, selectorFromLabelSelector, type ApiError, type ControllerRevision, type PersistentVolumeClaim, type Pod, type StatefulSet, type Volume, errorCode, semanticJson } from '@tinykube/api';
 import { QueueController, type ControllerContext } from '../controller-context';
-import { ownerRef, podFromTemplate, stableJson, templateHash } from '../pod-util';
+import { ownerRef, podFromTemplate, templateHash } from '../pod-util';
 
 // StatefulSet: pods `<name>-<ordinal>` with hostname = pod name and subdomain = serviceName,
 // one PersistentVolumeClaim per claim template and ordinal (kept when pods go), OrderedReady
@@ -188,7 +188,7 @@ export class StatefulSetController extends QueueController {
       updateRevision: revision,
       collisionCount: set.status?.collisionCount ?? 0,
     };
-    if (stableJson(status) === stableJson(set.status ?? {})) return;
+    if (semanticJson(status) === semanticJson(set.status ?? {})) return;
     await this.ctx.api.updateStatus<StatefulSet>(R.statefulsets, { ...set, status });
   }
 }
