@@ -9,3 +9,4 @@ export * from './event-recorder';
 export * from './leader-election';
 export * from './leader-daemon';
 export * from './pager';
+export * from './fake-api-client';
