@@ -11,6 +11,8 @@ export interface ControllerManagerOptions {
   clusterCidr: string;
   nodeCidrMaskSize: number;
   nodeMonitorGracePeriodMs: number;
+  /** How often every node's lease is checked (Kubernetes' --node-monitor-period; 5 s). */
+  nodeMonitorPeriodMs?: number;
   disruption: DisruptionOptions;
   podGc: { terminatedThreshold: number; periodMs: number; quarantineMs: number };
   workers: number;

@@ -17,6 +17,7 @@ runDaemon({
       .option('cluster-cidr', { type: 'string', default: '10.244.0.0/16' })
       .option('node-cidr-mask-size', { type: 'number', default: 24 })
       .option('node-monitor-grace-period', { type: 'number', default: 40, describe: 'seconds without a lease renewal before a node is unreachable' })
+      .option('node-monitor-period', { type: 'number', default: 5, describe: 'seconds between checks of every node\'s lease' })
       .option('unhealthy-zone-threshold', { type: 'number', default: DEFAULT_DISRUPTION.unhealthyZoneThreshold, describe: 'fraction of not-Ready nodes (at least 3) that makes a zone partially disrupted' })
       .option('node-eviction-rate', { type: 'number', default: DEFAULT_DISRUPTION.evictionRate, describe: 'nodes per second whose pods may be evicted in a healthy zone' })
       .option('secondary-node-eviction-rate', { type: 'number', default: DEFAULT_DISRUPTION.secondaryEvictionRate, describe: 'the same in a partially disrupted zone larger than --large-cluster-size-threshold' })
@@ -40,6 +41,7 @@ runDaemon({
             clusterCidr: a['cluster-cidr'],
             nodeCidrMaskSize: a['node-cidr-mask-size'],
             nodeMonitorGracePeriodMs: a['node-monitor-grace-period'] * 1000,
+            nodeMonitorPeriodMs: a['node-monitor-period'] * 1000,
             disruption: {
               unhealthyZoneThreshold: a['unhealthy-zone-threshold'],
               evictionRate: a['node-eviction-rate'],

@@ -3,7 +3,8 @@ import type { Informer } from '@tinykube/client';
 import { QueueController, type ControllerContext } from '../controller-context';
 
 // Garbage collector over ownerReferences:
-// - background: a dependent whose owners are all gone is deleted;
+// - background: a dependent whose owners are all gone is deleted; one with an owner left
+//   loses only its references to the owners gone, as Kubernetes' dangling references;
 // - foreground: an owner with the foregroundDeletion finalizer has its dependents deleted,
 //   and loses the finalizer (and so goes) once none is left;
 // - orphan: an owner with the orphan finalizer has its references removed from its
@@ -78,7 +79,17 @@ export class GarbageCollector extends QueueController {
   private async syncDependent(r: ResourceInfo, o: KubeObject): Promise<void> {
     const refs = o.metadata.ownerReferences ?? [];
     if (refs.length === 0 || o.metadata.deletionTimestamp) return;
-    for (const ref of refs) if (!(await this.ownerGone(o.metadata.namespace, ref))) return;
+    const dangling: string[] = [];
+    for (const ref of refs) if (await this.ownerGone(o.metadata.namespace, ref)) dangling.push(ref.uid);
+    if (dangling.length === 0) return;
+    if (dangling.length < refs.length) {
+      // Some owner is still there: keep the object, drop only the references to owners gone.
+      const rest = refs.filter((x) => !dangling.includes(x.uid));
+      await this.ctx.api.patch(r, o.metadata.namespace, o.metadata.name!, 'merge', { metadata: { ownerReferences: rest, uid: o.metadata.uid } }).catch((err: ApiError) => {
+        if (err.code !== 404 && err.code !== 409) throw err;
+      });
+      return;
+    }
     await this.ctx.api.delete(r, o.metadata.namespace, o.metadata.name!, { propagationPolicy: 'Background', preconditions: { uid: o.metadata.uid! } }).catch((err: ApiError) => {
       if (err.code !== 404 && err.code !== 409) throw err;
     });

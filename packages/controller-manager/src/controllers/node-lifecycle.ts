@@ -38,7 +38,7 @@ export class NodeLifecycleController extends QueueController {
   }
 
   protected override onSynced(): void {
-    this.timer = setInterval(() => this.monitor(), MONITOR_MS);
+    this.timer = setInterval(() => this.monitor(), this.ctx.options.nodeMonitorPeriodMs ?? MONITOR_MS);
   }
 
   override async stop(): Promise<void> {
@@ -93,7 +93,11 @@ export class NodeLifecycleController extends QueueController {
       await this.markPodsNotReady(name);
     }
     const taintKey = ready?.status === 'True' ? undefined : ready?.status === 'False' ? NOT_READY : UNREACHABLE;
-    const disruption = computeDisruption(nodes.list().map((n) => (n.metadata.name === name ? current : n)), this.ctx.options.disruption);
+    // As Kubernetes, which updates every node's health before it judges zones: a node whose
+    // lease is overdue counts as not Ready even before its own sync marks it, so nodes that went
+    // silent together are seen as one full disruption, not evicted one by one.
+    const view = nodes.list().map((n) => (n.metadata.name === name ? current : this.leaseFresh(n.metadata.name!) ? n : asUnknown(n)));
+    const disruption = computeDisruption(view, this.ctx.options.disruption);
     const noExecute = taintKey ? this.noExecuteTaint(node, taintKey, disruption) : undefined;
     const taints = node.spec?.taints ?? [];
     const others = taints.filter((t) => t.key !== UNREACHABLE && t.key !== NOT_READY);
@@ -163,4 +167,10 @@ export class NodeLifecycleController extends QueueController {
     }
     if (next) this.queue.addAfter(name, next - Date.now() + 100);
   }
+}
+
+/** The node as its sync will write it once its overdue lease is noticed: Ready Unknown. */
+function asUnknown(n: Node): Node {
+  const conditions = (n.status?.conditions ?? [{ type: 'Ready', status: 'Unknown' }]).map((c) => (c.type === 'Ready' ? { ...c, status: 'Unknown' as const } : c));
+  return { ...n, status: { ...n.status, conditions } };
 }
