@@ -67,25 +67,21 @@ test('two containers share localhost and an emptyDir, and both have the pod name
 
 test('a container that exits non-zero backs off with growing delays and shows CrashLoopBackOff', async () => {
   await cluster.api.create(R.pods, pod('crasher', [{ name: 'c', image: 'busybox:1.35', command: ['sh', '-c', 'echo crashing; exit 3'] }]));
-  const seen = new Map<number, number>();
-  let sawBackOff = false;
+  // The delays themselves are the back-off's unit test; here, that the kubelet applies them as it says.
+  const messages = new Set<string>();
   const p = await waitFor(
     async () => {
       const cur = await cluster.api.get<Pod>(R.pods, 'default', 'crasher');
       const s = cur.status?.containerStatuses?.[0];
-      if (s && !seen.has(s.restartCount)) seen.set(s.restartCount, Date.now());
-      if (s?.state?.waiting?.reason === 'CrashLoopBackOff') sawBackOff = true;
-      return s && s.restartCount >= 2 && sawBackOff ? cur : undefined;
+      if (s?.state?.waiting?.reason === 'CrashLoopBackOff') messages.add(s.state.waiting.message ?? '');
+      return s && s.restartCount >= 2 && [...messages].some((m) => m.startsWith('back-off 20s')) ? cur : undefined;
     },
-    { timeoutMs: 90_000, intervalMs: 100, what: 'two restarts and CrashLoopBackOff' },
+    { timeoutMs: 90_000, intervalMs: 100, what: 'two restarts and a back-off of 20 s' },
   );
   const s = p.status!.containerStatuses![0]!;
   assert.equal(s.lastState?.terminated?.exitCode, 3);
   assert.equal(s.lastState?.terminated?.reason, 'Error');
-  const first = seen.get(1)! - (seen.get(0) ?? seen.get(1)!);
-  const second = seen.get(2)! - seen.get(1)!;
-  assert.ok(second >= 5000, `second restart came ${second} ms after the first (back-off 10 s)`);
-  assert.ok(second > first, `delays grow: ${first} ms then ${second} ms`);
+  assert.ok([...messages].some((m) => m === `back-off 10s restarting failed container=c pod=crasher_default(${p.metadata.uid})`), [...messages].join('; '));
   assert.ok((await events('crasher')).some((e) => e.reason === 'BackOff'));
 });
 

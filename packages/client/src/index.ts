@@ -10,3 +10,4 @@ export * from './leader-election';
 export * from './leader-daemon';
 export * from './pager';
 export * from './fake-api-client';
+export * from './queue-controller';

@@ -1,5 +1,5 @@
 import type { KubeObject, ResourceInfo } from '@tinykube/api';
-import { EventRecorder, Informer, runWorkers, WorkQueue, type ApiClient } from '@tinykube/client';
+import { EventRecorder, Informer, type ApiClient } from '@tinykube/client';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { DisruptionOptions } from './controllers/zone-disruption';
@@ -50,33 +50,4 @@ export interface ControllerContext {
   log: Logger;
   metrics: Registry;
   options: ControllerManagerOptions;
-}
-
-/** A controller: informer handlers enqueue keys; workers run the idempotent sync(key). */
-export abstract class QueueController {
-  protected readonly queue: WorkQueue;
-  private running?: Promise<void>;
-
-  constructor(
-    readonly name: string,
-    protected readonly ctx: ControllerContext,
-    private readonly workers = ctx.options.workers,
-  ) {
-    this.queue = new WorkQueue({ baseDelayMs: 200, maxDelayMs: 60_000 });
-  }
-
-  protected abstract sync(key: string): Promise<void>;
-
-  /** Called after every informer has synced, before the workers start. */
-  protected onSynced(): void {}
-
-  run(): void {
-    this.onSynced();
-    this.running = runWorkers(this.queue, this.workers, (key) => this.sync(key), (key, err) => this.ctx.log.warn({ controller: this.name, key, err: (err as Error).message }, 'sync failed'));
-  }
-
-  async stop(): Promise<void> {
-    this.queue.shutdown();
-    await this.running;
-  }
 }

@@ -1,7 +1,7 @@
-import { EventRecorder, type ApiClient } from '@tinykube/client';
+import { EventRecorder, type ApiClient, type QueueController } from '@tinykube/client';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { SharedInformers, type ControllerContext, type ControllerManagerOptions, type QueueController } from './controller-context';
+import { SharedInformers, type ControllerContext, type ControllerManagerOptions } from './controller-context';
 import { DeploymentController } from './controllers/deployment';
 import { EndpointsController } from './controllers/endpoints';
 import { GarbageCollector } from './controllers/garbage-collector';

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { getCondition, objectKey, R, type Node, type Pod, type Service } from '@tinykube/api';
-import { EventRecorder, GrpcClient, Informer, runWorkers, WorkQueue } from '@tinykube/client';
+import { EventRecorder, GrpcClient, Informer, SyncLoop } from '@tinykube/client';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { DockerRuntime } from './docker-runtime';
@@ -73,7 +73,18 @@ export async function startKubelet(o: KubeletOptions): Promise<Kubelet> {
   const services = new Informer<Service>(api, R.services);
   const nodes = new Informer<Node>(api, R.nodes);
   const volumes = new Volumes(o.rootDir);
-  const queue = new WorkQueue({ baseDelayMs: 500, maxDelayMs: 30_000 });
+  // Pod workers: one sync of a pod at a time, up to o.workers pods at once.
+  const queue = new SyncLoop('pod-workers', { workers: o.workers, log, baseDelayMs: 500, maxDelayMs: 30_000 }, async (key) => {
+    const end = syncSeconds.startTimer();
+    // A sync that never returns (a Docker call that hangs) would silently stall its worker.
+    const watchdog = setTimeout(() => log.warn({ pod: key }, 'pod sync still running after 60 s'), 60_000);
+    try {
+      await manager.sync(key);
+    } finally {
+      clearTimeout(watchdog);
+      end();
+    }
+  });
   const manager = new PodManager(api, runtime, pods, services, volumes, events, log, {
     nodeName: o.nodeName,
     nodeIP: o.nodeIP,
@@ -81,7 +92,7 @@ export async function startKubelet(o: KubeletOptions): Promise<Kubelet> {
     backoffInitialMs: o.backoffInitialMs,
     backoffMaxMs: o.backoffMaxMs,
     backoffResetMs: o.backoffResetMs,
-    enqueue: (key, afterMs) => (afterMs ? queue.addAfter(key, afterMs) : queue.add(key)),
+    enqueue: (key, afterMs) => queue.addAfter(key, afterMs ?? 0),
   });
   const enqueue = (p: Pod): void => queue.add(objectKey(p));
   // Our own status writes come back as updates; only changes of what we act on start a sync.
@@ -89,7 +100,7 @@ export async function startKubelet(o: KubeletOptions): Promise<Kubelet> {
   pods.addEventHandler({ onAdd: enqueue, onUpdate: (old, p) => acted(old) !== acted(p) && enqueue(p), onDelete: enqueue });
 
   // The host's pod network follows the Node objects: our pod CIDR, everyone's routes.
-  const netQueue = new WorkQueue({ baseDelayMs: 500, maxDelayMs: 10_000 });
+  const netQueue = new SyncLoop('network', { workers: 1, log, baseDelayMs: 500, maxDelayMs: 10_000 }, () => syncNetwork());
   let networkReady = false;
   nodes.addEventHandler({ onAdd: () => netQueue.add('network'), onUpdate: () => netQueue.add('network'), onDelete: () => netQueue.add('network') });
   // The node lifecycle controller marked us Unknown (a renewal came late): say at once that we
@@ -186,23 +197,8 @@ export async function startKubelet(o: KubeletOptions): Promise<Kubelet> {
     return runtime.logs(target.id, { follow: req.follow && !req.previous, timestamps: req.timestamps, ...(req.tailLines !== undefined ? { tail: req.tailLines } : {}), ...(req.sinceSeconds ? { sinceSeconds: req.sinceSeconds } : {}) });
   }
 
-  const workers = runWorkers(
-    queue,
-    o.workers,
-    async (key) => {
-      const end = syncSeconds.startTimer();
-      // A sync that never returns (a Docker call that hangs) would silently stall its worker.
-      const watchdog = setTimeout(() => log.warn({ pod: key }, 'pod sync still running after 60 s'), 60_000);
-      try {
-        await manager.sync(key);
-      } finally {
-        clearTimeout(watchdog);
-        end();
-      }
-    },
-    (key, err) => log.warn({ pod: key, err: (err as Error).message }, 'pod sync failed'),
-  );
-  const netWorkers = runWorkers(netQueue, 1, syncNetwork, (_, err) => log.warn({ err: (err as Error).message }, 'network sync failed'));
+  queue.run();
+  netQueue.run();
   log.info({ node: o.nodeName, port: o.port }, 'kubelet running');
 
   return {
@@ -210,11 +206,10 @@ export async function startKubelet(o: KubeletOptions): Promise<Kubelet> {
       for (const t of timers) clearInterval(t);
       stopEvents();
       manager.probes.stopAll();
-      queue.shutdown();
-      netQueue.shutdown();
+      const workers = Promise.all([queue.stop(), netQueue.stop()]);
       for (const inf of [pods, services, nodes]) inf.stop();
       server.close();
-      await Promise.all([workers, netWorkers]);
+      await workers;
       api.close();
     },
   };

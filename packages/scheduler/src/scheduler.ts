@@ -1,5 +1,5 @@
 import { objectKey, R, timestamp, type Node, type PersistentVolumeClaim, type Pod, errorCode } from '@tinykube/api';
-import { EventRecorder, Informer, runWorkers, WorkQueue, type ApiClient } from '@tinykube/client';
+import { EventRecorder, Informer, QueueController, type ApiClient } from '@tinykube/client';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { fits, ownerUid, score, unschedulableMessage, type NodeSnapshot } from './predicates';
@@ -26,17 +26,15 @@ function isActive(p: Pod): boolean {
   return !!p.spec.nodeName && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed';
 }
 
-export class Scheduler {
+export class Scheduler extends QueueController {
   private readonly pods: Informer<Pod>;
   private readonly nodes: Informer<Node>;
   private readonly claims: Informer<PersistentVolumeClaim>;
-  private readonly queue = new WorkQueue({ baseDelayMs: 100, maxDelayMs: 10_000 });
   private readonly events: EventRecorder;
   /** podKey -> node, for pods bound but not yet seen bound. */
   private readonly assumed = new Map<string, { node: string; pod: Pod }>();
   private readonly unschedulable = new Set<string>();
   private retryTimer?: NodeJS.Timeout;
-  private workers?: Promise<void>;
   private readonly attempts: Counter;
   private readonly latency: Histogram;
   private rr = 0;
@@ -46,6 +44,7 @@ export class Scheduler {
     private readonly api: ApiClient,
     private readonly o: SchedulerOptions,
   ) {
+    super('scheduler', { workers: 1, log: o.log, baseDelayMs: 100, maxDelayMs: 10_000 });
     this.pods = new Informer<Pod>(api, R.pods);
     this.nodes = new Informer<Node>(api, R.nodes);
     this.claims = new Informer<PersistentVolumeClaim>(api, R.pvcs);
@@ -84,14 +83,14 @@ export class Scheduler {
     await Promise.all([this.pods.waitForSync(), this.nodes.waitForSync(), this.claims.waitForSync()]);
     for (const p of this.pods.list()) this.onPod(p);
     this.retryTimer = setInterval(() => this.retryUnschedulable(), this.o.retryUnschedulableMs);
-    this.workers = runWorkers(this.queue, 1, (key) => this.scheduleOne(key), (key, err) => this.o.log.warn({ pod: key, err: (err as Error).message }, 'scheduling failed'));
+    this.run();
   }
 
-  async stop(): Promise<void> {
+  override async stop(): Promise<void> {
     clearInterval(this.retryTimer);
-    this.queue.shutdown();
+    const workers = super.stop();
     for (const inf of [this.pods, this.nodes, this.claims]) inf.stop();
-    await this.workers;
+    await workers;
     await Promise.all(this.binding);
   }
 
@@ -106,7 +105,8 @@ export class Scheduler {
     return this.nodes.list().map((node) => ({ node, pods: byNode.get(node.metadata.name!) ?? [] }));
   }
 
-  async scheduleOne(key: string): Promise<void> {
+  /** Schedules one pending pod: filter, score, assume, bind (asynchronously). */
+  protected async sync(key: string): Promise<void> {
     const pod = this.pods.get(key);
     if (!pod || !isPending(pod) || this.assumed.has(key)) return;
     const end = this.latency.startTimer();

@@ -1,5 +1,6 @@
 import { controllerOf, getCondition, timestamp, objectKey, R, selectorFromLabelSelector, setCondition, type ApiError, type Condition, type Deployment, type Pod, type PodTemplateSpec, type ReplicaSet, errorCode, semanticJson, withoutConditionTimes } from '@tinykube/api';
-import { QueueController, type ControllerContext } from '../controller-context';
+import { QueueController } from '@tinykube/client';
+import type { ControllerContext } from '../controller-context';
 import { isActivePod, ownerRef, templateHash } from '../pod-util';
 import { newRSReplicas, resolveFenceposts, scaleDownOld } from './rollout';
 
@@ -24,8 +25,8 @@ function templateKey(t: PodTemplateSpec): string {
 }
 
 export class DeploymentController extends QueueController {
-  constructor(ctx: ControllerContext) {
-    super('deployment', ctx);
+  constructor(protected readonly ctx: ControllerContext) {
+    super('deployment', { workers: ctx.options.workers, log: ctx.log });
     const deployments = ctx.informers.get<Deployment>(R.deployments);
     const sets = ctx.informers.get<ReplicaSet>(R.replicasets);
     const pods = ctx.informers.get<Pod>(R.pods);

@@ -1,5 +1,6 @@
 import { isPodReady, objectKey, R, type ApiError, type EndpointAddress, type EndpointPort, type EndpointSubset, type Endpoints, type Pod, type Service, semanticJson } from '@tinykube/api';
-import { QueueController, type ControllerContext } from '../controller-context';
+import { QueueController } from '@tinykube/client';
+import type { ControllerContext } from '../controller-context';
 
 // Endpoints: for each Service with a selector, the matching pods with an IP — ready ones in
 // `addresses`, others in `notReadyAddresses` — with target ports resolved per pod (a named
@@ -52,8 +53,8 @@ export class EndpointsController extends QueueController {
   /** When the first unprocessed change of each service happened. */
   private readonly triggers = new Map<string, string>();
 
-  constructor(ctx: ControllerContext) {
-    super('endpoints', ctx);
+  constructor(protected readonly ctx: ControllerContext) {
+    super('endpoints', { workers: ctx.options.workers, log: ctx.log });
     const services = ctx.informers.get<Service>(R.services);
     const pods = ctx.informers.get<Pod>(R.pods);
     ctx.informers.get<Endpoints>(R.endpoints);

@@ -1,6 +1,7 @@
 import { objectKey, RESOURCES, resourceByKind, type ApiError, type KubeObject, type ResourceInfo, errorCode } from '@tinykube/api';
 import type { Informer } from '@tinykube/client';
-import { QueueController, type ControllerContext } from '../controller-context';
+import { QueueController } from '@tinykube/client';
+import type { ControllerContext } from '../controller-context';
 
 // Garbage collector over ownerReferences:
 // - background: a dependent whose owners are all gone is deleted; one with an owner left
@@ -21,8 +22,8 @@ function byKindName(kind: string): ResourceInfo {
 export class GarbageCollector extends QueueController {
   private readonly informers: Informer<KubeObject>[];
 
-  constructor(ctx: ControllerContext) {
-    super('garbage-collector', ctx);
+  constructor(protected readonly ctx: ControllerContext) {
+    super('garbage-collector', { workers: ctx.options.workers, log: ctx.log });
     this.informers = KINDS.map((k) => ctx.informers.get<KubeObject>(byKindName(k)));
     for (const inf of this.informers) {
       inf.addIndexer('owner', (o) => (o.metadata.ownerReferences ?? []).map((r) => r.uid));

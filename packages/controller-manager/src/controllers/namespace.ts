@@ -1,5 +1,6 @@
 import { R, RESOURCES, type ApiError, type Namespace } from '@tinykube/api';
-import { QueueController, type ControllerContext } from '../controller-context';
+import { QueueController } from '@tinykube/client';
+import type { ControllerContext } from '../controller-context';
 
 // Namespace: a namespace being deleted (Terminating) has every object in it deleted; once
 // nothing is left, its `kubernetes` finalizer is removed and the apiserver lets it go.
@@ -7,8 +8,8 @@ import { QueueController, type ControllerContext } from '../controller-context';
 const RECHECK_MS = 2000;
 
 export class NamespaceController extends QueueController {
-  constructor(ctx: ControllerContext) {
-    super('namespace', ctx);
+  constructor(protected readonly ctx: ControllerContext) {
+    super('namespace', { workers: ctx.options.workers, log: ctx.log });
     const namespaces = ctx.informers.get<Namespace>(R.namespaces);
     namespaces.addEventHandler({ onAdd: (n) => this.queue.add(n.metadata.name!), onUpdate: (_, n) => this.queue.add(n.metadata.name!) });
   }

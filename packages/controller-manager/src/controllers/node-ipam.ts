@@ -1,5 +1,6 @@
 import { formatCidr, parseCidr, R, subnet, type Node } from '@tinykube/api';
-import { QueueController, type ControllerContext } from '../controller-context';
+import { QueueController } from '@tinykube/client';
+import type { ControllerContext } from '../controller-context';
 
 // Gives every Node a pod CIDR: the lowest /24 (--node-cidr-mask-size) of the cluster CIDR that
 // no other Node holds. The set of taken CIDRs is the Nodes themselves, so a restart loses nothing.
@@ -8,9 +9,9 @@ export class NodeIpamController extends QueueController {
   /** CIDRs this process gave out, until the informer shows them on their Nodes. */
   private readonly given = new Set<string>();
 
-  constructor(ctx: ControllerContext) {
+  constructor(protected readonly ctx: ControllerContext) {
     // One worker: an allocation reads every Node and must not race with another.
-    super('node-ipam', ctx, 1);
+    super('node-ipam', { workers: 1, log: ctx.log });
     const nodes = ctx.informers.get<Node>(R.nodes);
     nodes.addEventHandler({ onAdd: (n) => this.queue.add(n.metadata.name!), onUpdate: (_, n) => this.queue.add(n.metadata.name!) });
   }

@@ -1,5 +1,6 @@
 import { getCondition, R, setCondition, timestamp, type ApiError, type Lease, type Node, type Pod, type Taint } from '@tinykube/api';
-import { QueueController, type ControllerContext } from '../controller-context';
+import { QueueController } from '@tinykube/client';
+import type { ControllerContext } from '../controller-context';
 import { tolerationFor } from '../taints';
 import { computeDisruption, zoneOf, ZoneTaintLimiter, type Disruption } from './zone-disruption';
 
@@ -21,8 +22,8 @@ export class NodeLifecycleController extends QueueController {
   private fullDisruption = false;
   private timer?: NodeJS.Timeout;
 
-  constructor(ctx: ControllerContext) {
-    super('node-lifecycle', ctx, 1);
+  constructor(protected readonly ctx: ControllerContext) {
+    super('node-lifecycle', { workers: 1, log: ctx.log });
     const nodes = ctx.informers.get<Node>(R.nodes);
     const leases = ctx.informers.get<Lease>(R.leases);
     const pods = ctx.informers.get<Pod>(R.pods);

@@ -1,5 +1,6 @@
 import { R, type ApiError, type Node, type Pod } from '@tinykube/api';
-import { QueueController, type ControllerContext } from '../controller-context';
+import { QueueController } from '@tinykube/client';
+import type { ControllerContext } from '../controller-context';
 
 // Pod garbage collection, as Kubernetes' PodGC controller: every pass it force-deletes (grace 0)
 // pods bound to a node that no longer exists (once the node has been missing for the
@@ -14,8 +15,8 @@ export class PodGcController extends QueueController {
   private readonly missingSince = new Map<string, number>();
   private timer?: NodeJS.Timeout;
 
-  constructor(ctx: ControllerContext) {
-    super('pod-gc', ctx, 1);
+  constructor(protected readonly ctx: ControllerContext) {
+    super('pod-gc', { workers: 1, log: ctx.log });
     ctx.informers.get<Pod>(R.pods);
     ctx.informers.get<Node>(R.nodes);
   }

@@ -1,5 +1,6 @@
 import { controllerOf, isPodReady, objectKey, R, selectorFromLabelSelector, type ApiError, type Pod, type ReplicaSet, errorCode } from '@tinykube/api';
-import { QueueController, type ControllerContext } from '../controller-context';
+import { QueueController } from '@tinykube/client';
+import type { ControllerContext } from '../controller-context';
 import { Expectations } from '../expectations';
 import { isActivePod, ownerRef, podAvailability, podFromTemplate } from '../pod-util';
 
@@ -23,8 +24,8 @@ const BURST = 500;
 export class ReplicaSetController extends QueueController {
   private readonly expectations = new Expectations();
 
-  constructor(ctx: ControllerContext) {
-    super('replicaset', ctx);
+  constructor(protected readonly ctx: ControllerContext) {
+    super('replicaset', { workers: ctx.options.workers, log: ctx.log });
     const sets = ctx.informers.get<ReplicaSet>(R.replicasets);
     const pods = ctx.informers.get<Pod>(R.pods);
     sets.addEventHandler({

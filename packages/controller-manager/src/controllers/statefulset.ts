@@ -1,5 +1,6 @@
 import { controllerOf, getCondition, isPodReady, objectKey, R, selectorFromLabelSelector, type ApiError, type ControllerRevision, type PersistentVolumeClaim, type Pod, type StatefulSet, type Volume, errorCode, semanticJson } from '@tinykube/api';
-import { QueueController, type ControllerContext } from '../controller-context';
+import { QueueController } from '@tinykube/client';
+import type { ControllerContext } from '../controller-context';
 import { ownerRef, podFromTemplate, templateHash } from '../pod-util';
 
 // StatefulSet: pods `<name>-<ordinal>` with hostname = pod name and subdomain = serviceName,
@@ -22,8 +23,8 @@ function runningAndReady(p: Pod): boolean {
 }
 
 export class StatefulSetController extends QueueController {
-  constructor(ctx: ControllerContext) {
-    super('statefulset', ctx);
+  constructor(protected readonly ctx: ControllerContext) {
+    super('statefulset', { workers: ctx.options.workers, log: ctx.log });
     const sets = ctx.informers.get<StatefulSet>(R.statefulsets);
     ctx.informers.get<PersistentVolumeClaim>(R.pvcs);
     ctx.informers.get<ControllerRevision>(R.controllerrevisions);
