@@ -54,7 +54,7 @@ export async function apiBench(cp: ControlPlane, log: (s: string) => void): Prom
   const lat: number[] = [];
   const handles = Array.from({ length: 100 }, () =>
     new RestClient(cp.restUrl).watch(R.pods, ns, {}, (type, o) => {
-      const t = sent.get(o.metadata.name!);
+      const t = sent.get(o.metadata.name);
       if (type === 'ADDED' && t !== undefined) lat.push(Number(process.hrtime.bigint()) / 1e6 - t);
     }, () => undefined),
   );

@@ -48,7 +48,7 @@ export async function lbBench(local: Local, log: (s: string) => void): Promise<R
     const client = await api.get<Pod>(R.pods, NS, 'client');
     if (podIPs.length === 3 && client.status?.containerStatuses?.[0]?.state?.running) break;
   }
-  const uid = (await api.get<Pod>(R.pods, NS, 'client')).metadata.uid!;
+  const uid = (await api.get<Pod>(R.pods, NS, 'client')).metadata.uid;
   const docker = new Docker({ socketPath: clientNode.dockerSocket });
   const sandbox = (await docker.listContainers({ filters: { label: [`io.kubernetes.pod.uid=${uid}`, 'io.kubernetes.container.name=POD'] } }))[0]!;
   const pid = (await docker.getContainer(sandbox.Id).inspect()).State.Pid;

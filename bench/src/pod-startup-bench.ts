@@ -48,7 +48,7 @@ async function startPods(local: Local, pods: Pod[]): Promise<number[]> {
 
 async function deleteAll(local: Local): Promise<void> {
   const list = (await local.api.list<Pod>(R.pods, NS)).items;
-  await Promise.all(list.map((p) => local.api.delete(R.pods, NS, p.metadata.name!).catch(() => undefined)));
+  await Promise.all(list.map((p) => local.api.delete(R.pods, NS, p.metadata.name).catch(() => undefined)));
   const deadline = Date.now() + 120_000;
   while ((await local.api.list(R.pods, NS)).items.length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
 }
@@ -71,7 +71,7 @@ async function removeAll(docker: Docker, ids: string[]): Promise<void> {
 }
 
 async function pull(docker: Docker, image: string): Promise<void> {
-  const stream = (await docker.pull(image)) as NodeJS.ReadableStream;
+  const stream = (await docker.pull(image));
   await new Promise((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve(undefined))));
 }
 

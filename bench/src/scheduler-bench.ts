@@ -26,7 +26,7 @@ export async function schedulerBench(cp: ControlPlane, log: (s: string) => void)
   const renew = async (): Promise<void> => {
     const now = microTime();
     await pool(nodes, 16, async (n) => {
-      const name = n.metadata.name!;
+      const name = n.metadata.name;
       try {
         const l = await cp.grpc.get<Lease>(R.leases, 'kube-node-lease', name);
         await cp.grpc.update(R.leases, { ...l, spec: { ...l.spec, renewTime: now } });
@@ -47,8 +47,8 @@ export async function schedulerBench(cp: ControlPlane, log: (s: string) => void)
     let last = 0;
     const start = Date.now();
     const watch = cp.rest.watch(R.pods, 'sched', {}, (_, o) => {
-      if (!(o as Pod).spec.nodeName || boundNames.has(o.metadata.name!)) return;
-      boundNames.add(o.metadata.name!);
+      if (!(o as Pod).spec.nodeName || boundNames.has(o.metadata.name)) return;
+      boundNames.add(o.metadata.name);
       last = Date.now();
     }, () => undefined);
     const pods = Array.from({ length: 1000 }, (_, i) => {

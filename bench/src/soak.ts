@@ -120,7 +120,7 @@ async function main(): Promise<void> {
     } else if (kind === 'delete-pod') {
       const pods = (await api.list<Pod>(R.pods, NS, { labelSelector: 'app=web' })).items.filter((p) => !p.metadata.deletionTimestamp);
       const victim = pods[step % pods.length]!;
-      await api.delete(R.pods, NS, victim.metadata.name!);
+      await api.delete(R.pods, NS, victim.metadata.name);
       await waitConverged(local, replicas);
     } else if (kind === 'kubelet-restart') {
       const name = `kubelet-${nodes[step % nodes.length]!}`;

@@ -107,7 +107,7 @@ test('a pod deleted while requests run gets none once withdrawn, and no request 
   const client = await startClient(1500);
   await waitFor(async () => (await clientLines(client)).length > 100, { timeoutMs: 60_000, what: 'client traffic' });
   const victim = (await cluster.api.list<Pod>(R.pods, NS, { labelSelector: 'app=web' })).items[0]!;
-  await cluster.api.delete(R.pods, NS, victim.metadata.name!);
+  await cluster.api.delete(R.pods, NS, victim.metadata.name);
   const withdrawn = Date.now();
   await waitFor(async () => {
     const ep = await cluster.api.get<Endpoints>(R.endpoints, NS, 'web');
@@ -117,12 +117,12 @@ test('a pod deleted while requests run gets none once withdrawn, and no request 
   const mark = (await clientLines(client)).length;
   const lines = await finished(client);
   assert.equal(counts(lines).get('FAIL'), undefined, 'no request failed');
-  assert.ok(!lines.slice(mark).includes(victim.metadata.name!), 'no request reached the withdrawn pod');
+  assert.ok(!lines.slice(mark).includes(victim.metadata.name), 'no request reached the withdrawn pod');
   await readyEndpoints(5);
 });
 
 test('a rolling update of pods with a readiness probe and a preStop hook: no request through the ClusterIP fails', async () => {
-  const before = new Set((await cluster.api.list<Pod>(R.pods, NS, { labelSelector: 'app=web' })).items.map((p) => p.metadata.name!));
+  const before = new Set((await cluster.api.list<Pod>(R.pods, NS, { labelSelector: 'app=web' })).items.map((p) => p.metadata.name));
   // Runs until deleted below, so the traffic covers the whole rollout whatever its pace.
   const client = await startClient(1_000_000);
   await waitFor(async () => (await clientLines(client)).length > 100, { timeoutMs: 60_000, what: 'client traffic' });
@@ -139,7 +139,7 @@ test('a rolling update of pods with a readiness probe and a preStop hook: no req
   await readyEndpoints(want);
   const settled = Date.now();
   await waitFor(async () => (await lastSync('node-1')) >= settled, { what: 'node-1 rules with only the new pods' });
-  const fresh = new Set((await cluster.api.list<Pod>(R.pods, NS, { labelSelector: 'app=web' })).items.filter((p) => !p.metadata.deletionTimestamp).map((p) => p.metadata.name!));
+  const fresh = new Set((await cluster.api.list<Pod>(R.pods, NS, { labelSelector: 'app=web' })).items.filter((p) => !p.metadata.deletionTimestamp).map((p) => p.metadata.name));
   assert.ok([...fresh].every((n) => !before.has(n)), 'every pod was replaced');
   // Traffic goes on past the end of the rollout, then reaches only the new pods.
   const mark = (await clientLines(client)).length;

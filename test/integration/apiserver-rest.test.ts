@@ -180,7 +180,7 @@ test('pods are deleted gracefully once bound; finalizers hold deletion until rem
 
 test('lists filter by label and field selectors and carry a resourceVersion', async () => {
   for (const [name, node] of [['sel-a', 'n1'], ['sel-b', 'n2']] as const) {
-    await c.rest.create(R.pods, { metadata: { name, namespace: 'default', labels: { group: 'sel', name } }, spec: { nodeName: node, containers: [{ name: 'c', image: 'busybox:1.35' }] } } as Pod);
+    await c.rest.create(R.pods, { metadata: { name, namespace: 'default', labels: { group: 'sel', name } }, spec: { nodeName: node, containers: [{ name: 'c', image: 'busybox:1.35' }] } });
   }
   const byLabel = await c.rest.list(R.pods, 'default', { labelSelector: 'group=sel,name in (sel-b)' });
   assert.deepEqual(byLabel.items.map((p) => p.metadata.name), ['sel-b']);
@@ -229,8 +229,8 @@ test('a Table watch (kubectl get -w) sends column definitions once, then rows', 
     headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' },
     signal: ac.signal,
   });
-  await c.rest.create(R.services, { metadata: { name: 'tw-1', namespace: 'default' }, spec: { ports: [{ port: 81 }] } } as Service);
-  await c.rest.create(R.services, { metadata: { name: 'tw-2', namespace: 'default' }, spec: { ports: [{ port: 82 }] } } as Service);
+  await c.rest.create(R.services, { metadata: { name: 'tw-1', namespace: 'default' }, spec: { ports: [{ port: 81 }] } });
+  await c.rest.create(R.services, { metadata: { name: 'tw-2', namespace: 'default' }, spec: { ports: [{ port: 82 }] } });
   const lines: { type: string; object: { kind: string; columnDefinitions: unknown[]; rows: { cells: unknown[] }[] } }[] = [];
   const decoder = new TextDecoder();
   let buf = '';

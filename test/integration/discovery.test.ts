@@ -44,7 +44,7 @@ test('aggregated discovery lists every resource with its subresources', async ()
 test('OpenAPI v3: a document per group-version whose PATCH operations take fieldValidation and strategic merge patches', async () => {
   const root = (await (await fetch(`${c.api.url}/openapi/v3`)).json()) as { paths: Record<string, { serverRelativeURL: string }> };
   assert.ok(root.paths['api/v1'] && root.paths['apis/apps/v1']);
-  const apps = (await (await fetch(`${c.api.url}${root.paths['apis/apps/v1']!.serverRelativeURL}`)).json()) as {
+  const apps = (await (await fetch(`${c.api.url}${root.paths['apis/apps/v1'].serverRelativeURL}`)).json()) as {
     paths: Record<string, { patch?: { 'x-kubernetes-group-version-kind': { kind: string }; parameters: { name: string; in: string }[]; requestBody: { content: Record<string, unknown> } } }>;
   };
   const patch = apps.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}']!.patch!;

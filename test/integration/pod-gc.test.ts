@@ -61,7 +61,7 @@ test('a pod whose node exists is left alone, and terminated pods above the thres
     const p = await c.grpc.create<Pod>(R.pods, pod('default', `done-${i}`, 'alive'));
     await c.grpc.updateStatus<Pod>(R.pods, { ...p, status: { phase: 'Succeeded' } });
   }
-  await waitFor(async () => (await c.rest.list<Pod>(R.pods, 'default')).items.filter((p) => p.metadata.name!.startsWith('done-')).length === 3, { timeoutMs: 20_000, what: 'two terminated pods collected' });
+  await waitFor(async () => (await c.rest.list<Pod>(R.pods, 'default')).items.filter((p) => p.metadata.name.startsWith('done-')).length === 3, { timeoutMs: 20_000, what: 'two terminated pods collected' });
   const left = (await c.rest.list<Pod>(R.pods, 'default')).items.map((p) => p.metadata.name).sort();
   assert.deepEqual(left, ['done-2', 'done-3', 'done-4', 'kept']);
 });

@@ -96,7 +96,7 @@ test('errors are clear: not found, invalid, unreachable', async () => {
   const inv = await tkctl('apply', '-f', f);
   assert.match(inv.stderr, /Invalid.*metadata\.name: Invalid value: "bad;name"/);
   const down = await run(process.execPath, [cli, '--server', 'http://127.0.0.1:1', 'get', 'pods']).catch((e: { stderr: string }) => e);
-  assert.match((down as { stderr: string }).stderr, /connection to the server 127.0.0.1:1 was refused/);
+  assert.match((down).stderr, /connection to the server 127.0.0.1:1 was refused/);
 });
 
 test('apply validates fields strictly, as kubectl does: a typo is refused by its path and nothing is created', async () => {

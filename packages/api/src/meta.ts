@@ -36,6 +36,17 @@ export interface ObjectMeta {
   managedFields?: ManagedFieldsEntry[];
 }
 
+/** Metadata of an object as the API serves it: the server always sets these. */
+export interface StoredMeta extends ObjectMeta {
+  name: string;
+  uid: string;
+  resourceVersion: string;
+  creationTimestamp: string;
+}
+
+/** An object read from the API (a get, list, watch or write answer, an informer's cache). */
+export type Stored<T extends KubeObject = KubeObject> = T & { metadata: StoredMeta };
+
 export interface ListMeta {
   resourceVersion?: string;
   continue?: string;

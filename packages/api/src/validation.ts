@@ -146,7 +146,7 @@ function validateContainer(e: Errs, f: string, c: Container, volumes: Set<string
   else if (/\s/.test(c.image)) e.invalid(`${f}.image`, c.image, 'must not have leading or trailing whitespace');
   e.enumOf(`${f}.imagePullPolicy`, c.imagePullPolicy, ['Always', 'IfNotPresent', 'Never']);
   for (const k of ['command', 'args'] as const) {
-    if (c[k] !== undefined && (!Array.isArray(c[k]) || c[k]!.some((s) => typeof s !== 'string'))) e.invalid(`${f}.${k}`, c[k], 'must be a list of strings');
+    if (c[k] !== undefined && (!Array.isArray(c[k]) || c[k].some((s) => typeof s !== 'string'))) e.invalid(`${f}.${k}`, c[k], 'must be a list of strings');
   }
   const portNames = new Set<string>();
   (c.ports ?? []).forEach((p, j) => {

@@ -1,8 +1,8 @@
 // The client interface every controller and agent programs against; gRPC and REST implement it.
-import type { KubeObject, ResourceInfo, WatchEventType } from '@tinykube/api';
+import type { KubeObject, ResourceInfo, Stored, WatchEventType } from '@tinykube/api';
 
-export interface ListResult<T> {
-  items: T[];
+export interface ListResult<T extends KubeObject> {
+  items: Stored<T>[];
   resourceVersion: string;
 }
 
@@ -17,7 +17,7 @@ export interface WatchHandle {
 }
 
 /** Called once per event; ERROR events carry a Status (410 means: relist). */
-export type WatchCallback = (type: WatchEventType, object: KubeObject) => void;
+export type WatchCallback = (type: WatchEventType, object: Stored) => void;
 /** Called once when the stream ends, with the error if it broke. */
 export type WatchEnd = (err?: Error) => void;
 
@@ -30,14 +30,14 @@ export interface DeleteOpts {
 export type PatchKind = 'merge' | 'json' | 'strategic';
 
 export interface ApiClient {
-  get<T extends KubeObject>(r: ResourceInfo, namespace: string | undefined, name: string): Promise<T>;
+  get<T extends KubeObject>(r: ResourceInfo, namespace: string | undefined, name: string): Promise<Stored<T>>;
   list<T extends KubeObject>(r: ResourceInfo, namespace?: string, opts?: { labelSelector?: string; fieldSelector?: string }): Promise<ListResult<T>>;
   watch(r: ResourceInfo, namespace: string | undefined, opts: WatchOpts, onEvent: WatchCallback, onEnd: WatchEnd): WatchHandle;
-  create<T extends KubeObject>(r: ResourceInfo, obj: T): Promise<T>;
-  update<T extends KubeObject>(r: ResourceInfo, obj: T): Promise<T>;
-  updateStatus<T extends KubeObject>(r: ResourceInfo, obj: T): Promise<T>;
-  patch<T extends KubeObject>(r: ResourceInfo, namespace: string | undefined, name: string, kind: PatchKind, patch: unknown, status?: boolean): Promise<T>;
-  delete(r: ResourceInfo, namespace: string | undefined, name: string, opts?: DeleteOpts): Promise<KubeObject>;
+  create<T extends KubeObject>(r: ResourceInfo, obj: T): Promise<Stored<T>>;
+  update<T extends KubeObject>(r: ResourceInfo, obj: T): Promise<Stored<T>>;
+  updateStatus<T extends KubeObject>(r: ResourceInfo, obj: T): Promise<Stored<T>>;
+  patch<T extends KubeObject>(r: ResourceInfo, namespace: string | undefined, name: string, kind: PatchKind, patch: unknown, status?: boolean): Promise<Stored<T>>;
+  delete(r: ResourceInfo, namespace: string | undefined, name: string, opts?: DeleteOpts): Promise<Stored>;
   bind(namespace: string, name: string, nodeName: string, podUid?: string): Promise<void>;
   close(): void;
 }

@@ -15,7 +15,7 @@ import {
   qualifiedResource,
   semanticJson,
   timestamp,
-  type KubeObject,
+  type Stored, type KubeObject,
   type Pod,
   type ResourceInfo,
   type WatchEventType,
@@ -65,13 +65,13 @@ export class FakeApiClient implements ApiClient {
   }
 
   /** The stored objects of a resource, optionally of one namespace. */
-  all<T extends KubeObject>(r: ResourceInfo, namespace?: string): T[] {
-    return [...(this.objects.get(qualifiedResource(r))?.values() ?? [])].filter((o) => namespace === undefined || o.metadata.namespace === namespace).map((o) => deepCopy(o) as T);
+  all<T extends KubeObject>(r: ResourceInfo, namespace?: string): Stored<T>[] {
+    return [...(this.objects.get(qualifiedResource(r))?.values() ?? [])].filter((o) => namespace === undefined || o.metadata.namespace === namespace).map((o) => deepCopy(o) as Stored<T>);
   }
 
-  find<T extends KubeObject>(r: ResourceInfo, namespace: string | undefined, name: string): T | undefined {
+  find<T extends KubeObject>(r: ResourceInfo, namespace: string | undefined, name: string): Stored<T> | undefined {
     const o = this.table(r).get(keyOf(namespace, name));
-    return o ? (deepCopy(o) as T) : undefined;
+    return o ? (deepCopy(o) as Stored<T>) : undefined;
   }
 
   /** Writes done, by verb and resource: `count('create', R.pods)`. */
@@ -81,7 +81,7 @@ export class FakeApiClient implements ApiClient {
 
   // ---- ApiClient ----
 
-  get<T extends KubeObject>(r: ResourceInfo, namespace: string | undefined, name: string): Promise<T> {
+  get<T extends KubeObject>(r: ResourceInfo, namespace: string | undefined, name: string): Promise<Stored<T>> {
     const o = this.find<T>(r, namespace, name);
     return o ? Promise.resolve(o) : Promise.reject(errors.notFound(qualifiedResource(r), name));
   }
@@ -91,7 +91,7 @@ export class FakeApiClient implements ApiClient {
       const matches = matcher(opts);
       return Promise.resolve({ items: this.all<T>(r, namespace).filter(matches), resourceVersion: String(this.rv) });
     } catch (err) {
-      return Promise.reject(err as Error);
+      return Promise.reject(err);
     }
   }
 
@@ -113,25 +113,25 @@ export class FakeApiClient implements ApiClient {
     };
   }
 
-  create<T extends KubeObject>(r: ResourceInfo, obj: T): Promise<T> {
+  create<T extends KubeObject>(r: ResourceInfo, obj: T): Promise<Stored<T>> {
     return this.write({ verb: 'create', resource: qualifiedResource(r), namespace: obj.metadata.namespace, name: obj.metadata.name ?? obj.metadata.generateName ?? '' }, () => {
       const o = deepCopy(obj);
       if (!o.metadata.name && o.metadata.generateName) o.metadata.name = o.metadata.generateName + suffix();
       if (this.table(r).has(objectKey(o))) throw errors.alreadyExists(qualifiedResource(r), o.metadata.name ?? '');
       delete o.metadata.resourceVersion;
-      return this.store(r, this.fill(o), 'ADDED') as T;
+      return this.store(r, this.fill(o), 'ADDED') as Stored<T>;
     });
   }
 
-  update<T extends KubeObject>(r: ResourceInfo, obj: T): Promise<T> {
-    return this.write({ verb: 'update', resource: qualifiedResource(r), namespace: obj.metadata.namespace, name: obj.metadata.name ?? '' }, () => this.replace(r, deepCopy(obj), false) as T);
+  update<T extends KubeObject>(r: ResourceInfo, obj: T): Promise<Stored<T>> {
+    return this.write({ verb: 'update', resource: qualifiedResource(r), namespace: obj.metadata.namespace, name: obj.metadata.name ?? '' }, () => this.replace(r, deepCopy(obj), false) as Stored<T>);
   }
 
-  updateStatus<T extends KubeObject>(r: ResourceInfo, obj: T): Promise<T> {
-    return this.write({ verb: 'updateStatus', resource: qualifiedResource(r), namespace: obj.metadata.namespace, name: obj.metadata.name ?? '' }, () => this.replace(r, deepCopy(obj), true) as T);
+  updateStatus<T extends KubeObject>(r: ResourceInfo, obj: T): Promise<Stored<T>> {
+    return this.write({ verb: 'updateStatus', resource: qualifiedResource(r), namespace: obj.metadata.namespace, name: obj.metadata.name ?? '' }, () => this.replace(r, deepCopy(obj), true) as Stored<T>);
   }
 
-  patch<T extends KubeObject>(r: ResourceInfo, namespace: string | undefined, name: string, kind: PatchKind, patch: unknown, status = false): Promise<T> {
+  patch<T extends KubeObject>(r: ResourceInfo, namespace: string | undefined, name: string, kind: PatchKind, patch: unknown, status = false): Promise<Stored<T>> {
     return this.write({ verb: 'patch', resource: qualifiedResource(r), namespace, name }, () => {
       if (kind !== 'merge') throw errors.badRequest(`the fake API serves merge patches only, not ${kind}`);
       const current = this.current(r, namespace, name);
@@ -139,12 +139,12 @@ export class FakeApiClient implements ApiClient {
       if (uid && uid !== current.metadata.uid) throw errors.conflict(qualifiedResource(r), name, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${current.metadata.uid}`);
       const next = mergePatch(deepCopy(current), patch) as T;
       next.metadata.resourceVersion = current.metadata.resourceVersion;
-      return this.replace(r, next, status) as T;
+      return this.replace(r, next, status) as Stored<T>;
     });
   }
 
-  delete(r: ResourceInfo, namespace: string | undefined, name: string, opts: DeleteOpts = {}): Promise<KubeObject> {
-    return this.write({ verb: 'delete', resource: qualifiedResource(r), namespace, name }, () => {
+  delete(r: ResourceInfo, namespace: string | undefined, name: string, opts: DeleteOpts = {}): Promise<Stored> {
+    return this.write<Stored>({ verb: 'delete', resource: qualifiedResource(r), namespace, name }, () => {
       const o = deepCopy(this.current(r, namespace, name));
       const pre = opts.preconditions;
       if (pre?.uid && pre.uid !== o.metadata.uid) throw errors.conflict(qualifiedResource(r), name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${o.metadata.uid}`);
@@ -156,7 +156,7 @@ export class FakeApiClient implements ApiClient {
       const grace = r.kind === 'Pod' && (o as Pod).spec.nodeName ? (opts.gracePeriodSeconds ?? (o as Pod).spec.terminationGracePeriodSeconds ?? 30) : 0;
       const immediate = grace === 0 || opts.gracePeriodSeconds === 0;
       if (finalizers.size === 0 && immediate) return this.remove(r, o);
-      if (o.metadata.deletionTimestamp && (o.metadata.finalizers ?? []).length === finalizers.size) return o;
+      if (o.metadata.deletionTimestamp && (o.metadata.finalizers ?? []).length === finalizers.size) return o as Stored;
       o.metadata.finalizers = [...finalizers];
       o.metadata.deletionTimestamp = timestamp();
       if (!immediate) o.metadata.deletionGracePeriodSeconds = grace;
@@ -203,14 +203,14 @@ export class FakeApiClient implements ApiClient {
   }
 
   /** Update or updateStatus: the resourceVersion must match when given; the other half is kept. */
-  private replace(r: ResourceInfo, next: KubeObject, status: boolean): KubeObject {
+  private replace(r: ResourceInfo, next: KubeObject, status: boolean): Stored {
     const name = next.metadata.name ?? '';
     const current = this.current(r, next.metadata.namespace, name);
     if (next.metadata.resourceVersion && next.metadata.resourceVersion !== current.metadata.resourceVersion) throw errors.conflict(qualifiedResource(r), name);
     let merged: KubeObject;
-    if (status) merged = { ...deepCopy(current), status: next.status } as KubeObject;
+    if (status) merged = { ...deepCopy(current), status: next.status };
     else {
-      merged = r.hasStatus ? ({ ...next, status: deepCopy(current.status) } as KubeObject) : next;
+      merged = r.hasStatus ? ({ ...next, status: deepCopy(current.status) }) : next;
       merged.metadata = { ...merged.metadata, uid: current.metadata.uid, creationTimestamp: current.metadata.creationTimestamp, deletionTimestamp: current.metadata.deletionTimestamp, generation: current.metadata.generation };
       if (merged.metadata.deletionTimestamp === undefined) delete merged.metadata.deletionTimestamp;
       if (specOf(merged) !== specOf(current)) merged.metadata.generation = (current.metadata.generation ?? 1) + 1;
@@ -221,18 +221,18 @@ export class FakeApiClient implements ApiClient {
     return this.store(r, merged, 'MODIFIED');
   }
 
-  private store(r: ResourceInfo, o: KubeObject, type: WatchEventType): KubeObject {
+  private store(r: ResourceInfo, o: KubeObject, type: WatchEventType): Stored {
     o.metadata.resourceVersion = String(++this.rv);
     this.table(r).set(objectKey(o), o);
     this.emit(r, type, o);
-    return deepCopy(o);
+    return deepCopy(o) as Stored;
   }
 
-  private remove(r: ResourceInfo, o: KubeObject): KubeObject {
+  private remove(r: ResourceInfo, o: KubeObject): Stored {
     this.table(r).delete(objectKey(o));
     o.metadata.resourceVersion = String(++this.rv);
     this.emit(r, 'DELETED', o);
-    return deepCopy(o);
+    return deepCopy(o) as Stored;
   }
 
   private emit(r: ResourceInfo, type: WatchEventType, o: KubeObject): void {
@@ -249,7 +249,7 @@ export class FakeApiClient implements ApiClient {
     if (w.stopped) return;
     if (w.namespace !== undefined && e.object.metadata.namespace !== w.namespace) return;
     if (!w.matches(e.object)) return;
-    w.onEvent(e.type, deepCopy(e.object));
+    w.onEvent(e.type, deepCopy(e.object) as Stored);
   }
 
   private async write<T>(a: FakeAction, fn: () => T): Promise<T> {

@@ -1,6 +1,6 @@
 // ApiClient over gRPC: what the scheduler, controller-manager and node agents use.
 import * as grpc from '@grpc/grpc-js';
-import { ApiError, statusFailure, type KubeObject, type ResourceInfo, type Status, type WatchEventType } from '@tinykube/api';
+import { ApiError, statusFailure, type Stored, type KubeObject, type ResourceInfo, type Status, type WatchEventType } from '@tinykube/api';
 import { wireName, type ApiClient, type DeleteOpts, type ListResult, type PatchKind, type WatchCallback, type WatchEnd, type WatchHandle, type WatchOpts } from './api-client';
 import { KEEPALIVE_OPTIONS, loadApiService, type ObjectResponse, type WatchEventMsg } from '@tinykube/wire';
 import { listInPages } from './pager';
@@ -40,14 +40,14 @@ export class GrpcClient implements ApiClient {
     });
   }
 
-  async get<T extends KubeObject>(r: ResourceInfo, namespace: string | undefined, name: string): Promise<T> {
-    return dec<T>((await this.call<ObjectResponse>('Get', { resource: wireName(r), namespace: namespace ?? '', name })).object);
+  async get<T extends KubeObject>(r: ResourceInfo, namespace: string | undefined, name: string): Promise<Stored<T>> {
+    return dec<Stored<T>>((await this.call<ObjectResponse>('Get', { resource: wireName(r), namespace: namespace ?? '', name })).object);
   }
 
   async list<T extends KubeObject>(r: ResourceInfo, namespace?: string, opts: { labelSelector?: string; fieldSelector?: string } = {}): Promise<ListResult<T>> {
     return listInPages(async (limit, token) => {
       const res = await this.call<{ items: Buffer[]; resourceVersion: string; continue: string }>('List', { resource: wireName(r), namespace: namespace ?? '', labelSelector: opts.labelSelector ?? '', fieldSelector: opts.fieldSelector ?? '', limit, continue: token ?? '' });
-      return { items: res.items.map((b) => dec<T>(b)), resourceVersion: res.resourceVersion, ...(res.continue ? { continue: res.continue } : {}) };
+      return { items: res.items.map((b) => dec<Stored<T>>(b)), resourceVersion: res.resourceVersion, ...(res.continue ? { continue: res.continue } : {}) };
     });
   }
 
@@ -66,7 +66,7 @@ export class GrpcClient implements ApiClient {
       onEnd(err);
     };
     stream.on('data', (m: WatchEventMsg) => {
-      if (!done) onEvent(m.type as WatchEventType, dec<KubeObject>(m.object));
+      if (!done) onEvent(m.type as WatchEventType, dec<Stored>(m.object));
     });
     stream.on('error', (err: grpc.ServiceError) => finish(err.code === grpc.status.CANCELLED ? undefined : fromServiceError(err)));
     stream.on('end', () => finish());
@@ -79,28 +79,28 @@ export class GrpcClient implements ApiClient {
   }
 
   /** Create, Update and UpdateStatus send the same envelope. */
-  private async write<T extends KubeObject>(method: 'Create' | 'Update' | 'UpdateStatus', r: ResourceInfo, obj: T): Promise<T> {
+  private async write<T extends KubeObject>(method: 'Create' | 'Update' | 'UpdateStatus', r: ResourceInfo, obj: T): Promise<Stored<T>> {
     const req = { resource: wireName(r), namespace: obj.metadata.namespace ?? '', name: obj.metadata.name ?? '', object: enc(obj) };
-    return dec<T>((await this.call<ObjectResponse>(method, req)).object);
+    return dec<Stored<T>>((await this.call<ObjectResponse>(method, req)).object);
   }
 
-  create<T extends KubeObject>(r: ResourceInfo, obj: T): Promise<T> {
+  create<T extends KubeObject>(r: ResourceInfo, obj: T): Promise<Stored<T>> {
     return this.write('Create', r, obj);
   }
 
-  update<T extends KubeObject>(r: ResourceInfo, obj: T): Promise<T> {
+  update<T extends KubeObject>(r: ResourceInfo, obj: T): Promise<Stored<T>> {
     return this.write('Update', r, obj);
   }
 
-  updateStatus<T extends KubeObject>(r: ResourceInfo, obj: T): Promise<T> {
+  updateStatus<T extends KubeObject>(r: ResourceInfo, obj: T): Promise<Stored<T>> {
     return this.write('UpdateStatus', r, obj);
   }
 
-  async patch<T extends KubeObject>(r: ResourceInfo, namespace: string | undefined, name: string, kind: PatchKind, patch: unknown, status = false): Promise<T> {
-    return dec<T>((await this.call<ObjectResponse>('Patch', { resource: wireName(r), namespace: namespace ?? '', name, patchType: kind, patch: enc(patch), status })).object);
+  async patch<T extends KubeObject>(r: ResourceInfo, namespace: string | undefined, name: string, kind: PatchKind, patch: unknown, status = false): Promise<Stored<T>> {
+    return dec<Stored<T>>((await this.call<ObjectResponse>('Patch', { resource: wireName(r), namespace: namespace ?? '', name, patchType: kind, patch: enc(patch), status })).object);
   }
 
-  async delete(r: ResourceInfo, namespace: string | undefined, name: string, opts: DeleteOpts = {}): Promise<KubeObject> {
+  async delete(r: ResourceInfo, namespace: string | undefined, name: string, opts: DeleteOpts = {}): Promise<Stored> {
     const res = await this.call<ObjectResponse>('Delete', {
       resource: wireName(r),
       namespace: namespace ?? '',
@@ -110,7 +110,7 @@ export class GrpcClient implements ApiClient {
       preconditionUid: opts.preconditions?.uid ?? '',
       preconditionResourceVersion: opts.preconditions?.resourceVersion ?? '',
     });
-    return dec<KubeObject>(res.object);
+    return dec<Stored>(res.object);
   }
 
   async bind(namespace: string, name: string, nodeName: string, podUid = ''): Promise<void> {

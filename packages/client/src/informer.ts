@@ -1,12 +1,12 @@
 // Shared informer: list, then watch from the list's resourceVersion, keeping a local cache with
 // indexes; relists on 410 Gone and re-watches with backoff when the stream breaks.
-import { objectKey, type KubeObject, type ResourceInfo } from '@tinykube/api';
+import { objectKey, type KubeObject, type ResourceInfo, type Stored } from '@tinykube/api';
 import type { ApiClient, WatchHandle } from './api-client';
 
-export interface EventHandlers<T> {
-  onAdd?(obj: T): void;
-  onUpdate?(oldObj: T, newObj: T): void;
-  onDelete?(obj: T): void;
+export interface EventHandlers<T extends KubeObject> {
+  onAdd?(obj: Stored<T>): void;
+  onUpdate?(oldObj: Stored<T>, newObj: Stored<T>): void;
+  onDelete?(obj: Stored<T>): void;
 }
 
 export interface InformerOptions {
@@ -24,7 +24,7 @@ export interface InformerOptions {
 export type IndexFunc<T> = (obj: T) => string[];
 
 export class Informer<T extends KubeObject = KubeObject> {
-  private readonly store = new Map<string, T>();
+  private readonly store = new Map<string, Stored<T>>();
   private readonly handlers: EventHandlers<T>[] = [];
   private readonly indexers = new Map<string, IndexFunc<T>>();
   private readonly indices = new Map<string, Map<string, Set<string>>>();
@@ -59,16 +59,16 @@ export class Informer<T extends KubeObject = KubeObject> {
     for (const [k, o] of this.store) for (const v of fn(o)) (idx.get(v) ?? idx.set(v, new Set()).get(v)!).add(k);
   }
 
-  byIndex(name: string, value: string): T[] {
+  byIndex(name: string, value: string): Stored<T>[] {
     const keys = this.indices.get(name)?.get(value);
-    return keys ? [...keys].map((k) => this.store.get(k)).filter((o): o is T => o !== undefined) : [];
+    return keys ? [...keys].map((k) => this.store.get(k)).filter((o): o is Stored<T> => o !== undefined) : [];
   }
 
-  get(key: string): T | undefined {
+  get(key: string): Stored<T> | undefined {
     return this.store.get(key);
   }
 
-  list(): T[] {
+  list(): Stored<T>[] {
     return [...this.store.values()];
   }
 
@@ -111,7 +111,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     }
   }
 
-  private put(obj: T): void {
+  private put(obj: Stored<T>): void {
     const key = objectKey(obj);
     const old = this.store.get(key);
     this.store.set(key, obj);
@@ -122,7 +122,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     }
   }
 
-  private remove(obj: T): void {
+  private remove(obj: Stored<T>): void {
     const key = objectKey(obj);
     const old = this.store.get(key);
     if (!old) return;
@@ -185,8 +185,8 @@ export class Informer<T extends KubeObject = KubeObject> {
         }
         this.backoffMs = this.opts.minBackoffMs ?? 200;
         this.lastRv = object.metadata.resourceVersion ?? this.lastRv;
-        if (type === 'DELETED') this.remove(object as T);
-        else if (type === 'ADDED' || type === 'MODIFIED') this.put(object as T);
+        if (type === 'DELETED') this.remove(object as Stored<T>);
+        else if (type === 'ADDED' || type === 'MODIFIED') this.put(object as Stored<T>);
       },
       (err) => {
         if (relisting || this.stopped) return;

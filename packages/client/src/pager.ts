@@ -1,17 +1,17 @@
 // A whole list fetched in pages, as client-go's pager does: `limit` items at a time following
 // the continue token (every page is the first page's snapshot), and one unpaged list instead if
 // the token expires (410) half-way.
-import { isApiError } from '@tinykube/api';
+import { isApiError, type KubeObject } from '@tinykube/api';
 import type { ListResult } from './api-client';
 
 export const DEFAULT_PAGE_SIZE = 500;
 
-export interface Page<T> extends ListResult<T> {
+export interface Page<T extends KubeObject> extends ListResult<T> {
   continue?: string;
 }
 
 /** `fetch(limit, token)`: one page; limit 0 means everything at once. */
-export async function listInPages<T>(fetch: (limit: number, token: string | undefined) => Promise<Page<T>>, pageSize = DEFAULT_PAGE_SIZE): Promise<ListResult<T>> {
+export async function listInPages<T extends KubeObject>(fetch: (limit: number, token: string | undefined) => Promise<Page<T>>, pageSize = DEFAULT_PAGE_SIZE): Promise<ListResult<T>> {
   const first = await fetch(pageSize, undefined);
   const items = [...first.items];
   let token = first.continue;

@@ -1,5 +1,5 @@
 // ApiClient over REST (Kubernetes paths), used by tkctl and tests; also raw requests for tables.
-import { ApiError, apiVersionOf, statusFailure, type KubeObject, type ResourceInfo, type Status, type WatchEventType } from '@tinykube/api';
+import { ApiError, apiVersionOf, statusFailure, type Stored, type KubeObject, type ResourceInfo, type Status, type WatchEventType } from '@tinykube/api';
 import { listInPages } from './pager';
 import type { ApiClient, DeleteOpts, ListResult, PatchKind, WatchCallback, WatchEnd, WatchHandle, WatchOpts } from './api-client';
 
@@ -64,8 +64,8 @@ export class RestClient implements ApiClient {
     return parsed as T;
   }
 
-  get<T extends KubeObject>(r: ResourceInfo, namespace: string | undefined, name: string): Promise<T> {
-    return this.request<T>('GET', resourcePath(r, namespace, name));
+  get<T extends KubeObject>(r: ResourceInfo, namespace: string | undefined, name: string): Promise<Stored<T>> {
+    return this.request<Stored<T>>('GET', resourcePath(r, namespace, name));
   }
 
   async list<T extends KubeObject>(r: ResourceInfo, namespace?: string, opts: { labelSelector?: string; fieldSelector?: string } = {}): Promise<ListResult<T>> {
@@ -75,13 +75,13 @@ export class RestClient implements ApiClient {
       if (opts.fieldSelector) q.set('fieldSelector', opts.fieldSelector);
       if (limit) q.set('limit', String(limit));
       if (token) q.set('continue', token);
-      const out = await this.request<{ items: T[]; metadata: { resourceVersion?: string; continue?: string } }>('GET', `${resourcePath(r, namespace)}?${q}`);
+      const out = await this.request<{ items: Stored<T>[]; metadata: { resourceVersion?: string; continue?: string } }>('GET', `${resourcePath(r, namespace)}?${q}`);
       return { items: out.items, resourceVersion: out.metadata.resourceVersion ?? '', ...(out.metadata.continue ? { continue: out.metadata.continue } : {}) };
     });
   }
 
   watch(r: ResourceInfo, namespace: string | undefined, opts: WatchOpts, onEvent: WatchCallback, onEnd: WatchEnd): WatchHandle {
-    return this.watchPath(`${resourcePath(r, namespace)}`, opts, {}, (t, o) => onEvent(t, o as KubeObject), onEnd);
+    return this.watchPath(`${resourcePath(r, namespace)}`, opts, {}, (t, o) => onEvent(t, o as Stored), onEnd);
   }
 
   /** Streams a watch on any collection path; also used for Table watches by tkctl. */
@@ -134,24 +134,24 @@ export class RestClient implements ApiClient {
     };
   }
 
-  create<T extends KubeObject>(r: ResourceInfo, obj: T): Promise<T> {
-    return this.request<T>('POST', resourcePath(r, obj.metadata.namespace), obj);
+  create<T extends KubeObject>(r: ResourceInfo, obj: T): Promise<Stored<T>> {
+    return this.request<Stored<T>>('POST', resourcePath(r, obj.metadata.namespace), obj);
   }
 
-  update<T extends KubeObject>(r: ResourceInfo, obj: T): Promise<T> {
-    return this.request<T>('PUT', resourcePath(r, obj.metadata.namespace, obj.metadata.name), obj);
+  update<T extends KubeObject>(r: ResourceInfo, obj: T): Promise<Stored<T>> {
+    return this.request<Stored<T>>('PUT', resourcePath(r, obj.metadata.namespace, obj.metadata.name), obj);
   }
 
-  updateStatus<T extends KubeObject>(r: ResourceInfo, obj: T): Promise<T> {
-    return this.request<T>('PUT', resourcePath(r, obj.metadata.namespace, obj.metadata.name, 'status'), obj);
+  updateStatus<T extends KubeObject>(r: ResourceInfo, obj: T): Promise<Stored<T>> {
+    return this.request<Stored<T>>('PUT', resourcePath(r, obj.metadata.namespace, obj.metadata.name, 'status'), obj);
   }
 
-  patch<T extends KubeObject>(r: ResourceInfo, namespace: string | undefined, name: string, kind: PatchKind, patch: unknown, status = false): Promise<T> {
-    return this.request<T>('PATCH', resourcePath(r, namespace, name, status ? 'status' : undefined), patch, { 'Content-Type': contentTypes[kind] });
+  patch<T extends KubeObject>(r: ResourceInfo, namespace: string | undefined, name: string, kind: PatchKind, patch: unknown, status = false): Promise<Stored<T>> {
+    return this.request<Stored<T>>('PATCH', resourcePath(r, namespace, name, status ? 'status' : undefined), patch, { 'Content-Type': contentTypes[kind] });
   }
 
-  delete(r: ResourceInfo, namespace: string | undefined, name: string, opts: DeleteOpts = {}): Promise<KubeObject> {
-    return this.request<KubeObject>('DELETE', resourcePath(r, namespace, name), { kind: 'DeleteOptions', apiVersion: 'v1', ...opts });
+  delete(r: ResourceInfo, namespace: string | undefined, name: string, opts: DeleteOpts = {}): Promise<Stored> {
+    return this.request<Stored>('DELETE', resourcePath(r, namespace, name), { kind: 'DeleteOptions', apiVersion: 'v1', ...opts });
   }
 
   async bind(namespace: string, name: string, nodeName: string, podUid?: string): Promise<void> {

@@ -8,7 +8,7 @@ export function tolerationFor(p: Pod, taint: Taint): number | 'forever' | 'none'
     const keyOk = t.operator === 'Exists' ? !t.key || t.key === taint.key : t.key === taint.key && (t.value ?? '') === (taint.value ?? '');
     if (!keyOk) continue;
     if (t.tolerationSeconds === undefined) return 'forever';
-    best = best === 'none' ? Math.max(0, t.tolerationSeconds) : Math.max(best as number, t.tolerationSeconds);
+    best = best === 'none' ? Math.max(0, t.tolerationSeconds) : Math.max(best, t.tolerationSeconds);
   }
   return best;
 }

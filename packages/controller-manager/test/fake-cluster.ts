@@ -50,12 +50,12 @@ export async function until<T>(what: string, fn: () => T | undefined | false, ms
 export async function actAsKubelet(api: FakeApiClient, ns: string, ready = true, node = 'node-1'): Promise<void> {
   for (const p of api.all<Pod>(R.pods, ns)) {
     if (p.metadata.deletionTimestamp) {
-      await api.delete(R.pods, ns, p.metadata.name!, { gracePeriodSeconds: 0 });
+      await api.delete(R.pods, ns, p.metadata.name, { gracePeriodSeconds: 0 });
       continue;
     }
-    if (!p.spec.nodeName) await api.bind(ns, p.metadata.name!, node);
+    if (!p.spec.nodeName) await api.bind(ns, p.metadata.name, node);
     if (p.status?.phase === 'Running' && isPodReady(p) === ready) continue;
-    await api.patch(R.pods, ns, p.metadata.name!, 'merge', { status: { phase: 'Running', conditions: [{ type: 'Ready', status: ready ? 'True' : 'False', lastTransitionTime: timestamp() }] } }, true);
+    await api.patch(R.pods, ns, p.metadata.name, 'merge', { status: { phase: 'Running', conditions: [{ type: 'Ready', status: ready ? 'True' : 'False', lastTransitionTime: timestamp() }] } }, true);
   }
 }
 

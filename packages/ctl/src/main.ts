@@ -59,7 +59,7 @@ async function main(): Promise<void> {
       'apply',
       'create or update objects from files',
       (y) => y.option('filename', { alias: 'f', type: 'string', array: true, demandOption: true }),
-      async (a) => cmd.apply(context(a), a.filename as string[]),
+      async (a) => cmd.apply(context(a), a.filename),
     )
     .command(
       'delete [args..]',

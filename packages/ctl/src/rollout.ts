@@ -24,7 +24,7 @@ export function rolloutMessage(o: Deployment | StatefulSet, kind: Target['kind']
   if ((o.status?.observedGeneration ?? 0) < (o.metadata.generation ?? 0)) return { done: false, message: `Waiting for ${kind.toLowerCase()} spec update to be observed...` };
   const replicas = o.spec.replicas ?? 1;
   if (kind === 'Deployment') {
-    const d = o as Deployment;
+    const d = o;
     const s = d.status ?? {};
     if (s.conditions?.some((c) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded')) throw new Error(`deployment "${name}" exceeded its progress deadline`);
     if ((s.updatedReplicas ?? 0) < replicas) return { done: false, message: `Waiting for deployment "${name}" rollout to finish: ${s.updatedReplicas ?? 0} out of ${replicas} new replicas have been updated...` };

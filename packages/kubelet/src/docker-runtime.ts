@@ -211,7 +211,7 @@ export class DockerRuntime {
     const open = async (): Promise<void> => {
       while (!stopped) {
         try {
-          const stream = (await this.docker.getEvents({ filters: { type: ['container'], event: ['die', 'oom'], label: [LABEL_POD_UID] } })) as NodeJS.ReadableStream;
+          const stream = (await this.docker.getEvents({ filters: { type: ['container'], event: ['die', 'oom'], label: [LABEL_POD_UID] } }));
           current = stream;
           let buf = '';
           stream.on('data', (d: Buffer) => {

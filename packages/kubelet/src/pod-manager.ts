@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { cpuMillis, bytes, R, type Container, type PersistentVolumeClaim, type Pod, type PodStatus, type Service, canonicalJson, errorCode, withoutConditionTimes } from '@tinykube/api';
+import { cpuMillis, bytes, R, type Container, type PersistentVolumeClaim, type Pod, type PodStatus, type Service, canonicalJson, errorCode, withoutConditionTimes, type Stored } from '@tinykube/api';
 import type { ApiClient, EventRecorder, Informer } from '@tinykube/client';
 import type { Logger } from 'pino';
 import { Backoff } from './backoff';
@@ -99,9 +99,9 @@ export class PodManager {
     await this.syncRunning(pod, containers);
   }
 
-  private async syncRunning(pod: Pod, containers: RuntimeContainer[]): Promise<void> {
-    const uid = pod.metadata.uid!;
-    const key = podKey(pod.metadata.namespace!, pod.metadata.name!);
+  private async syncRunning(pod: Stored<Pod>, containers: RuntimeContainer[]): Promise<void> {
+    const uid = pod.metadata.uid;
+    const key = podKey(pod.metadata.namespace!, pod.metadata.name);
     const sandboxes = containers.filter((c) => c.name === SANDBOX_NAME).sort((a, b) => b.attempt - a.attempt);
     let sandbox = sandboxes.find((s) => s.running);
     let podIP = '';
@@ -114,7 +114,7 @@ export class PodManager {
       const id = await this.createSandbox(pod, attempt);
       this.log.info({ pod: key, uid, attempt }, 'pod sandbox created');
       await ensureHairpin();
-      sandbox = { id, podUid: uid, podName: pod.metadata.name!, namespace: pod.metadata.namespace!, name: SANDBOX_NAME, attempt, hash: '', running: true, created: Date.now() / 1000 };
+      sandbox = { id, podUid: uid, podName: pod.metadata.name, namespace: pod.metadata.namespace!, name: SANDBOX_NAME, attempt, hash: '', running: true, created: Date.now() / 1000 };
     }
     podIP = (await this.runtime.inspect(sandbox.id, POD_NETWORK)).ip;
     for (const s of sandboxes) if (s.id !== sandbox.id) await this.runtime.remove(s.id);
@@ -133,9 +133,9 @@ export class PodManager {
     await this.writeStatus(pod, podStatus(pod, views, podIP, this.o.nodeIP));
   }
 
-  private async syncContainer(pod: Pod, spec: Container, containers: RuntimeContainer[], sandboxId: string, podIP: string, dirs: Map<string, string>): Promise<ContainerView> {
-    const uid = pod.metadata.uid!;
-    const key = podKey(pod.metadata.namespace!, pod.metadata.name!);
+  private async syncContainer(pod: Stored<Pod>, spec: Container, containers: RuntimeContainer[], sandboxId: string, podIP: string, dirs: Map<string, string>): Promise<ContainerView> {
+    const uid = pod.metadata.uid;
+    const key = podKey(pod.metadata.namespace!, pod.metadata.name);
     const wkey = `${uid}/${spec.name}`;
     const instances = containers.filter((c) => c.name === spec.name).sort((a, b) => b.attempt - a.attempt);
     // Keep the latest two attempts (the current one and the previous, for `logs --previous`).
@@ -197,7 +197,7 @@ export class PodManager {
       this.events.normal(pod, 'Started', `Started container ${spec.name}`);
       if (latest) this.backoff.next(wkey);
       this.waiting.delete(wkey);
-      const created: RuntimeContainer = { id, podUid: uid, podName: pod.metadata.name!, namespace: pod.metadata.namespace!, name: spec.name, attempt, hash, running: true, created: Date.now() / 1000 };
+      const created: RuntimeContainer = { id, podUid: uid, podName: pod.metadata.name, namespace: pod.metadata.namespace!, name: spec.name, attempt, hash, running: true, created: Date.now() / 1000 };
       view.previous = view.current;
       view.current = await this.instance(created);
       if (view.current.details.running) {
@@ -235,7 +235,7 @@ export class PodManager {
     return { podKey: podKeyStr, containerId: id, container: spec, podIP, exec: (cmd, ms) => this.runtime.exec(id, cmd, ms) };
   }
 
-  private async pullImage(pod: Pod, spec: Container): Promise<void> {
+  private async pullImage(pod: Stored<Pod>, spec: Container): Promise<void> {
     const image = spec.image ?? '';
     const wkey = `${pod.metadata.uid}/${spec.name}`;
     const policy = spec.imagePullPolicy ?? (image.endsWith(':latest') || !image.includes(':') ? 'Always' : 'IfNotPresent');
@@ -247,7 +247,7 @@ export class PodManager {
       throw new Error('image not present');
     }
     if (present && policy === 'IfNotPresent') return;
-    const key = podKey(pod.metadata.namespace!, pod.metadata.name!);
+    const key = podKey(pod.metadata.namespace!, pod.metadata.name);
     const wait = this.imageBackoff.remaining(wkey, Date.now(), 0);
     const prev = this.waiting.get(wkey);
     if (prev && (prev.reason === 'ErrImagePull' || prev.reason === 'ImagePullBackOff') && wait > 0) {
@@ -271,10 +271,10 @@ export class PodManager {
     }
   }
 
-  private labels(pod: Pod, container: string, attempt: number, type: 'podsandbox' | 'container', hash = ''): Record<string, string> {
+  private labels(pod: Stored<Pod>, container: string, attempt: number, type: 'podsandbox' | 'container', hash = ''): Record<string, string> {
     return {
-      [LABEL_POD_UID]: pod.metadata.uid!,
-      [LABEL_POD_NAME]: pod.metadata.name!,
+      [LABEL_POD_UID]: pod.metadata.uid,
+      [LABEL_POD_NAME]: pod.metadata.name,
       [LABEL_POD_NAMESPACE]: pod.metadata.namespace!,
       [LABEL_CONTAINER_NAME]: container,
       [LABEL_ATTEMPT]: String(attempt),
@@ -283,12 +283,12 @@ export class PodManager {
     };
   }
 
-  private async createSandbox(pod: Pod, attempt: number): Promise<string> {
+  private async createSandbox(pod: Stored<Pod>, attempt: number): Promise<string> {
     if (!(await this.runtime.hasImage(this.o.pauseImage))) await this.runtime.pull(this.o.pauseImage);
     const ns = pod.metadata.namespace!;
-    const hostname = pod.spec.hostname ?? pod.metadata.name!;
+    const hostname = pod.spec.hostname ?? pod.metadata.name;
     const id = await this.runtime.create({
-      name: containerName(SANDBOX_NAME, pod.metadata.name!, ns, pod.metadata.uid!, attempt),
+      name: containerName(SANDBOX_NAME, pod.metadata.name, ns, pod.metadata.uid, attempt),
       Image: this.o.pauseImage,
       Hostname: hostname.slice(0, 63),
       ...(pod.spec.subdomain ? { Domainname: `${pod.spec.subdomain}.${ns}.svc.cluster.local` } : {}),
@@ -299,7 +299,7 @@ export class PodManager {
     return id;
   }
 
-  private async createContainer(pod: Pod, spec: Container, sandboxId: string, podIP: string, attempt: number, dirs: Map<string, string>, hash: string): Promise<string> {
+  private async createContainer(pod: Stored<Pod>, spec: Container, sandboxId: string, podIP: string, attempt: number, dirs: Map<string, string>, hash: string): Promise<string> {
     const services = this.services.list().filter((s) => s.metadata.namespace === pod.metadata.namespace);
     const env = containerEnv(pod, spec, services, podIP, this.o.nodeIP);
     const cpu = spec.resources?.limits?.cpu;
@@ -309,7 +309,7 @@ export class PodManager {
     const entrypoint = args(spec.command);
     this.events.normal(pod, 'Created', `Created container ${spec.name}`);
     return this.runtime.create({
-      name: containerName(spec.name, pod.metadata.name!, pod.metadata.namespace!, pod.metadata.uid!, attempt),
+      name: containerName(spec.name, pod.metadata.name, pod.metadata.namespace!, pod.metadata.uid, attempt),
       Image: spec.image ?? '',
       ...(entrypoint ? { Entrypoint: entrypoint } : {}),
       ...(cmd ? { Cmd: cmd } : entrypoint ? { Cmd: [] } : {}),
@@ -330,7 +330,7 @@ export class PodManager {
   }
 
   /** preStop, then SIGTERM, then SIGKILL after the grace period. */
-  private async stopContainer(pod: Pod | undefined, id: string, spec: Container | undefined, graceSeconds: number): Promise<void> {
+  private async stopContainer(pod: Stored<Pod> | undefined, id: string, spec: Container | undefined, graceSeconds: number): Promise<void> {
     const started = Date.now();
     if (pod && spec?.lifecycle?.preStop && graceSeconds > 0) {
       const r = await runHandler(spec.lifecycle.preStop, this.probeTarget('', id, spec, pod.status?.podIP ?? ''), graceSeconds * 1000);
@@ -341,7 +341,7 @@ export class PodManager {
   }
 
   /** App containers first (in parallel), the sandbox last. */
-  private async killContainers(list: RuntimeContainer[], graceSeconds: number, pod: Pod | undefined): Promise<void> {
+  private async killContainers(list: RuntimeContainer[], graceSeconds: number, pod: Stored<Pod> | undefined): Promise<void> {
     const apps = list.filter((c) => c.name !== SANDBOX_NAME);
     await Promise.all(
       apps.map(async (c) => {
@@ -358,19 +358,19 @@ export class PodManager {
     }
   }
 
-  private async terminate(pod: Pod, containers: RuntimeContainer[]): Promise<void> {
-    const uid = pod.metadata.uid!;
+  private async terminate(pod: Stored<Pod>, containers: RuntimeContainer[]): Promise<void> {
+    const uid = pod.metadata.uid;
     if (this.terminating.has(uid)) return;
     this.terminating.add(uid);
     try {
       const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
       await this.killContainers(containers, grace, pod);
       for (const c of containers) await this.runtime.remove(c.id);
-      this.log.info({ pod: podKey(pod.metadata.namespace!, pod.metadata.name!), uid }, 'pod terminated');
+      this.log.info({ pod: podKey(pod.metadata.namespace!, pod.metadata.name), uid }, 'pod terminated');
       this.volumes.cleanup(uid);
       this.forgetPod(uid);
       try {
-        await this.api.delete(R.pods, pod.metadata.namespace, pod.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid } });
+        await this.api.delete(R.pods, pod.metadata.namespace, pod.metadata.name, { gracePeriodSeconds: 0, preconditions: { uid } });
       } catch (err) {
         if (errorCode(err) !== 404 && errorCode(err) !== 409) throw err;
       }
@@ -383,7 +383,7 @@ export class PodManager {
    * Claims are node-local: the first node to use one records itself on it (the annotation the
    * scheduler reads to bring the claim's later pods back here) and marks it Bound.
    */
-  private async bindClaims(pod: Pod): Promise<void> {
+  private async bindClaims(pod: Stored<Pod>): Promise<void> {
     for (const v of pod.spec.volumes ?? []) {
       if (!v.persistentVolumeClaim) continue;
       const name = v.persistentVolumeClaim.claimName;
@@ -409,8 +409,8 @@ export class PodManager {
     for (const k of this.waiting.keys()) if (k.startsWith(`${uid}/`)) this.waiting.delete(k);
   }
 
-  private async writeStatus(pod: Pod, status: PodStatus): Promise<void> {
+  private async writeStatus(pod: Stored<Pod>, status: PodStatus): Promise<void> {
     if (canonicalJson(withoutConditionTimes(status)) === canonicalJson(withoutConditionTimes(pod.status ?? {}))) return;
-    await this.api.patch(R.pods, pod.metadata.namespace, pod.metadata.name!, 'merge', { metadata: { uid: pod.metadata.uid }, status }, true);
+    await this.api.patch(R.pods, pod.metadata.namespace, pod.metadata.name, 'merge', { metadata: { uid: pod.metadata.uid }, status }, true);
   }
 }

@@ -1,4 +1,4 @@
-import { objectKey, R, timestamp, type Node, type PersistentVolumeClaim, type Pod, errorCode } from '@tinykube/api';
+import { objectKey, R, timestamp, type Node, type PersistentVolumeClaim, type Pod, errorCode, type Stored } from '@tinykube/api';
 import { EventRecorder, Informer, QueueController, type ApiClient } from '@tinykube/client';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
@@ -66,7 +66,7 @@ export class Scheduler extends QueueController {
     this.claims.addEventHandler({ onUpdate: nodeChanged });
   }
 
-  private onPod(p: Pod): void {
+  private onPod(p: Stored<Pod>): void {
     const key = objectKey(p);
     if (p.spec.nodeName) {
       this.assumed.delete(key);
@@ -96,13 +96,13 @@ export class Scheduler extends QueueController {
 
   private snapshot(): NodeSnapshot[] {
     const byNode = new Map<string, Pod[]>();
-    for (const n of this.nodes.list()) byNode.set(n.metadata.name!, this.pods.byIndex('node', n.metadata.name!).filter(isActive));
+    for (const n of this.nodes.list()) byNode.set(n.metadata.name, this.pods.byIndex('node', n.metadata.name).filter(isActive));
     for (const [key, a] of this.assumed) {
       const live = this.pods.get(key);
       if (live?.spec.nodeName) continue;
       byNode.get(a.node)?.push(a.pod);
     }
-    return this.nodes.list().map((node) => ({ node, pods: byNode.get(node.metadata.name!) ?? [] }));
+    return this.nodes.list().map((node) => ({ node, pods: byNode.get(node.metadata.name) ?? [] }));
   }
 
   /** Schedules one pending pod: filter, score, assume, bind (asynchronously). */
@@ -147,9 +147,9 @@ export class Scheduler extends QueueController {
     this.binding.add(bind);
   }
 
-  private async bind(pod: Pod, key: string, nodeName: string): Promise<void> {
+  private async bind(pod: Stored<Pod>, key: string, nodeName: string): Promise<void> {
     try {
-      await this.api.bind(pod.metadata.namespace!, pod.metadata.name!, nodeName, pod.metadata.uid);
+      await this.api.bind(pod.metadata.namespace!, pod.metadata.name, nodeName, pod.metadata.uid);
     } catch (err) {
       this.assumed.delete(key);
       const code = errorCode(err);
@@ -165,7 +165,7 @@ export class Scheduler extends QueueController {
     this.events.normal(pod, 'Scheduled', `Successfully assigned ${key} to ${nodeName}`);
   }
 
-  private async markUnschedulable(pod: Pod, message: string): Promise<void> {
+  private async markUnschedulable(pod: Stored<Pod>, message: string): Promise<void> {
     const key = objectKey(pod);
     const first = !this.unschedulable.has(key);
     this.unschedulable.add(key);
@@ -176,7 +176,7 @@ export class Scheduler extends QueueController {
     await this.api.patch(
       R.pods,
       pod.metadata.namespace,
-      pod.metadata.name!,
+      pod.metadata.name,
       'merge',
       { status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null, lastTransitionTime: stamp }] } },
       true,

@@ -39,5 +39,5 @@ export interface Strategy<T extends KubeObject = KubeObject> {
 
 /** A strategy for objects of type T, stored as the registry's KubeObject. */
 export function strategy<T extends KubeObject>(s: Strategy<T>): Strategy {
-  return s as unknown as Strategy;
+  return s;
 }

@@ -1,4 +1,4 @@
-import { controllerOf, getCondition, timestamp, objectKey, R, selectorFromLabelSelector, setCondition, type ApiError, type Condition, type Deployment, type Pod, type PodTemplateSpec, type ReplicaSet, errorCode, semanticJson, withoutConditionTimes } from '@tinykube/api';
+import { controllerOf, getCondition, timestamp, objectKey, R, selectorFromLabelSelector, setCondition, type ApiError, type Condition, type Deployment, type Pod, type PodTemplateSpec, type ReplicaSet, errorCode, semanticJson, withoutConditionTimes, type Stored } from '@tinykube/api';
 import { QueueController } from '@tinykube/client';
 import type { ControllerContext } from '../controller-context';
 import { isActivePod, ownerRef, templateHash } from '../pod-util';
@@ -51,13 +51,13 @@ export class DeploymentController extends QueueController {
     const d = this.ctx.informers.get<Deployment>(R.deployments).get(key);
     if (!d || d.metadata.deletionTimestamp) return;
     const selector = selectorFromLabelSelector(d.spec.selector);
-    const sets: ReplicaSet[] = [];
+    const sets: Stored<ReplicaSet>[] = [];
     for (const rs of this.ctx.informers.get<ReplicaSet>(R.replicasets).list()) {
       if (rs.metadata.namespace !== d.metadata.namespace) continue;
       const ref = controllerOf(rs);
       if (ref?.uid === d.metadata.uid) sets.push(rs);
       else if (!ref && selector?.matches(rs.metadata.labels) && !rs.metadata.deletionTimestamp) {
-        const adopted = await this.ctx.api.patch<ReplicaSet>(R.replicasets, rs.metadata.namespace, rs.metadata.name!, 'merge', { metadata: { ownerReferences: [ownerRef(d)], uid: rs.metadata.uid } });
+        const adopted = await this.ctx.api.patch<ReplicaSet>(R.replicasets, rs.metadata.namespace, rs.metadata.name, 'merge', { metadata: { ownerReferences: [ownerRef(d)], uid: rs.metadata.uid } });
         sets.push(adopted);
       }
     }
@@ -81,7 +81,7 @@ export class DeploymentController extends QueueController {
     }
     const revision = String(revisionOf(newRS));
     if (d.metadata.annotations?.[REVISION] !== revision) {
-      await this.ctx.api.patch(R.deployments, d.metadata.namespace, d.metadata.name!, 'merge', { metadata: { annotations: { [REVISION]: revision } } });
+      await this.ctx.api.patch(R.deployments, d.metadata.namespace, d.metadata.name, 'merge', { metadata: { annotations: { [REVISION]: revision } } });
     }
 
     if (d.spec.strategy?.type === 'Recreate') {
@@ -113,7 +113,7 @@ export class DeploymentController extends QueueController {
       .some((p) => uids.has(controllerOf(p)?.uid) && (isActivePod(p) || (p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed')));
   }
 
-  private async createNewRS(d: Deployment, sets: ReplicaSet[], revision: number): Promise<ReplicaSet> {
+  private async createNewRS(d: Deployment, sets: ReplicaSet[], revision: number): Promise<Stored<ReplicaSet>> {
     let collision = d.status?.collisionCount ?? 0;
     for (;;) {
       const hash = templateHash(d.spec.template, collision);
@@ -121,7 +121,7 @@ export class DeploymentController extends QueueController {
       template.metadata = { ...template.metadata, labels: { ...(template.metadata?.labels ?? {}), [HASH_LABEL]: hash } };
       const { maxSurge } = resolveFenceposts(d);
       const replicas = d.spec.replicas ?? 1;
-      const initial = d.spec.strategy?.type === 'Recreate' ? 0 : newRSReplicas(d, sets, { metadata: {}, spec: { replicas: 0, selector: d.spec.selector, template } } as ReplicaSet);
+      const initial = d.spec.strategy?.type === 'Recreate' ? 0 : newRSReplicas(d, sets, { metadata: {}, spec: { replicas: 0, selector: d.spec.selector, template } });
       const rs: ReplicaSet = {
         apiVersion: 'apps/v1',
         kind: 'ReplicaSet',
@@ -155,11 +155,11 @@ export class DeploymentController extends QueueController {
     }
   }
 
-  private async annotate(rs: ReplicaSet, annotations: Record<string, string>): Promise<ReplicaSet> {
+  private async annotate(rs: Stored<ReplicaSet>, annotations: Record<string, string>): Promise<Stored<ReplicaSet>> {
     return this.ctx.api.patch<ReplicaSet>(R.replicasets, rs.metadata.namespace, rs.metadata.name!, 'merge', { metadata: { annotations } });
   }
 
-  private async scale(d: Deployment, rs: ReplicaSet, replicas: number): Promise<ReplicaSet> {
+  private async scale(d: Deployment, rs: Stored<ReplicaSet>, replicas: number): Promise<Stored<ReplicaSet>> {
     const from = rs.spec.replicas ?? 0;
     if (from === replicas) return rs;
     const { maxSurge } = resolveFenceposts(d);
@@ -173,17 +173,17 @@ export class DeploymentController extends QueueController {
   }
 
   /** Paused: a changed replica count still reaches the ReplicaSets (the newest active one). */
-  private async syncScaleOnly(d: Deployment, newRS: ReplicaSet | undefined, old: ReplicaSet[]): Promise<void> {
-    const active = [newRS, ...old].filter((rs): rs is ReplicaSet => !!rs && (rs.spec.replicas ?? 0) > 0);
+  private async syncScaleOnly(d: Deployment, newRS: Stored<ReplicaSet> | undefined, old: Stored<ReplicaSet>[]): Promise<void> {
+    const active = [newRS, ...old].filter((rs): rs is Stored<ReplicaSet> => !!rs && (rs.spec.replicas ?? 0) > 0);
     if (active.length === 1 && (active[0]!.spec.replicas ?? 0) !== (d.spec.replicas ?? 1)) await this.scale(d, active[0]!, d.spec.replicas ?? 1);
   }
 
   /** Old ReplicaSets beyond revisionHistoryLimit, once empty, are deleted (oldest first). */
-  private async cleanup(d: Deployment, old: ReplicaSet[]): Promise<void> {
+  private async cleanup(d: Stored<Deployment>, old: Stored<ReplicaSet>[]): Promise<void> {
     const limit = d.spec.revisionHistoryLimit ?? 10;
     const empty = old.filter((rs) => (rs.spec.replicas ?? 0) === 0 && (rs.status?.replicas ?? 0) === 0 && !rs.metadata.deletionTimestamp).sort((a, b) => revisionOf(a) - revisionOf(b));
     for (const rs of empty.slice(0, Math.max(0, empty.length - limit))) {
-      await this.ctx.api.delete(R.replicasets, rs.metadata.namespace, rs.metadata.name!, { preconditions: { uid: rs.metadata.uid! } }).catch((err: ApiError) => {
+      await this.ctx.api.delete(R.replicasets, rs.metadata.namespace, rs.metadata.name, { preconditions: { uid: rs.metadata.uid } }).catch((err: ApiError) => {
         if (err.code !== 404 && err.code !== 409) throw err;
       });
     }

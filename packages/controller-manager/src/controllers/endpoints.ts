@@ -35,7 +35,7 @@ export function computeSubsets(svc: Service, pods: Pod[]): EndpointSubset[] {
     const key = JSON.stringify(ports);
     const g = groups.get(key) ?? groups.set(key, { ports, addresses: [], notReady: [] }).get(key)!;
     const hostname = pod.spec.hostname && pod.spec.subdomain === svc.metadata.name ? { hostname: pod.spec.hostname } : {};
-    const addr: EndpointAddress = { ip, ...hostname, ...(pod.spec.nodeName ? { nodeName: pod.spec.nodeName } : {}), targetRef: { kind: 'Pod', namespace: pod.metadata.namespace!, name: pod.metadata.name!, uid: pod.metadata.uid! } };
+    const addr: EndpointAddress = { ip, ...hostname, ...(pod.spec.nodeName ? { nodeName: pod.spec.nodeName } : {}), targetRef: { kind: 'Pod', namespace: pod.metadata.namespace!, name: pod.metadata.name, uid: pod.metadata.uid } };
     if (isPodReady(pod) || svc.spec.publishNotReadyAddresses) g.addresses.push(addr);
     else g.notReady.push(addr);
   }

@@ -1,4 +1,4 @@
-import { objectKey, RESOURCES, resourceByKind, type ApiError, type KubeObject, type ResourceInfo, errorCode } from '@tinykube/api';
+import { objectKey, RESOURCES, resourceByKind, type ApiError, type KubeObject, type ResourceInfo, errorCode, type Stored } from '@tinykube/api';
 import type { Informer } from '@tinykube/client';
 import { QueueController } from '@tinykube/client';
 import type { ControllerContext } from '../controller-context';
@@ -29,7 +29,7 @@ export class GarbageCollector extends QueueController {
       inf.addIndexer('owner', (o) => (o.metadata.ownerReferences ?? []).map((r) => r.uid));
       inf.addIndexer('uid', (o) => (o.metadata.uid ? [o.metadata.uid] : []));
       const r = inf.resource;
-      const onChange = (o: KubeObject): void => {
+      const onChange = (o: Stored): void => {
         if (o.metadata.ownerReferences?.length) this.queue.add(`dep|${r.kind}|${objectKey(o)}`);
         const f = o.metadata.finalizers ?? [];
         if (o.metadata.deletionTimestamp && (f.includes('foregroundDeletion') || f.includes('orphan'))) this.queue.add(`owner|${r.kind}|${objectKey(o)}`);
@@ -39,18 +39,18 @@ export class GarbageCollector extends QueueController {
         onUpdate: (_, o) => onChange(o),
         onDelete: (o) => {
           // Its dependents may now be orphans; a foreground owner may now be free to go.
-          for (const dep of this.dependentsOf(o.metadata.uid!)) this.queue.add(`dep|${dep.r.kind}|${objectKey(dep.o)}`);
+          for (const dep of this.dependentsOf(o.metadata.uid)) this.queue.add(`dep|${dep.r.kind}|${objectKey(dep.o)}`);
           for (const ref of o.metadata.ownerReferences ?? []) for (const owner of this.byUid(ref.uid)) this.queue.add(`owner|${owner.r.kind}|${objectKey(owner.o)}`);
         },
       });
     }
   }
 
-  private byUid(uid: string): { r: ResourceInfo; o: KubeObject }[] {
+  private byUid(uid: string): { r: ResourceInfo; o: Stored }[] {
     return this.informers.flatMap((inf) => inf.byIndex('uid', uid).map((o) => ({ r: inf.resource, o })));
   }
 
-  private dependentsOf(uid: string): { r: ResourceInfo; o: KubeObject }[] {
+  private dependentsOf(uid: string): { r: ResourceInfo; o: Stored }[] {
     return this.informers.flatMap((inf) => inf.byIndex('owner', uid).map((o) => ({ r: inf.resource, o })));
   }
 
@@ -77,7 +77,7 @@ export class GarbageCollector extends QueueController {
     }
   }
 
-  private async syncDependent(r: ResourceInfo, o: KubeObject): Promise<void> {
+  private async syncDependent(r: ResourceInfo, o: Stored): Promise<void> {
     const refs = o.metadata.ownerReferences ?? [];
     if (refs.length === 0 || o.metadata.deletionTimestamp) return;
     const dangling: string[] = [];
@@ -86,24 +86,24 @@ export class GarbageCollector extends QueueController {
     if (dangling.length < refs.length) {
       // Some owner is still there: keep the object, drop only the references to owners gone.
       const rest = refs.filter((x) => !dangling.includes(x.uid));
-      await this.ctx.api.patch(r, o.metadata.namespace, o.metadata.name!, 'merge', { metadata: { ownerReferences: rest, uid: o.metadata.uid } }).catch((err: ApiError) => {
+      await this.ctx.api.patch(r, o.metadata.namespace, o.metadata.name, 'merge', { metadata: { ownerReferences: rest, uid: o.metadata.uid } }).catch((err: ApiError) => {
         if (err.code !== 404 && err.code !== 409) throw err;
       });
       return;
     }
-    await this.ctx.api.delete(r, o.metadata.namespace, o.metadata.name!, { propagationPolicy: 'Background', preconditions: { uid: o.metadata.uid! } }).catch((err: ApiError) => {
+    await this.ctx.api.delete(r, o.metadata.namespace, o.metadata.name, { propagationPolicy: 'Background', preconditions: { uid: o.metadata.uid } }).catch((err: ApiError) => {
       if (err.code !== 404 && err.code !== 409) throw err;
     });
   }
 
-  private async syncOwner(r: ResourceInfo, o: KubeObject): Promise<void> {
+  private async syncOwner(r: ResourceInfo, o: Stored): Promise<void> {
     const f = o.metadata.finalizers ?? [];
     if (!o.metadata.deletionTimestamp) return;
-    const dependents = this.dependentsOf(o.metadata.uid!);
+    const dependents = this.dependentsOf(o.metadata.uid);
     if (f.includes('orphan')) {
       for (const d of dependents) {
         const rest = (d.o.metadata.ownerReferences ?? []).filter((x) => x.uid !== o.metadata.uid);
-        await this.ctx.api.patch(d.r, d.o.metadata.namespace, d.o.metadata.name!, 'merge', { metadata: { ownerReferences: rest.length ? rest : null } }).catch((err: ApiError) => {
+        await this.ctx.api.patch(d.r, d.o.metadata.namespace, d.o.metadata.name, 'merge', { metadata: { ownerReferences: rest.length ? rest : null } }).catch((err: ApiError) => {
           if (err.code !== 404) throw err;
         });
       }
@@ -113,7 +113,7 @@ export class GarbageCollector extends QueueController {
       const blocking = dependents.filter((d) => (d.o.metadata.ownerReferences ?? []).some((x) => x.uid === o.metadata.uid && x.blockOwnerDeletion));
       for (const d of dependents) {
         if (d.o.metadata.deletionTimestamp) continue;
-        await this.ctx.api.delete(d.r, d.o.metadata.namespace, d.o.metadata.name!, { propagationPolicy: 'Foreground', preconditions: { uid: d.o.metadata.uid! } }).catch((err: ApiError) => {
+        await this.ctx.api.delete(d.r, d.o.metadata.namespace, d.o.metadata.name, { propagationPolicy: 'Foreground', preconditions: { uid: d.o.metadata.uid } }).catch((err: ApiError) => {
           if (err.code !== 404 && err.code !== 409) throw err;
         });
       }
@@ -125,8 +125,8 @@ export class GarbageCollector extends QueueController {
     }
   }
 
-  private async removeFinalizer(r: ResourceInfo, o: KubeObject, name: string): Promise<void> {
-    const latest = await this.ctx.api.get(r, o.metadata.namespace, o.metadata.name!);
+  private async removeFinalizer(r: ResourceInfo, o: Stored, name: string): Promise<void> {
+    const latest = await this.ctx.api.get(r, o.metadata.namespace, o.metadata.name);
     const finalizers = (latest.metadata.finalizers ?? []).filter((x) => x !== name);
     await this.ctx.api.update(r, { ...latest, metadata: { ...latest.metadata, finalizers } });
   }

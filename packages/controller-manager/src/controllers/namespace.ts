@@ -11,7 +11,7 @@ export class NamespaceController extends QueueController {
   constructor(protected readonly ctx: ControllerContext) {
     super('namespace', { workers: ctx.options.workers, log: ctx.log });
     const namespaces = ctx.informers.get<Namespace>(R.namespaces);
-    namespaces.addEventHandler({ onAdd: (n) => this.queue.add(n.metadata.name!), onUpdate: (_, n) => this.queue.add(n.metadata.name!) });
+    namespaces.addEventHandler({ onAdd: (n) => this.queue.add(n.metadata.name), onUpdate: (_, n) => this.queue.add(n.metadata.name) });
   }
 
   protected async sync(name: string): Promise<void> {
@@ -24,7 +24,7 @@ export class NamespaceController extends QueueController {
       remaining += items.length;
       for (const o of items) {
         if (o.metadata.deletionTimestamp) continue;
-        await this.ctx.api.delete(r, name, o.metadata.name!).catch((err: ApiError) => {
+        await this.ctx.api.delete(r, name, o.metadata.name).catch((err: ApiError) => {
           if (err.code !== 404 && err.code !== 409) throw err;
         });
       }

@@ -13,7 +13,7 @@ export class NodeIpamController extends QueueController {
     // One worker: an allocation reads every Node and must not race with another.
     super('node-ipam', { workers: 1, log: ctx.log });
     const nodes = ctx.informers.get<Node>(R.nodes);
-    nodes.addEventHandler({ onAdd: (n) => this.queue.add(n.metadata.name!), onUpdate: (_, n) => this.queue.add(n.metadata.name!) });
+    nodes.addEventHandler({ onAdd: (n) => this.queue.add(n.metadata.name), onUpdate: (_, n) => this.queue.add(n.metadata.name) });
   }
 
   protected async sync(name: string): Promise<void> {

@@ -28,7 +28,7 @@ export class NodeLifecycleController extends QueueController {
     const leases = ctx.informers.get<Lease>(R.leases);
     const pods = ctx.informers.get<Pod>(R.pods);
     pods.addIndexer('node', (p) => (p.spec.nodeName ? [p.spec.nodeName] : []));
-    nodes.addEventHandler({ onAdd: (n) => this.queue.add(n.metadata.name!), onUpdate: (_, n) => this.queue.add(n.metadata.name!) });
+    nodes.addEventHandler({ onAdd: (n) => this.queue.add(n.metadata.name), onUpdate: (_, n) => this.queue.add(n.metadata.name) });
     // A renewal is observed when the watch delivers it, not at the next monitor pass, so a
     // pass that lands just before a renewal cannot make a healthy node look late.
     const seen = (l: Lease): void => {
@@ -64,7 +64,7 @@ export class NodeLifecycleController extends QueueController {
       for (const o of this.observed.values()) o.at = now;
     }
     this.fullDisruption = all;
-    for (const n of nodes) this.queue.add(n.metadata.name!);
+    for (const n of nodes) this.queue.add(n.metadata.name);
   }
 
   private leaseFresh(name: string): boolean {
@@ -97,7 +97,7 @@ export class NodeLifecycleController extends QueueController {
     // As Kubernetes, which updates every node's health before it judges zones: a node whose
     // lease is overdue counts as not Ready even before its own sync marks it, so nodes that went
     // silent together are seen as one full disruption, not evicted one by one.
-    const view = nodes.list().map((n) => (n.metadata.name === name ? current : this.leaseFresh(n.metadata.name!) ? n : asUnknown(n)));
+    const view = nodes.list().map((n) => (n.metadata.name === name ? current : this.leaseFresh(n.metadata.name) ? n : asUnknown(n)));
     const disruption = computeDisruption(view, this.ctx.options.disruption);
     const noExecute = taintKey ? this.noExecuteTaint(node, taintKey, disruption) : undefined;
     const taints = node.spec?.taints ?? [];
@@ -142,7 +142,7 @@ export class NodeLifecycleController extends QueueController {
       const conds = (p.status?.conditions ?? []).map((c) => ({ ...c }));
       setCondition(conds, { type: 'Ready', status: 'False', reason: 'NodeNotReady', message: `Node ${name} is not ready` }, now);
       setCondition(conds, { type: 'ContainersReady', status: 'False', reason: 'NodeNotReady', message: `Node ${name} is not ready` }, now);
-      await this.ctx.api.patch(R.pods, p.metadata.namespace, p.metadata.name!, 'merge', { status: { conditions: conds } }, true).catch((err: ApiError) => {
+      await this.ctx.api.patch(R.pods, p.metadata.namespace, p.metadata.name, 'merge', { status: { conditions: conds } }, true).catch((err: ApiError) => {
         if (err.code !== 404) throw err;
       });
     }
@@ -161,7 +161,7 @@ export class NodeLifecycleController extends QueueController {
         next = Math.min(next ?? due, due);
         continue;
       }
-      await this.ctx.api.delete(R.pods, p.metadata.namespace, p.metadata.name!, { preconditions: { uid: p.metadata.uid! } }).catch((err: ApiError) => {
+      await this.ctx.api.delete(R.pods, p.metadata.namespace, p.metadata.name, { preconditions: { uid: p.metadata.uid } }).catch((err: ApiError) => {
         if (err.code !== 404 && err.code !== 409) throw err;
       });
       this.ctx.events.normal(p, 'TaintManagerEviction', `Marking for deletion Pod ${p.metadata.namespace}/${p.metadata.name}`);

@@ -1,4 +1,4 @@
-import { R, type ApiError, type Node, type Pod } from '@tinykube/api';
+import { R, type ApiError, type Node, type Pod, type Stored } from '@tinykube/api';
 import { QueueController } from '@tinykube/client';
 import type { ControllerContext } from '../controller-context';
 
@@ -38,16 +38,16 @@ export class PodGcController extends QueueController {
     for (const p of pods) if (p.metadata.deletionTimestamp && !p.spec.nodeName) await this.forceDelete(p, 'unscheduled and terminating');
   }
 
-  private async gcTerminated(pods: Pod[]): Promise<void> {
+  private async gcTerminated(pods: Stored<Pod>[]): Promise<void> {
     const threshold = this.ctx.options.podGc.terminatedThreshold;
     if (threshold <= 0) return;
     const done = pods.filter((p) => !p.metadata.deletionTimestamp && (p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed'));
     if (done.length <= threshold) return;
-    done.sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || a.metadata.name!.localeCompare(b.metadata.name!));
+    done.sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || a.metadata.name.localeCompare(b.metadata.name));
     for (const p of done.slice(0, done.length - threshold)) await this.forceDelete(p, 'terminated, above the threshold');
   }
 
-  private async gcOrphaned(pods: Pod[]): Promise<void> {
+  private async gcOrphaned(pods: Stored<Pod>[]): Promise<void> {
     const nodes = this.ctx.informers.get<Node>(R.nodes);
     const now = Date.now();
     const missing = new Set<string>();
@@ -73,9 +73,9 @@ export class PodGcController extends QueueController {
     }
   }
 
-  private async forceDelete(p: Pod, why: string): Promise<void> {
+  private async forceDelete(p: Stored<Pod>, why: string): Promise<void> {
     this.ctx.log.info({ pod: `${p.metadata.namespace}/${p.metadata.name}`, why }, 'garbage-collecting pod');
-    await this.ctx.api.delete(R.pods, p.metadata.namespace, p.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid: p.metadata.uid! } }).catch((err: ApiError) => {
+    await this.ctx.api.delete(R.pods, p.metadata.namespace, p.metadata.name, { gracePeriodSeconds: 0, preconditions: { uid: p.metadata.uid } }).catch((err: ApiError) => {
       if (err.code !== 404 && err.code !== 409) throw err;
     });
   }

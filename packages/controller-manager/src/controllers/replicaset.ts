@@ -1,4 +1,4 @@
-import { controllerOf, isPodReady, objectKey, R, selectorFromLabelSelector, type ApiError, type Pod, type ReplicaSet, errorCode } from '@tinykube/api';
+import { controllerOf, isPodReady, objectKey, R, selectorFromLabelSelector, type ApiError, type Pod, type ReplicaSet, errorCode, type Stored } from '@tinykube/api';
 import { QueueController } from '@tinykube/client';
 import type { ControllerContext } from '../controller-context';
 import { Expectations } from '../expectations';
@@ -75,7 +75,7 @@ export class ReplicaSetController extends QueueController {
     }
     const selector = selectorFromLabelSelector(rs.spec.selector);
     const all = this.ctx.informers.get<Pod>(R.pods).list().filter((p) => p.metadata.namespace === rs.metadata.namespace);
-    const owned: Pod[] = [];
+    const owned: Stored<Pod>[] = [];
     for (const p of all) {
       const ref = controllerOf(p);
       const matches = selector?.matches(p.metadata.labels) ?? false;
@@ -95,9 +95,9 @@ export class ReplicaSetController extends QueueController {
     await this.updateStatus(rs, active);
   }
 
-  private async adopt(rs: ReplicaSet, p: Pod): Promise<boolean> {
+  private async adopt(rs: ReplicaSet, p: Stored<Pod>): Promise<boolean> {
     try {
-      await this.ctx.api.patch(R.pods, p.metadata.namespace, p.metadata.name!, 'merge', { metadata: { ownerReferences: [...(p.metadata.ownerReferences ?? []), ownerRef(rs)], uid: p.metadata.uid } });
+      await this.ctx.api.patch(R.pods, p.metadata.namespace, p.metadata.name, 'merge', { metadata: { ownerReferences: [...(p.metadata.ownerReferences ?? []), ownerRef(rs)], uid: p.metadata.uid } });
       return true;
     } catch (err) {
       if (errorCode(err) === 404) return false;
@@ -105,14 +105,14 @@ export class ReplicaSetController extends QueueController {
     }
   }
 
-  private async release(p: Pod): Promise<void> {
+  private async release(p: Stored<Pod>): Promise<void> {
     const refs = (p.metadata.ownerReferences ?? []).filter((r) => !r.controller);
-    await this.ctx.api.patch(R.pods, p.metadata.namespace, p.metadata.name!, 'merge', { metadata: { ownerReferences: refs.length ? refs : null } }).catch((err: ApiError) => {
+    await this.ctx.api.patch(R.pods, p.metadata.namespace, p.metadata.name, 'merge', { metadata: { ownerReferences: refs.length ? refs : null } }).catch((err: ApiError) => {
       if (err.code !== 404) throw err;
     });
   }
 
-  private async manageReplicas(rs: ReplicaSet, active: Pod[], key: string): Promise<void> {
+  private async manageReplicas(rs: ReplicaSet, active: Stored<Pod>[], key: string): Promise<void> {
     const want = rs.spec.replicas ?? 1;
     const diff = active.length - want;
     if (diff < 0) {
@@ -139,7 +139,7 @@ export class ReplicaSetController extends QueueController {
       await Promise.all(
         victims.map(async (p) => {
           try {
-            await this.ctx.api.delete(R.pods, p.metadata.namespace, p.metadata.name!, { preconditions: { uid: p.metadata.uid! } });
+            await this.ctx.api.delete(R.pods, p.metadata.namespace, p.metadata.name, { preconditions: { uid: p.metadata.uid } });
             this.ctx.events.normal(rs, 'SuccessfulDelete', `Deleted pod: ${p.metadata.name}`);
           } catch (err) {
             this.expectations.deletionObserved(key);

@@ -1,4 +1,4 @@
-import { controllerOf, getCondition, isPodReady, objectKey, R, selectorFromLabelSelector, type ApiError, type ControllerRevision, type PersistentVolumeClaim, type Pod, type StatefulSet, type Volume, errorCode, semanticJson } from '@tinykube/api';
+import { controllerOf, getCondition, isPodReady, objectKey, R, selectorFromLabelSelector, type ApiError, type ControllerRevision, type PersistentVolumeClaim, type Pod, type StatefulSet, type Volume, errorCode, semanticJson, type Stored } from '@tinykube/api';
 import { QueueController } from '@tinykube/client';
 import type { ControllerContext } from '../controller-context';
 import { ownerRef, podFromTemplate, templateHash } from '../pod-util';
@@ -45,7 +45,7 @@ export class StatefulSetController extends QueueController {
       .get<Pod>(R.pods)
       .list()
       .filter((p) => p.metadata.namespace === set.metadata.namespace && controllerOf(p)?.uid === set.metadata.uid && selector?.matches(p.metadata.labels));
-    const byOrdinal = new Map<number, Pod>();
+    const byOrdinal = new Map<number, Stored<Pod>>();
     for (const p of pods) {
       const i = ordinalOf(set, p);
       if (i >= 0) byOrdinal.set(i, p);
@@ -123,8 +123,8 @@ export class StatefulSetController extends QueueController {
     // Keep revisionHistoryLimit revisions besides the ones pods use.
     const limit = set.spec.revisionHistoryLimit ?? 10;
     const used = new Set(this.ctx.informers.get<Pod>(R.pods).list().map((p) => p.metadata.labels?.[REVISION_LABEL]));
-    const old = revisions.filter((r) => !used.has(r.metadata.name!.slice(set.metadata.name!.length + 1)) && r.metadata.name !== name).sort((a, b) => a.revision - b.revision);
-    for (const r of old.slice(0, Math.max(0, old.length - limit))) await this.ctx.api.delete(R.controllerrevisions, r.metadata.namespace, r.metadata.name!).catch(() => undefined);
+    const old = revisions.filter((r) => !used.has(r.metadata.name.slice(set.metadata.name!.length + 1)) && r.metadata.name !== name).sort((a, b) => a.revision - b.revision);
+    for (const r of old.slice(0, Math.max(0, old.length - limit))) await this.ctx.api.delete(R.controllerrevisions, r.metadata.namespace, r.metadata.name).catch(() => undefined);
     return hash;
   }
 
@@ -165,8 +165,8 @@ export class StatefulSetController extends QueueController {
     }
   }
 
-  private async deletePod(set: StatefulSet, p: Pod): Promise<void> {
-    await this.ctx.api.delete(R.pods, p.metadata.namespace, p.metadata.name!, { preconditions: { uid: p.metadata.uid! } }).catch((err: ApiError) => {
+  private async deletePod(set: StatefulSet, p: Stored<Pod>): Promise<void> {
+    await this.ctx.api.delete(R.pods, p.metadata.namespace, p.metadata.name, { preconditions: { uid: p.metadata.uid } }).catch((err: ApiError) => {
       if (err.code !== 404 && err.code !== 409) throw err;
     });
     this.ctx.events.normal(set, 'SuccessfulDelete', `delete Pod ${p.metadata.name} in StatefulSet ${set.metadata.name} successful`);
