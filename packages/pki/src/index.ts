@@ -1,0 +1,3 @@
+// @tinykube/pki: the cluster's certificate authority and the certificates it signs.
+export * from './certificates';
+export * from './pki-dir';
