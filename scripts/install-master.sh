@@ -5,16 +5,20 @@
 # command lines (packages/hosts/src/daemon-args.ts) as the local cluster of `npm run up`.
 #
 #   scripts/install-master.sh --ip 192.168.56.10 [--cluster-cidr 10.244.0.0/16] [--service-cidr 10.96.0.0/16]
-#                             [--token TOKEN]      # the kubelet token (generated when not given)
+#                             [--node NAME=IP ...]   # nodes to issue certificates for
+#
+# The cluster PKI (CA, ServiceAccount key, every daemon's certificate) is made in
+# /etc/tinykube/pki and kept on re-runs; each --node gets a bundle in /etc/tinykube/pki/nodes/NAME
+# to copy to that host for install-node.sh --pki.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ip="" cluster_cidr=10.244.0.0/16 service_cidr=10.96.0.0/16 token=""
+ip="" cluster_cidr=10.244.0.0/16 service_cidr=10.96.0.0/16 nodes=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --ip) ip=$2; shift 2 ;;
     --cluster-cidr) cluster_cidr=$2; shift 2 ;;
     --service-cidr) service_cidr=$2; shift 2 ;;
-    --token) token=$2; shift 2 ;;
+    --node) nodes+=(--node "$2"); shift 2 ;;
     *) echo "install-master: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -25,14 +29,14 @@ bash scripts/install-deps.sh
 npm run build --silent
 state=/var/lib/tinykube
 mkdir -p "$state"
-if [ -n "$token" ]; then (umask 077; printf '%s' "$token" > "$state/kubelet-token"); fi
-[ -s "$state/kubelet-token" ] || (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$state/kubelet-token")
+pki=/etc/tinykube/pki
 
 hosts="node packages/hosts/dist/src/main.js"
-$hosts units master --master-ip "$ip" --cluster-cidr "$cluster_cidr" --service-cidr "$service_cidr" --state-dir "$state" --token-file "$state/kubelet-token"
+$hosts pki --pki-dir "$pki" --master-ip "$ip" --service-cidr "$service_cidr" "${nodes[@]}"
+$hosts units master --master-ip "$ip" --cluster-cidr "$cluster_cidr" --service-cidr "$service_cidr" --state-dir "$state" --pki-dir "$pki"
 systemctl daemon-reload
 systemctl enable --now tinykube-etcd tinykube-registry tinykube-apiserver tinykube-scheduler tinykube-controller-manager
 $hosts images --registry "$ip:5000" --state-dir "$state"
 
-node -e "require('./packages/client/dist/src').renderKubeconfig && process.stdout.write(require('./packages/client/dist/src').renderKubeconfig('http://$ip:6443'))" > "$state/kubeconfig"
-echo "install-master: done. kubeconfig: $state/kubeconfig; kubelet token: $state/kubelet-token"
+install -m 600 "$pki/admin.kubeconfig" "$state/kubeconfig"
+echo "install-master: done. kubeconfig (cluster admin): $state/kubeconfig; node bundles: $pki/nodes/"

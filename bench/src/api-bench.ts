@@ -36,7 +36,7 @@ export async function apiBench(cp: ControlPlane, log: (s: string) => void): Prom
       const ns = `bench-${++round}`;
       await ensureNamespace(cp.rest, ns);
       const names = Array.from({ length: N }, (_, i) => `p-${i}`);
-      const restClients = Array.from({ length: clients }, () => new RestClient(cp.restUrl));
+      const restClients = Array.from({ length: clients }, () => new RestClient(cp.restUrl, { tls: cp.admin }));
       rest.push(N / ((await timed(() => pool(names, clients, (n, i) => restClients[i % clients]!.create(R.pods, benchPod(`r${n}`, ns))))).ms / 1000));
       grpc.push(N / ((await timed(() => pool(names, clients, (n) => cp.grpc.create(R.pods, benchPod(`g${n}`, ns))))).ms / 1000));
       const bytes = Buffer.from(JSON.stringify(benchPod('x', ns)));
@@ -53,7 +53,7 @@ export async function apiBench(cp: ControlPlane, log: (s: string) => void): Prom
   const sent = new Map<string, number>();
   const lat: number[] = [];
   const handles = Array.from({ length: 100 }, () =>
-    new RestClient(cp.restUrl).watch(R.pods, ns, {}, (type, o) => {
+    new RestClient(cp.restUrl, { tls: cp.admin }).watch(R.pods, ns, {}, (type, o) => {
       const t = sent.get(o.metadata.name);
       if (type === 'ADDED' && t !== undefined) lat.push(Number(process.hrtime.bigint()) / 1e6 - t);
     }, () => undefined),

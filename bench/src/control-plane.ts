@@ -4,15 +4,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { GrpcClient, RestClient } from '@tinykube/client';
-import { mainOf } from '@tinykube/hosts';
-import { freePort, REPO_DIR, TestEtcd, waitFor } from '@tinykube/test';
+import { GrpcClient, RestClient, tlsFetch, type TlsIdentity } from '@tinykube/client';
+import { mainOf, pkiFiles } from '@tinykube/hosts';
+import { freePort, REPO_DIR, TestEtcd, testPki, waitFor } from '@tinykube/test';
 
 export interface ControlPlane {
   etcd: TestEtcd;
   rest: RestClient;
   grpc: GrpcClient;
   restUrl: string;
+  /** The cluster admin's identity (system:masters). */
+  admin: Required<TlsIdentity>;
   daemons: Map<string, ChildProcess>;
   start(name: 'scheduler' | 'controller-manager'): Promise<void>;
   /** Current and peak RSS of a daemon, in MiB. */
@@ -28,6 +30,8 @@ function memory(pid: number): { now: number; peak: number } {
 
 export async function startControlPlane(): Promise<ControlPlane> {
   const etcd = await new TestEtcd().start();
+  const pki = await testPki();
+  const f = pkiFiles(pki.dir);
   const port = await freePort();
   const grpcPort = await freePort();
   const daemons = new Map<string, ChildProcess>();
@@ -42,19 +46,22 @@ export async function startControlPlane(): Promise<ControlPlane> {
     daemons.set(name, child);
     return child;
   };
-  run('apiserver', [mainOf(REPO_DIR, 'apiserver'), `--etcd-servers=${etcd.url}`, '--bind-address=127.0.0.1', `--port=${port}`, `--grpc-port=${grpcPort}`, '--compaction-interval=0', '--log-level=warn']);
-  const restUrl = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${restUrl}/healthz`)).ok, { timeoutMs: 30_000, what: 'bench apiserver' });
+  const tls = [`--tls-cert-file=${f.crt('apiserver')}`, `--tls-private-key-file=${f.key('apiserver')}`, `--client-ca-file=${f.ca}`];
+  run('apiserver', [mainOf(REPO_DIR, 'apiserver'), `--etcd-servers=${etcd.url}`, '--bind-address=127.0.0.1', `--port=${port}`, `--grpc-port=${grpcPort}`, ...tls, '--compaction-interval=0', '--log-level=warn']);
+  const restUrl = `https://127.0.0.1:${port}`;
+  const anonymous = tlsFetch({ ca: pki.admin.ca });
+  await waitFor(async () => (await anonymous(`${restUrl}/healthz`)).ok, { timeoutMs: 30_000, what: 'bench apiserver' });
   const grpcAddr = `127.0.0.1:${grpcPort}`;
   return {
     etcd,
-    rest: new RestClient(restUrl),
-    grpc: new GrpcClient(grpcAddr),
+    rest: new RestClient(restUrl, { tls: pki.admin }),
+    grpc: new GrpcClient(grpcAddr, pki.admin),
     restUrl,
+    admin: pki.admin,
     daemons,
     async start(name) {
       const metrics = await freePort();
-      run(name, [mainOf(REPO_DIR, name), `--apiserver=${grpcAddr}`, `--port=${metrics}`, '--log-level=warn']);
+      run(name, [mainOf(REPO_DIR, name), `--apiserver=${grpcAddr}`, `--ca-file=${f.ca}`, `--cert-file=${f.crt(name)}`, `--key-file=${f.key(name)}`, `--port=${metrics}`, '--log-level=warn']);
       await waitFor(async () => (await fetch(`http://127.0.0.1:${metrics}/healthz`)).ok, { timeoutMs: 30_000, what: name });
     },
     rss(name) {

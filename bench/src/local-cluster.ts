@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { R } from '@tinykube/api';
 import { RestClient } from '@tinykube/client';
-import { makePlan, up, type ClusterFile, type ClusterPlan, type PlanOptions } from '@tinykube/hosts';
+import { adminIdentity, makePlan, up, type ClusterFile, type ClusterPlan, type PlanOptions } from '@tinykube/hosts';
 import { REPO_DIR } from '@tinykube/test';
 
 export interface Local {
@@ -36,7 +36,7 @@ export function loadLocal(): Local {
     file,
     plan,
     options,
-    api: new RestClient(file.apiserver),
+    api: new RestClient(file.apiserver, { tls: adminIdentity(path.join(state, 'pki')) }),
     onNode: (node, cmd, args, input) => sh('nsenter', [`--net=/run/netns/${netns(node)}`, '--', cmd, ...args], input),
     reconcile: async () => {
       await up({ ...options, repoDir: REPO_DIR });

@@ -242,7 +242,7 @@ test('kill -9 of etcd, the apiserver, the scheduler, the controller-manager and 
     process.kill(old, 'SIGKILL');
     await waitFor(() => (daemons.running(name) ?? old) !== old, { timeoutMs: 5000, what: `the supervisor to restart ${name}` });
     // The next one dies once the API answers again (every kill still lands mid-rollout).
-    await waitFor(async () => (await fetch(`${cluster.file.apiserver}/readyz`, { signal: AbortSignal.timeout(2000) })).ok, { timeoutMs: 30_000, what: `the apiserver ready after ${name} was killed` });
+    await waitFor(async () => (await cluster.api.fetch(`${cluster.file.apiserver}/readyz`, { signal: AbortSignal.timeout(2000) })).ok, { timeoutMs: 30_000, what: `the apiserver ready after ${name} was killed` });
   }
   await kubectl('rollout', 'status', 'deployment/phoenix', '--timeout=180s');
   const sets = (await cluster.api.list<ReplicaSet>(R.replicasets, NS, { labelSelector: 'app=phoenix' })).items;

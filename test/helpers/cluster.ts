@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { R, type Event, type Pod } from '@tinykube/api';
 import { RestClient } from '@tinykube/client';
-import { down, makePlan, up, type ClusterFile, type ClusterPlan, type PlanOptions } from '@tinykube/hosts';
+import { adminIdentity, down, makePlan, up, type ClusterFile, type ClusterPlan, type PlanOptions } from '@tinykube/hosts';
 import { waitFor } from './wait';
 
 export const REPO_DIR = path.resolve(__dirname, '../../..');
@@ -71,7 +71,7 @@ export async function startCluster(o: { nodes?: number; nodeMonitorGracePeriod?:
     await down(opts).catch(() => undefined);
     throw err;
   }
-  const api = new RestClient(file.apiserver);
+  const api = new RestClient(file.apiserver, { tls: adminIdentity(path.join(opts.stateDir, 'pki')) });
   const netnsOf = (node: string): string => plan.nodes.find((n) => n.name === node)!.netns;
   return {
     file,
@@ -88,7 +88,7 @@ export async function startCluster(o: { nodes?: number; nodeMonitorGracePeriod?:
         { timeoutMs, intervalMs: 250, what: `pod ${namespace}/${name} ${what}` },
       ),
     log: async (namespace, name, container) => {
-      const res = await fetch(`${file.apiserver}/api/v1/namespaces/${namespace}/pods/${name}/log${container ? `?container=${container}` : ''}`);
+      const res = await api.fetch(`${file.apiserver}/api/v1/namespaces/${namespace}/pods/${name}/log${container ? `?container=${container}` : ''}`);
       const text = await res.text();
       return res.ok ? text : '';
     },

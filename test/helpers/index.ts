@@ -4,3 +4,4 @@ export * from './wait';
 export * from './apiserver';
 export * from './cluster';
 export * from './workloads';
+export * from './pki';

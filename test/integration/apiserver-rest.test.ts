@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError, R, type Deployment, type KubeObject, type Pod, type Service } from '@tinykube/api';
 import { startTestApi, type TestCluster } from '../helpers';
+import type { TlsResponse } from '@tinykube/client';
 
 let c: TestCluster;
 before(async () => {
@@ -100,8 +101,8 @@ test('strategic merge patch merges containers by name', async () => {
 test('bad input is rejected with a Status naming the problem, and etcd is unchanged', async () => {
   const before = await etcdRevision();
   const post = (body: string, type = 'application/json', path = '/api/v1/namespaces/default/pods') =>
-    fetch(`${c.api.url}${path}`, { method: 'POST', headers: { 'Content-Type': type }, body });
-  const cases: [Promise<Response>, number, RegExp][] = [
+    c.fetch(`${c.api.url}${path}`, { method: 'POST', headers: { 'Content-Type': type }, body });
+  const cases: [Promise<TlsResponse>, number, RegExp][] = [
     [post('{"metadata": '), 400, /error decoding/],
     [post('metadata: [unclosed', 'application/yaml'), 400, /YAML/],
     [post('{"apiVersion":"v1","kind":"Pod","metadata":{"name":"a;b"},"spec":{"containers":[{"name":"c","image":"busybox:1.35"}]}}'), 422, /metadata\.name: Invalid value: "a;b"/],
@@ -124,7 +125,7 @@ test('bad input is rejected with a Status naming the problem, and etcd is unchan
   }
   assert.equal(await etcdRevision(), before, 'nothing may be written to etcd');
   // ... and the server keeps serving.
-  assert.equal((await fetch(`${c.api.url}/healthz`)).status, 200);
+  assert.equal((await c.anonymous(`${c.api.url}/healthz`)).status, 200);
 });
 
 test('Service ClusterIPs: allocated from the range, never twice even under concurrent creates; headless and NodePort', async () => {
@@ -225,7 +226,7 @@ test('deletecollection removes what the selector matches and nothing else', asyn
 test('a Table watch (kubectl get -w) sends column definitions once, then rows', async () => {
   const list = await c.rest.list(R.services, 'default');
   const ac = new AbortController();
-  const res = await fetch(`${c.api.url}/api/v1/namespaces/default/services?watch=true&resourceVersion=${list.resourceVersion}`, {
+  const res = await c.fetch(`${c.api.url}/api/v1/namespaces/default/services?watch=true&resourceVersion=${list.resourceVersion}`, {
     headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' },
     signal: ac.signal,
   });
@@ -250,7 +251,7 @@ test('a Table watch (kubectl get -w) sends column definitions once, then rows', 
 test('server-side apply: applying a value another manager set shares its ownership, which is stored; timestamps alone are no change', async () => {
   const url = `${c.api.url}/apis/apps/v1/namespaces/default/deployments/ssa-shared`;
   const apply = async (manager: string, body: unknown): Promise<Deployment> => {
-    const res = await fetch(`${url}?fieldManager=${manager}`, { method: 'PATCH', headers: { 'Content-Type': 'application/apply-patch+yaml' }, body: JSON.stringify(body) });
+    const res = await c.fetch(`${url}?fieldManager=${manager}`, { method: 'PATCH', headers: { 'Content-Type': 'application/apply-patch+yaml' }, body: JSON.stringify(body) });
     const text = await res.text();
     assert.ok(res.status === 200 || res.status === 201, text);
     return JSON.parse(text) as Deployment;

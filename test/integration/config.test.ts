@@ -14,7 +14,7 @@ after(async () => {
 });
 
 async function send(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ code: number; body: Record<string, unknown> & { message?: string } }> {
-  const res = await fetch(`${c.api.url}${path}`, { method, headers: { 'Content-Type': 'application/json', ...headers }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const res = await c.fetch(`${c.api.url}${path}`, { method, headers: { 'Content-Type': 'application/json', ...headers }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   return { code: res.status, body: (await res.json()) as Record<string, unknown> & { message?: string } };
 }
 

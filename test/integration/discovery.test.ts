@@ -22,7 +22,7 @@ interface Discovery {
 }
 
 test('aggregated discovery lists every resource with its subresources', async () => {
-  const apis = await fetch(`${c.api.url}/apis`, { headers: { Accept: AGGREGATED } });
+  const apis = await c.fetch(`${c.api.url}/apis`, { headers: { Accept: AGGREGATED } });
   assert.equal(apis.headers.get('content-type'), 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
   const doc = (await apis.json()) as Discovery;
   assert.equal(doc.kind, 'APIGroupDiscoveryList');
@@ -33,18 +33,18 @@ test('aggregated discovery lists every resource with its subresources', async ()
     ['status', 'apps', 'Deployment'],
     ['scale', 'autoscaling', 'Scale'],
   ]);
-  const core = (await (await fetch(`${c.api.url}/api`, { headers: { Accept: AGGREGATED } })).json()) as Discovery;
+  const core = (await (await c.fetch(`${c.api.url}/api`, { headers: { Accept: AGGREGATED } })).json()) as Discovery;
   const pods = core.items[0]!.versions[0]!.resources.find((r) => r.resource === 'pods')!;
   assert.deepEqual(pods.subresources?.map((s) => s.subresource).sort(), ['binding', 'exec', 'log', 'status']);
   assert.equal(core.items[0]!.versions[0]!.resources.find((r) => r.resource === 'nodes')?.scope, 'Cluster');
   // Without the aggregated media type, the legacy documents.
-  assert.equal(((await (await fetch(`${c.api.url}/apis`)).json()) as { kind: string }).kind, 'APIGroupList');
+  assert.equal(((await (await c.fetch(`${c.api.url}/apis`)).json()) as { kind: string }).kind, 'APIGroupList');
 });
 
 test('OpenAPI v3: a document per group-version whose PATCH operations take fieldValidation and strategic merge patches', async () => {
-  const root = (await (await fetch(`${c.api.url}/openapi/v3`)).json()) as { paths: Record<string, { serverRelativeURL: string }> };
+  const root = (await (await c.fetch(`${c.api.url}/openapi/v3`)).json()) as { paths: Record<string, { serverRelativeURL: string }> };
   assert.ok(root.paths['api/v1'] && root.paths['apis/apps/v1']);
-  const apps = (await (await fetch(`${c.api.url}${root.paths['apis/apps/v1'].serverRelativeURL}`)).json()) as {
+  const apps = (await (await c.fetch(`${c.api.url}${root.paths['apis/apps/v1'].serverRelativeURL}`)).json()) as {
     paths: Record<string, { patch?: { 'x-kubernetes-group-version-kind': { kind: string }; parameters: { name: string; in: string }[]; requestBody: { content: Record<string, unknown> } } }>;
   };
   const patch = apps.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}']!.patch!;
@@ -55,7 +55,7 @@ test('OpenAPI v3: a document per group-version whose PATCH operations take field
 });
 
 test('kubectl explain prints field docs for every served kind from the OpenAPI v3 schemas', async () => {
-  const explain = (...args: string[]): Promise<string> => run('kubectl', ['--server', c.api.url, 'explain', ...args]);
+  const explain = (...args: string[]): Promise<string> => run('kubectl', ['--kubeconfig', c.kubeconfig, 'explain', ...args]);
   const strategy = await explain('deployment.spec.strategy');
   assert.match(strategy, /^GROUP:\s+apps\nKIND:\s+Deployment\nVERSION:\s+v1\n/);
   assert.match(strategy, /FIELD: strategy <DeploymentStrategy>/);

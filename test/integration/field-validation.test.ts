@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { R, type Deployment } from '@tinykube/api';
 import { run, startTestApi, type TestCluster } from '../helpers';
+import type { TlsResponse } from '@tinykube/client';
 
 let c: TestCluster;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tinykube-fields-'));
@@ -34,9 +35,9 @@ function deployment(name: string, extra: Record<string, unknown> = {}): Record<s
   };
 }
 
-async function post(body: unknown, validation?: string): Promise<Response> {
+async function post(body: unknown, validation?: string): Promise<TlsResponse> {
   const q = validation ? `?fieldValidation=${validation}` : '';
-  return fetch(`${c.api.url}/apis/apps/v1/namespaces/default/deployments${q}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  return c.fetch(`${c.api.url}/apis/apps/v1/namespaces/default/deployments${q}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
 }
 
 test('Strict refuses unknown fields by path, in document order, and writes nothing; Warn drops them with a Warning; Ignore drops them', async () => {
@@ -68,14 +69,14 @@ test('Strict refuses unknown fields by path, in document order, and writes nothi
 test('patches are checked after patching: a merge patch adding an unknown field is refused under Strict', async () => {
   assert.equal((await post(deployment('patched'))).status, 201);
   const url = `${c.api.url}/apis/apps/v1/namespaces/default/deployments/patched`;
-  const strict = await fetch(`${url}?fieldValidation=Strict`, { method: 'PATCH', headers: { 'Content-Type': 'application/merge-patch+json' }, body: JSON.stringify({ spec: { paused: true, pasued: true } }) });
+  const strict = await c.fetch(`${url}?fieldValidation=Strict`, { method: 'PATCH', headers: { 'Content-Type': 'application/merge-patch+json' }, body: JSON.stringify({ spec: { paused: true, pasued: true } }) });
   assert.equal(strict.status, 400);
   assert.match(await strict.text(), /unknown field \\"spec.pasued\\"/);
   assert.equal((await c.rest.get<Deployment>(R.deployments, 'default', 'patched')).spec.paused, undefined);
 });
 
 test("kubectl apply (default strict validation) refuses a typo and nothing is created; Kubernetes fields tinykube only stores pass", async () => {
-  const kubectl = (...args: string[]): Promise<string> => run('kubectl', ['--server', c.api.url, ...args]);
+  const kubectl = (...args: string[]): Promise<string> => run('kubectl', ['--kubeconfig', c.kubeconfig, ...args]);
   const typo = path.join(dir, 'typo.yaml');
   fs.writeFileSync(typo, JSON.stringify(deployment('typo', { replica: 3 })));
   await assert.rejects(

@@ -92,7 +92,7 @@ interface Answer {
 }
 
 async function send(method: string, path: string, body: string | Buffer, contentType = 'application/json'): Promise<Answer> {
-  const res = await fetch(`${c.api.url}${path}`, { method, body, headers: { 'Content-Type': contentType } });
+  const res = await c.fetch(`${c.api.url}${path}`, { method, body, headers: { 'Content-Type': contentType } });
   const text = await res.text();
   let parsed: Answer['body'] = {};
   try {
@@ -117,7 +117,7 @@ function bystander(): { stop(): Promise<number> } {
   let reads = 0;
   const loop = (async () => {
     while (running) {
-      const res = await fetch(`${c.api.url}/api/v1/namespaces/default/pods?limit=5`);
+      const res = await c.fetch(`${c.api.url}/api/v1/namespaces/default/pods?limit=5`);
       assert.equal(res.status, 200, `a bystander's read failed: ${await res.text()}`);
       await res.arrayBuffer().catch(() => undefined);
       reads++;
@@ -151,7 +151,7 @@ test(`seeded fuzz (seed ${SEED}): wrong values at every field of a Pod, Deployme
       accepted++;
       // What was accepted reads back, and goes.
       const name = (obj.metadata as { name?: unknown }).name;
-      if (typeof name === 'string') assert.equal((await fetch(`${c.api.url}${kind.path}/${name}`)).status, 200, what);
+      if (typeof name === 'string') assert.equal((await c.fetch(`${c.api.url}${kind.path}/${name}`)).status, 200, what);
       continue;
     }
     rejected++;
@@ -161,7 +161,7 @@ test(`seeded fuzz (seed ${SEED}): wrong values at every field of a Pod, Deployme
   assert.ok(rejected > 100 && accepted > 0, `accepted ${accepted}, rejected ${rejected}`);
   assert.ok(reads > 0);
   // Every stored object still lists.
-  for (const k of KINDS) assert.equal((await fetch(`${c.api.url}${k.path}`)).status, 200);
+  for (const k of KINDS) assert.equal((await c.fetch(`${c.api.url}${k.path}`)).status, 200);
 });
 
 test('wrong types answer 400 naming the field; Kubernetes refusals the schemas carry are 4xx', async () => {
@@ -248,7 +248,7 @@ test('bodies in foreign media types are refused with 415, as Kubernetes does; JS
   const yaml = `apiVersion: v1\nkind: Pod\nmetadata:\n  name: from-yaml\nspec:\n  containers:\n  - name: c\n    image: busybox:1.35\n`;
   assert.equal((await send('POST', '/api/v1/namespaces/default/pods', yaml, 'application/yaml')).code, 201);
   // A byte body gets no Content-Type from fetch: Kubernetes reads that as JSON, its first type.
-  const res = await fetch(`${c.api.url}/api/v1/namespaces/default/pods`, { method: 'POST', body: Buffer.from(JSON.stringify(pod('untyped'))) });
+  const res = await c.fetch(`${c.api.url}/api/v1/namespaces/default/pods`, { method: 'POST', body: Buffer.from(JSON.stringify(pod('untyped'))) });
   assert.equal(res.status, 201, await res.text());
 });
 
@@ -264,7 +264,7 @@ test('selectors over 16 KiB are a 400 over gRPC as over REST (431 there), and ot
       return true;
     });
   }
-  const rest = await fetch(`${c.api.url}/api/v1/namespaces/default/pods?labelSelector=${encodeURIComponent(long)}`);
+  const rest = await c.fetch(`${c.api.url}/api/v1/namespaces/default/pods?labelSelector=${encodeURIComponent(long)}`);
   assert.equal(rest.status, 431);
   assert.ok((await reader.stop()) > 0);
 });

@@ -38,7 +38,7 @@ function manifest(env: string[], tolerations: string[]): string {
 
 test("an env var inserted between two lands in the manifest's order; a changed toleration list is replaced whole", async () => {
   const file = path.join(dir, 'ordered.json');
-  const apply = (): Promise<string> => run('kubectl', ['--server', c.api.url, 'apply', '-f', file]);
+  const apply = (): Promise<string> => run('kubectl', ['--kubeconfig', c.kubeconfig, 'apply', '-f', file]);
   fs.writeFileSync(file, manifest(['A', 'C'], ['one', 'two']));
   assert.match(await apply(), /created/);
   fs.writeFileSync(file, manifest(['A', 'B', 'C'], ['two']));

@@ -23,7 +23,7 @@ const pod = (i: number): Pod => ({
 });
 
 async function get(query: string): Promise<{ code: number; body: KubeList & { message?: string; reason?: string } }> {
-  const res = await fetch(`${c.api.url}/api/v1/namespaces/default/pods?${query}`);
+  const res = await c.fetch(`${c.api.url}/api/v1/namespaces/default/pods?${query}`);
   return { code: res.status, body: (await res.json()) as KubeList & { message?: string } };
 }
 

@@ -44,7 +44,7 @@ test('generated units restart on failure, verify, and run the local cluster\'s c
     assert.deepEqual(files, ['tinykube-apiserver.service', 'tinykube-controller-manager.service', 'tinykube-dockerd.service', 'tinykube-etcd.service', 'tinykube-kubelet.service', 'tinykube-proxy.service', 'tinykube-registry.service', 'tinykube-scheduler.service']);
     for (const f of files) assert.match(fs.readFileSync(path.join(out, f), 'utf8'), /^Restart=on-failure$/m, f);
     const kubelet = fs.readFileSync(path.join(out, 'tinykube-kubelet.service'), 'utf8');
-    const expected = kubeletArgs({ repoDir: REPO_DIR, apiserverGrpc: '192.168.56.10:6444', nodeName: 'node-1', nodeIp: '192.168.56.11', dockerSocket: '/run/tinykube/docker.sock', rootDir: path.join(state, 'kubelet'), clusterCidr: '10.244.0.0/16', tokenFile: '/var/lib/tinykube/kubelet-token' });
+    const expected = kubeletArgs({ repoDir: REPO_DIR, apiserverGrpc: '192.168.56.10:6444', nodeName: 'node-1', nodeIp: '192.168.56.11', dockerSocket: '/run/tinykube/docker.sock', rootDir: path.join(state, 'kubelet'), clusterCidr: '10.244.0.0/16', pkiDir: '/etc/tinykube/pki' });
     assert.ok(kubelet.includes(`ExecStart=${process.execPath} ${expected.join(' ')}`), kubelet);
     assert.match(fs.readFileSync(path.join(out, 'tinykube-dockerd.service'), 'utf8'), /--registry-mirror=http:\/\/192\.168\.56\.10:5000/);
     if (has('systemd-analyze')) execFileSync('systemd-analyze', ['verify', ...files.map((f) => path.join(out, f))], { stdio: 'pipe' });

@@ -17,7 +17,7 @@ let dir: string;
 before(async () => {
   c = await startTestApi();
   dir = mkdtempSync(join(tmpdir(), 'tkctl-'));
-  writeFileSync(join(dir, 'kubeconfig'), renderKubeconfig(c.api.url));
+  writeFileSync(join(dir, 'kubeconfig'), renderKubeconfig(c.api.url, c.pki.admin));
 });
 after(async () => {
   await c?.stop();
@@ -95,7 +95,7 @@ test('errors are clear: not found, invalid, unreachable', async () => {
   writeFileSync(f, 'apiVersion: v1\nkind: Pod\nmetadata: {name: "bad;name"}\nspec: {containers: [{name: c, image: "busybox:1.35"}]}\n');
   const inv = await tkctl('apply', '-f', f);
   assert.match(inv.stderr, /Invalid.*metadata\.name: Invalid value: "bad;name"/);
-  const down = await run(process.execPath, [cli, '--server', 'http://127.0.0.1:1', 'get', 'pods']).catch((e: { stderr: string }) => e);
+  const down = await run(process.execPath, [cli, '--kubeconfig', join(dir, 'kubeconfig'), '--server', 'https://127.0.0.1:1', 'get', 'pods']).catch((e: { stderr: string }) => e);
   assert.match((down).stderr, /connection to the server 127.0.0.1:1 was refused/);
 });
 

@@ -77,7 +77,7 @@ test('a watcher misses no event across an etcd restart', async () => {
 });
 
 test('a too-old resourceVersion gets 410 and the informer relists', async () => {
-  const client = new GrpcClient(`127.0.0.1:${ports.grpcPort}`);
+  const client = new GrpcClient(`127.0.0.1:${ports.grpcPort}`, c.pki.admin);
   const informer = new Informer<Pod>(client, R.pods, { namespace: 'default', minBackoffMs: 50, maxBackoffMs: 200 });
   try {
     informer.start();
@@ -92,7 +92,7 @@ test('a too-old resourceVersion gets 410 and the informer relists', async () => 
     direct.close();
     c = await startTestApi(etcd, ports);
     await c.rest.create(R.pods, pod('after-apiserver-restart'));
-    const res = await fetch(`${c.api.url}/api/v1/namespaces/default/pods?watch=true&resourceVersion=${oldRv}&timeoutSeconds=1`);
+    const res = await c.fetch(`${c.api.url}/api/v1/namespaces/default/pods?watch=true&resourceVersion=${oldRv}&timeoutSeconds=1`);
     const first = JSON.parse((await res.text()).split('\n')[0] as string) as { type: string; object: { code: number; reason: string } };
     assert.equal(first.type, 'ERROR');
     assert.equal(first.object.code, 410);
@@ -108,7 +108,7 @@ test('a too-old resourceVersion gets 410 and the informer relists', async () => 
 
 test('readyz?verbose fails naming etcd while etcd is stopped, and recovers when it is back', async () => {
   const readyz = async (): Promise<{ code: number; text: string }> => {
-    const res = await fetch(`${c.api.url}/readyz?verbose`);
+    const res = await c.anonymous(`${c.api.url}/readyz?verbose`);
     return { code: res.status, text: await res.text() };
   };
   const ok = await readyz();
@@ -122,9 +122,9 @@ test('readyz?verbose fails naming etcd while etcd is stopped, and recovers when 
   }, { what: 'readyz to fail', timeoutMs: 15_000 });
   assert.match(down.text, /^\[-\]etcd failed: /m);
   assert.match(down.text, /^readyz check failed$/m);
-  assert.equal((await fetch(`${c.api.url}/livez/etcd`)).status, 500);
+  assert.equal((await c.anonymous(`${c.api.url}/livez/etcd`)).status, 500);
   // /version stays readable without etcd.
-  assert.equal((await fetch(`${c.api.url}/version`)).status, 200);
+  assert.equal((await c.anonymous(`${c.api.url}/version`)).status, 200);
   await etcd.start();
   await waitFor(async () => (await readyz()).code === 200, { what: 'readyz to recover', timeoutMs: 30_000 });
 });

@@ -27,8 +27,12 @@ export interface ApiserverOptions {
   compactionIntervalMs: number;
   /** Events of history the watch cache keeps per resource. */
   watchCacheSize?: number;
-  /** Token presented to kubelets for pods/log; without it, pods/log answers 404. */
-  kubeletToken?: string;
+  /** The serving certificate and key, and the CA whose client certificates authenticate users (PEM). */
+  tls: { cert: string; key: string; clientCa: string };
+  /** Unauthenticated reads of /healthz, /livez, /readyz and /version (Kubernetes' --anonymous-auth; true). */
+  anonymousAuth?: boolean;
+  /** What the apiserver presents to kubelets (logs, exec) and the CA their serving certificates are signed by. */
+  kubeletClient?: { cert: string; key: string; ca: string };
   /** tolerationSeconds of the default not-ready / unreachable tolerations (300). */
   defaultNotReadyTolerationSeconds?: number;
   defaultUnreachableTolerationSeconds?: number;
@@ -101,11 +105,13 @@ export async function startApiserver(o: ApiserverOptions): Promise<Apiserver> {
     log,
     metrics,
     health,
-    ...(o.kubeletToken ? { podSubresources: { log: podLogHandler(registry, o.kubeletToken) }, onUpgrade: execUpgradeHandler(registry, o.kubeletToken) } : {}),
+    tls: o.tls,
+    anonymousAuth: o.anonymousAuth ?? true,
+    ...(o.kubeletClient ? { podSubresources: { log: podLogHandler(registry, o.kubeletClient) }, onUpgrade: execUpgradeHandler(registry, o.kubeletClient) } : {}),
   });
   const port = await rest.listen(o.port, o.bindAddress);
   const grpcServer = new GrpcServer(registry, log, metrics);
-  const grpcPort = await grpcServer.listen(`${o.bindAddress}:${o.grpcPort}`);
+  const grpcPort = await grpcServer.listen(`${o.bindAddress}:${o.grpcPort}`, o.tls);
   let compactTimer: NodeJS.Timeout | undefined;
   if (o.compactionIntervalMs > 0) {
     // Keep one interval of history, as the Kubernetes apiserver does: compact to the revision seen last time.
@@ -122,7 +128,7 @@ export async function startApiserver(o: ApiserverOptions): Promise<Apiserver> {
   return {
     port,
     grpcPort,
-    url: `http://${o.bindAddress}:${port}`,
+    url: `https://${o.bindAddress}:${port}`,
     grpcAddress: `${o.bindAddress}:${grpcPort}`,
     registry,
     metrics,

@@ -1,11 +1,11 @@
 // pods/{name}/exec over WebSocket: the apiserver accepts the client's upgrade only once the
-// pod's kubelet has accepted its own (with the cluster's kubelet token), agreeing on the same
+// pod's kubelet has accepted its own (TLS, with the apiserver's kubelet-client certificate), agreeing on the same
 // channel subprotocol, then relays messages both ways unchanged.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { errors, statusFailure } from '@tinykube/api';
-import { kubeletOf, podContainer } from './kubelet-proxy';
+import { kubeletOf, podContainer, type KubeletClientTls } from './kubelet-proxy';
 import type { Registry } from './registry';
 
 const PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/;
@@ -16,7 +16,7 @@ function refuse(socket: Duplex, code: number, message: string): void {
   socket.end(`HTTP/1.1 ${code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
-export function execUpgradeHandler(registry: Registry, token: string) {
+export function execUpgradeHandler(registry: Registry, tls: KubeletClientTls) {
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const url = new URL(req.url ?? '/', 'http://apiserver');
     const m = PATH.exec(url.pathname);
@@ -30,7 +30,7 @@ export function execUpgradeHandler(registry: Registry, token: string) {
       const q = new URLSearchParams();
       for (const c of url.searchParams.getAll('command')) q.append('command', c);
       for (const k of ['stdin', 'tty']) if (url.searchParams.has(k)) q.set(k, url.searchParams.get(k)!);
-      const upstream = new WebSocket(`ws://${ip}:${port}/exec/${encodeURIComponent(ns)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${q}`, offered, { headers: { Authorization: `Bearer ${token}` } });
+      const upstream = new WebSocket(`wss://${ip}:${port}/exec/${encodeURIComponent(ns)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${q}`, offered, { ca: tls.ca, cert: tls.cert, key: tls.key });
       await new Promise<void>((resolve, reject) => {
         upstream.once('open', resolve);
         upstream.once('error', reject);

@@ -1,6 +1,6 @@
 // pods/{name}/log: the apiserver asks the pod's kubelet (its InternalIP and kubelet port,
 // presenting the cluster's kubelet token) and streams the answer back, as Kubernetes does.
-import * as http from 'node:http';
+import * as https from 'node:https';
 import { errors, R, type Node, type Pod } from '@tinykube/api';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from './registry';
@@ -26,7 +26,14 @@ export async function kubeletOf(registry: Registry, pod: Pod): Promise<{ ip: str
   return { ip, port: node.status?.daemonEndpoints?.kubeletEndpoint?.Port ?? 10250 };
 }
 
-export function podLogHandler(registry: Registry, token: string) {
+/** The apiserver's client certificate for kubelets, and the CA their serving certificates come from. */
+export interface KubeletClientTls {
+  cert: string;
+  key: string;
+  ca: string;
+}
+
+export function podLogHandler(registry: Registry, tls: KubeletClientTls) {
   return async (req: IncomingMessage, res: ServerResponse, ns: string, name: string, query: URLSearchParams): Promise<void> => {
     if (req.method !== 'GET') throw errors.methodNotAllowed('log only supports GET');
     const { pod, container } = await podContainer(registry, ns, name, query.get('container'));
@@ -35,7 +42,7 @@ export function podLogHandler(registry: Registry, token: string) {
     for (const p of LOG_PARAMS) if (query.has(p)) params.set(p, query.get(p)!);
     const path = `/containerLogs/${encodeURIComponent(ns)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${params.toString()}`;
     await new Promise<void>((resolve, reject) => {
-      const upstream = http.get({ host: ip, port, path, headers: { Authorization: `Bearer ${token}` } }, (up) => {
+      const upstream = https.get({ host: ip, port, path, ca: tls.ca, cert: tls.cert, key: tls.key }, (up) => {
         if (up.statusCode !== 200) {
           let text = '';
           up.on('data', (d: Buffer) => (text += d.toString()));

@@ -4,6 +4,14 @@ import * as fs from 'node:fs';
 import { runDaemon } from '@tinykube/daemon';
 import { startApiserver } from './app';
 
+function read(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new Error(`cannot read ${file}: ${(e as Error).message}`);
+  }
+}
+
 runDaemon({
   name: 'tk-apiserver',
   usage: 'serve the tinykube API (REST and gRPC) over etcd',
@@ -17,7 +25,13 @@ runDaemon({
       .option('service-node-port-range', { type: 'string', default: '30000-32767', describe: 'NodePort range' })
       .option('compaction-interval', { type: 'number', default: 300, describe: 'seconds between etcd compactions (0: never)' })
       .option('watch-cache-size', { type: 'number', default: 2000, describe: 'events of history kept per resource for resuming watches' })
-      .option('kubelet-token-file', { type: 'string', describe: 'file with the token presented to kubelets (pods/log)' })
+      .option('tls-cert-file', { type: 'string', demandOption: true, describe: 'serving certificate (PEM) for REST and gRPC; its SANs must name every address clients use' })
+      .option('tls-private-key-file', { type: 'string', demandOption: true, describe: 'the key of --tls-cert-file' })
+      .option('client-ca-file', { type: 'string', demandOption: true, describe: 'CA whose client certificates authenticate users (CN = user, O = groups); the daemons\' gRPC requires one' })
+      .option('anonymous-auth', { type: 'boolean', default: true, describe: 'let unauthenticated requests read /healthz, /livez, /readyz and /version' })
+      .option('kubelet-client-certificate', { type: 'string', describe: 'client certificate presented to kubelets (logs, exec)' })
+      .option('kubelet-client-key', { type: 'string', describe: 'the key of --kubelet-client-certificate' })
+      .option('kubelet-certificate-authority', { type: 'string', describe: 'CA of the kubelets\' serving certificates (default: --client-ca-file)' })
       .option('default-not-ready-toleration-seconds', { type: 'number', default: 300, describe: 'tolerationSeconds of the not-ready toleration added to pods' })
       .option('default-unreachable-toleration-seconds', { type: 'number', default: 300, describe: 'tolerationSeconds of the unreachable toleration added to pods' }),
   async run({ args: a, log, metrics, health, onStop }) {
@@ -32,7 +46,11 @@ runDaemon({
       nodePortRange: [lo, hi],
       compactionIntervalMs: a['compaction-interval'] * 1000,
       watchCacheSize: a['watch-cache-size'],
-      ...(a['kubelet-token-file'] ? { kubeletToken: fs.readFileSync(a['kubelet-token-file'], 'utf8').trim() } : {}),
+      tls: { cert: read(a['tls-cert-file']), key: read(a['tls-private-key-file']), clientCa: read(a['client-ca-file']) },
+      anonymousAuth: a['anonymous-auth'],
+      ...(a['kubelet-client-certificate'] && a['kubelet-client-key']
+        ? { kubeletClient: { cert: read(a['kubelet-client-certificate']), key: read(a['kubelet-client-key']), ca: read(a['kubelet-certificate-authority'] ?? a['client-ca-file']) } }
+        : {}),
       defaultNotReadyTolerationSeconds: a['default-not-ready-toleration-seconds'],
       defaultUnreachableTolerationSeconds: a['default-unreachable-toleration-seconds'],
       log,

@@ -2,6 +2,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { ApiError, statusFailure, type Stored, type KubeObject, type ResourceInfo, type Status, type WatchEventType } from '@tinykube/api';
 import { wireName, type ApiClient, type DeleteOpts, type ListResult, type PatchKind, type WatchCallback, type WatchEnd, type WatchHandle, type WatchOpts } from './api-client';
+import type { TlsIdentity } from './tls';
 import { KEEPALIVE_OPTIONS, loadApiService, type ObjectResponse, type WatchEventMsg } from '@tinykube/wire';
 import { listInPages } from './pager';
 
@@ -25,12 +26,15 @@ const enc = (o: unknown): Buffer => Buffer.from(JSON.stringify(o));
 export class GrpcClient implements ApiClient {
   private readonly client: grpc.Client;
 
+  /** gRPC over TLS: the apiserver's certificate must be signed by tls.ca; tls.cert is who we are. */
   constructor(
     readonly address: string,
+    tls: TlsIdentity,
     private readonly timeoutMs = 30_000,
   ) {
     const Ctor = loadApiService();
-    this.client = new Ctor(address, grpc.credentials.createInsecure(), KEEPALIVE_OPTIONS);
+    const creds = grpc.credentials.createSsl(Buffer.from(tls.ca), tls.key ? Buffer.from(tls.key) : null, tls.cert ? Buffer.from(tls.cert) : null);
+    this.client = new Ctor(address, creds, KEEPALIVE_OPTIONS);
   }
 
   private call<T>(method: string, req: unknown): Promise<T> {

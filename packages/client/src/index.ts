@@ -11,3 +11,4 @@ export * from './leader-daemon';
 export * from './pager';
 export * from './fake-api-client';
 export * from './queue-controller';
+export * from './tls';

@@ -1,32 +1,49 @@
-// Reads the server address from a kubeconfig (the file `npm run up` writes, or any kubectl one).
+// Reads and writes kubeconfig files: the server, the CA to trust and the client certificate
+// (inline `-data` fields, or files relative to the kubeconfig, as kubectl reads them).
 import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { parse } from 'yaml';
+import type { TlsIdentity } from './tls';
 
 interface Kubeconfig {
   'current-context'?: string;
-  contexts?: { name: string; context: { cluster: string; namespace?: string } }[];
-  clusters?: { name: string; cluster: { server: string } }[];
+  contexts?: { name: string; context: { cluster: string; namespace?: string; user?: string } }[];
+  clusters?: { name: string; cluster: { server: string; 'certificate-authority'?: string; 'certificate-authority-data'?: string } }[];
+  users?: { name: string; user: { 'client-certificate'?: string; 'client-certificate-data'?: string; 'client-key'?: string; 'client-key-data'?: string } }[];
 }
 
 export interface ClusterTarget {
   server: string;
   namespace: string;
+  tls: TlsIdentity;
 }
 
-export function loadKubeconfig(path: string): ClusterTarget {
+export function loadKubeconfig(file: string): ClusterTarget {
   let cfg: Kubeconfig;
   try {
-    cfg = parse(readFileSync(path, 'utf8')) as Kubeconfig;
+    cfg = parse(readFileSync(file, 'utf8')) as Kubeconfig;
   } catch (e) {
-    throw new Error(`cannot read kubeconfig ${path}: ${(e as Error).message}`);
+    throw new Error(`cannot read kubeconfig ${file}: ${(e as Error).message}`);
   }
   const ctx = cfg.contexts?.find((c) => c.name === cfg['current-context']) ?? cfg.contexts?.[0];
   const cluster = cfg.clusters?.find((c) => c.name === ctx?.context.cluster) ?? cfg.clusters?.[0];
-  if (!cluster?.cluster?.server) throw new Error(`kubeconfig ${path} names no cluster server`);
-  return { server: cluster.cluster.server, namespace: ctx?.context.namespace ?? 'default' };
+  const user = cfg.users?.find((u) => u.name === ctx?.context.user)?.user ?? {};
+  if (!cluster?.cluster?.server) throw new Error(`kubeconfig ${file} names no cluster server`);
+  const material = (data: string | undefined, ref: string | undefined): string | undefined => {
+    if (data) return Buffer.from(data, 'base64').toString('utf8');
+    if (ref) return readFileSync(path.resolve(path.dirname(file), ref), 'utf8');
+    return undefined;
+  };
+  const ca = material(cluster.cluster['certificate-authority-data'], cluster.cluster['certificate-authority']);
+  if (!ca) throw new Error(`kubeconfig ${file}: cluster ${cluster.name} has no certificate-authority(-data); tinykube serves only TLS`);
+  const cert = material(user['client-certificate-data'], user['client-certificate']);
+  const key = material(user['client-key-data'], user['client-key']);
+  return { server: cluster.cluster.server, namespace: ctx?.context.namespace ?? 'default', tls: { ca, ...(cert ? { cert } : {}), ...(key ? { key } : {}) } };
 }
 
-export function renderKubeconfig(server: string, name = 'tinykube'): string {
+/** A kubeconfig with everything inline: the CA and the user's certificate and key. */
+export function renderKubeconfig(server: string, tls: Required<TlsIdentity>, name = 'tinykube', user = `${name}-admin`): string {
+  const b64 = (s: string): string => Buffer.from(s).toString('base64');
   return [
     'apiVersion: v1',
     'kind: Config',
@@ -34,19 +51,19 @@ export function renderKubeconfig(server: string, name = 'tinykube'): string {
     `- name: ${name}`,
     '  cluster:',
     `    server: ${server}`,
-    // The server speaks plain HTTP; kubectl ignores this then, and @kubernetes/client-node
-    // refuses an http:// server without it.
-    ...(server.startsWith('http://') ? ['    insecure-skip-tls-verify: true'] : []),
+    `    certificate-authority-data: ${b64(tls.ca)}`,
     'contexts:',
     `- name: ${name}`,
     '  context:',
     `    cluster: ${name}`,
     '    namespace: default',
-    `    user: ${name}-admin`,
+    `    user: ${user}`,
     `current-context: ${name}`,
     'users:',
-    `- name: ${name}-admin`,
-    '  user: {}',
+    `- name: ${user}`,
+    '  user:',
+    `    client-certificate-data: ${b64(tls.cert)}`,
+    `    client-key-data: ${b64(tls.key)}`,
     '',
   ].join('\n');
 }

@@ -1,6 +1,7 @@
 // ApiClient over REST (Kubernetes paths), used by tkctl and tests; also raw requests for tables.
 import { ApiError, apiVersionOf, statusFailure, type Stored, type KubeObject, type ResourceInfo, type Status, type WatchEventType } from '@tinykube/api';
 import { listInPages } from './pager';
+import { tlsFetch, type TlsFetch, type TlsIdentity } from './tls';
 import type { ApiClient, DeleteOpts, ListResult, PatchKind, WatchCallback, WatchEnd, WatchHandle, WatchOpts } from './api-client';
 
 export function resourcePath(r: ResourceInfo, namespace?: string, name?: string, sub?: string): string {
@@ -16,6 +17,8 @@ const contentTypes: Record<PatchKind, string> = {
 };
 
 export interface RestClientOptions {
+  /** Whom to trust and who we are; the server's address must be https. */
+  tls: TlsIdentity;
   /** Sent on writes as `fieldValidation` (kubectl sends Strict); the server's default is Warn. */
   fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
   /** Called with the text of each Warning header of a response. */
@@ -28,18 +31,23 @@ export function warningTexts(header: string | null): string[] {
 }
 
 export class RestClient implements ApiClient {
+  /** fetch with this client's TLS identity, for raw requests (logs). */
+  readonly fetch: TlsFetch;
+
   constructor(
     readonly server: string,
-    private readonly opts: RestClientOptions = {},
-  ) {}
+    private readonly opts: RestClientOptions,
+  ) {
+    this.fetch = tlsFetch(opts.tls);
+  }
 
   /** Sends one request; a non-2xx answer becomes an ApiError carrying the server's Status. */
   async request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
-    let res: Response;
+    let res: Awaited<ReturnType<TlsFetch>>;
     const url = new URL(path, this.server);
     if (this.opts.fieldValidation && (method === 'POST' || method === 'PUT' || method === 'PATCH')) url.searchParams.set('fieldValidation', this.opts.fieldValidation);
     try {
-      res = await fetch(url, {
+      res = await this.fetch(url, {
         method,
         headers: { Accept: 'application/json', ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...headers },
         body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
@@ -98,7 +106,7 @@ export class RestClient implements ApiClient {
       onEnd(err);
     };
     void (async () => {
-      const res = await fetch(new URL(`${path}?${q}`, this.server), { headers: { Accept: 'application/json', ...headers }, signal: ac.signal });
+      const res = await this.fetch(new URL(`${path}?${q}`, this.server), { headers: { Accept: 'application/json', ...headers }, signal: ac.signal });
       if (!res.ok || !res.body) {
         const text = await res.text();
         let err: Error = new Error(text);

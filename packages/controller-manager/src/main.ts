@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // tk-controller-manager: the cluster's control loops. Runs as leader only; a second copy waits.
-import { GrpcClient, leaderElectionFlags, leaderSyncCheck, runLeaderElected } from '@tinykube/client';
+import { apiClientFlags, GrpcClient, identityFromFlags, leaderElectionFlags, leaderSyncCheck, runLeaderElected } from '@tinykube/client';
 import { runDaemon } from '@tinykube/daemon';
 import { CONTROLLERS, startControllers } from './controller-manager';
 import { DEFAULT_DISRUPTION } from './controllers/zone-disruption';
@@ -9,8 +9,7 @@ runDaemon({
   name: 'tk-controller-manager',
   usage: 'run the cluster\'s control loops',
   flags: (y) =>
-    leaderElectionFlags(y)
-      .option('apiserver', { type: 'string', default: '127.0.0.1:6444', describe: 'apiserver gRPC address' })
+    leaderElectionFlags(apiClientFlags(y, '127.0.0.1:6444'))
       .option('bind-address', { type: 'string', default: '127.0.0.1', describe: 'address for /healthz and /metrics' })
       .option('port', { type: 'number', default: 10257 })
       .option('controllers', { type: 'string', default: Object.keys(CONTROLLERS).join(','), describe: 'controllers to run' })
@@ -25,7 +24,7 @@ runDaemon({
       .option('terminated-pod-gc-threshold', { type: 'number', default: 12500, describe: 'terminated pods kept before the oldest are deleted (0: never)' })
       .option('concurrent-syncs', { type: 'number', default: 5, describe: 'workers per controller' }),
   async run({ args: a, log, metrics, health, onStop, serve }) {
-    const api = new GrpcClient(a.apiserver);
+    const api = new GrpcClient(a.apiserver, identityFromFlags(a));
     onStop(() => api.close());
     const leader = runLeaderElected({
       api,

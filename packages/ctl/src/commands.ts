@@ -222,7 +222,7 @@ export async function logs(ctx: Ctx, pod: string, o: LogsOptions): Promise<void>
   if (o.tail !== undefined && o.tail >= 0) q.set('tailLines', String(o.tail));
   if (o.timestamps) q.set('timestamps', 'true');
   const url = new URL(`/api/v1/namespaces/${encodeURIComponent(ctx.namespace)}/pods/${encodeURIComponent(pod)}/log?${q.toString()}`, ctx.client.server);
-  const res = await fetch(url);
+  const res = await ctx.client.fetch(url);
   if (!res.ok) {
     const text = await res.text();
     let status: Status | undefined;

@@ -16,18 +16,15 @@ interface Global {
   namespace?: string;
 }
 
-/** --server wins; then --kubeconfig, $KUBECONFIG, ./.tinykube/kubeconfig, ~/.kube/config. */
+/** The cluster and credentials of --kubeconfig, $KUBECONFIG, ./.tinykube/kubeconfig or ~/.kube/config; --server overrides its URL. */
 export function context(argv: Global): cmd.Ctx {
-  let server = argv.server;
-  let namespace = 'default';
-  if (!server) {
-    const candidates = [argv.kubeconfig, process.env.KUBECONFIG, join(process.cwd(), '.tinykube/kubeconfig'), join(homedir(), '.kube/config')].filter((p): p is string => !!p);
-    const path = candidates.find((p) => existsSync(p));
-    if (!path) throw new Error('no cluster: pass --server URL or --kubeconfig FILE (run `npm run up` to start a local cluster)');
-    ({ server, namespace } = loadKubeconfig(path));
-  }
+  const candidates = [argv.kubeconfig, process.env.KUBECONFIG, join(process.cwd(), '.tinykube/kubeconfig'), join(homedir(), '.kube/config')].filter((p): p is string => !!p);
+  const path = candidates.find((p) => existsSync(p));
+  if (!path) throw new Error('no cluster: pass --kubeconfig FILE (run `npm run up` to start a local cluster)');
+  const target = loadKubeconfig(path);
   // Writes are validated strictly and warnings printed, as kubectl does.
-  const client = new RestClient(server, { fieldValidation: 'Strict', onWarning: (w) => process.stderr.write(`Warning: ${w}\n`) });
+  const client = new RestClient(argv.server ?? target.server, { tls: target.tls, fieldValidation: 'Strict', onWarning: (w) => process.stderr.write(`Warning: ${w}\n`) });
+  const namespace = target.namespace;
   return { client, namespace: argv.namespace ?? namespace, out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
 }
 

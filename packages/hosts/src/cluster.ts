@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Docker from 'dockerode';
 import { getCondition, R, type Node } from '@tinykube/api';
-import { RestClient, renderKubeconfig } from '@tinykube/client';
+import { readTlsIdentity, RestClient, renderKubeconfig, tlsFetch, type TlsIdentity } from '@tinykube/client';
 import { apiserverArgs, CONTROLLER_MANAGER_PORT, controllerManagerArgs, etcdArgs, kubeletArgs, nodeHeartbeat, proxyArgs, schedulerArgs, SCHEDULER_PORT, type MasterConfig, type NodeConfig } from './daemon-args';
 import { startDockerd, stopDockerd, unmountUnder, type DockerdOptions } from './dockerd';
 import { ensureImage, loadImageSpecs } from './images';
@@ -10,6 +10,7 @@ import { existingNodeNamespaces, removeMaster, removeNode, routePodCidrs, setupM
 import { makePlan, type ClusterPlan, type NodePlan, type PlanOptions } from './plan';
 import { Daemons } from './processes';
 import { startRegistry } from './registry';
+import { ensureClusterPki, pkiFiles } from './pki';
 import { assertNoOverlap } from './safety';
 import { waitForDaemons } from './wait';
 
@@ -54,7 +55,7 @@ export async function buildImages(daemons: Daemons, builderOpts: DockerdOptions,
 }
 
 export function apiserverUrl(plan: ClusterPlan): string {
-  return `http://${plan.masterIp}:${plan.apiserverPort}`;
+  return `https://${plan.masterIp}:${plan.apiserverPort}`;
 }
 
 /** What cluster.json records for each node. */
@@ -90,7 +91,10 @@ export async function up(o: UpOptions): Promise<ClusterFile> {
 
   next('starting etcd and tk-apiserver');
   fs.mkdirSync(path.join(plan.stateDir, 'etcd'), { recursive: true });
-  const token = kubeletToken(plan.stateDir);
+  // The PKI first: every daemon needs its certificate; a second `up` keeps it.
+  const pkiDir = path.join(plan.stateDir, 'pki');
+  await ensureClusterPki({ dir: pkiDir, masterIps: [plan.masterIp], serviceCidr: plan.serviceCidr, nodes: plan.nodes.map((n) => ({ name: n.name, ip: n.ip })) });
+  const admin = adminIdentity(pkiDir);
   const master: MasterConfig = {
     repoDir: o.repoDir,
     masterIp: plan.masterIp,
@@ -99,15 +103,16 @@ export async function up(o: UpOptions): Promise<ClusterFile> {
     grpcPort: plan.grpcPort,
     serviceCidr: plan.serviceCidr,
     clusterCidr: plan.clusterCidr,
-    tokenFile: token,
+    pkiDir,
     ...(o.nodeMonitorGracePeriod ? { nodeMonitorGracePeriod: o.nodeMonitorGracePeriod } : {}),
     ...(o.podEvictionTimeout ? { podEvictionTimeout: o.podEvictionTimeout } : {}),
   };
   daemons.start({ name: 'etcd', command: 'etcd', args: etcdArgs(path.join(plan.stateDir, 'etcd'), plan.etcdClientUrl, plan.etcdPeerUrl) });
   daemons.start({ name: 'apiserver', command: process.execPath, args: apiserverArgs(master) });
-  const api = new RestClient(apiserverUrl(plan));
-  await waitForDaemons({ what: 'tk-apiserver to be ready (etcd reachable, watch caches synced)', timeoutMs: 60_000, daemons, watch: ['apiserver'], check: () => ready(`${apiserverUrl(plan)}/readyz`) });
-  fs.writeFileSync(path.join(plan.stateDir, 'kubeconfig'), renderKubeconfig(apiserverUrl(plan)));
+  const api = new RestClient(apiserverUrl(plan), { tls: admin });
+  const anonymous = tlsFetch({ ca: admin.ca });
+  await waitForDaemons({ what: 'tk-apiserver to be ready (etcd reachable, watch caches synced)', timeoutMs: 60_000, daemons, watch: ['apiserver'], check: async () => (await anonymous(`${apiserverUrl(plan)}/readyz`, { signal: AbortSignal.timeout(2000) })).ok });
+  fs.writeFileSync(path.join(plan.stateDir, 'kubeconfig'), renderKubeconfig(apiserverUrl(plan), admin), { mode: 0o600 });
 
   next('starting tk-scheduler and tk-controller-manager');
   const grpc = `${plan.masterIp}:${plan.grpcPort}`;
@@ -127,7 +132,7 @@ export async function up(o: UpOptions): Promise<ClusterFile> {
   for (const node of plan.nodes) {
     const root = path.join(plan.stateDir, 'hosts', node.name, 'kubelet');
     fs.mkdirSync(root, { recursive: true });
-    const nc: NodeConfig = { repoDir: o.repoDir, apiserverGrpc: grpc, nodeName: node.name, nodeIp: node.ip, dockerSocket: node.dockerSocket, rootDir: root, clusterCidr: plan.clusterCidr, tokenFile: token, ...(o.nodeMonitorGracePeriod ? { nodeMonitorGracePeriod: o.nodeMonitorGracePeriod } : {}) };
+    const nc: NodeConfig = { repoDir: o.repoDir, apiserverGrpc: grpc, nodeName: node.name, nodeIp: node.ip, dockerSocket: node.dockerSocket, rootDir: root, clusterCidr: plan.clusterCidr, pkiDir, ...(o.nodeMonitorGracePeriod ? { nodeMonitorGracePeriod: o.nodeMonitorGracePeriod } : {}) };
     daemons.start({ name: `kubelet-${node.name}`, command: process.execPath, netns: node.netns, args: kubeletArgs(nc) });
     daemons.start({ name: `proxy-${node.name}`, command: process.execPath, netns: node.netns, args: proxyArgs(nc) });
   }
@@ -216,10 +221,10 @@ function removeCgroups(): void {
   roots.forEach(rmTree);
 }
 
-function kubeletToken(stateDir: string): string {
-  const file = path.join(stateDir, 'kubelet-token');
-  if (!fs.existsSync(file)) fs.writeFileSync(file, `${crypto.randomUUID()}\n`, { mode: 0o600 });
-  return file;
+/** The admin's identity (system:masters) from the cluster PKI, as the kubeconfig carries it. */
+export function adminIdentity(pkiDir: string): Required<TlsIdentity> {
+  const f = pkiFiles(pkiDir);
+  return readTlsIdentity({ caFile: f.ca, certFile: f.crt('admin'), keyFile: f.key('admin') }) as Required<TlsIdentity>;
 }
 
 /** A daemon's /readyz answers 200 (it fails, naming the check, while e.g. etcd is unreachable). */

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { pkiFiles } from './pki';
 
 // The command line of every tinykube daemon, in one place: the local cluster starts them with
 // these, and the systemd units for Vagrant and bare hosts run exactly the same ones.
@@ -11,7 +12,8 @@ export interface MasterConfig {
   grpcPort: number;
   serviceCidr: string;
   clusterCidr: string;
-  tokenFile: string;
+  /** The cluster PKI directory (ca.crt, apiserver.crt, ...). */
+  pkiDir: string;
   nodeMonitorGracePeriod?: number;
   podEvictionTimeout?: number;
 }
@@ -24,7 +26,8 @@ export interface NodeConfig {
   dockerSocket: string;
   rootDir: string;
   clusterCidr: string;
-  tokenFile: string;
+  /** Holds ca.crt, proxy.crt/key and this node's kubelet-<name>.crt/key and kubelet-<name>-serving.crt/key. */
+  pkiDir: string;
   /** The controller-manager's --node-monitor-grace-period the kubelet must keep up with. */
   nodeMonitorGracePeriod?: number;
 }
@@ -66,19 +69,37 @@ export function apiserverArgs(c: MasterConfig): string[] {
     `--port=${c.apiserverPort}`,
     `--grpc-port=${c.grpcPort}`,
     `--service-cluster-ip-range=${c.serviceCidr}`,
-    `--kubelet-token-file=${c.tokenFile}`,
+    ...apiserverTls(c.pkiDir),
     ...(c.podEvictionTimeout ? [`--default-not-ready-toleration-seconds=${c.podEvictionTimeout}`, `--default-unreachable-toleration-seconds=${c.podEvictionTimeout}`] : []),
   ];
 }
 
+function apiserverTls(dir: string): string[] {
+  const f = pkiFiles(dir);
+  return [
+    `--tls-cert-file=${f.crt('apiserver')}`,
+    `--tls-private-key-file=${f.key('apiserver')}`,
+    `--client-ca-file=${f.ca}`,
+    `--kubelet-client-certificate=${f.crt('apiserver-kubelet-client')}`,
+    `--kubelet-client-key=${f.key('apiserver-kubelet-client')}`,
+  ];
+}
+
+/** A daemon's identity towards the apiserver: the CA to trust and its own certificate. */
+function clientTls(dir: string, identity: string): string[] {
+  const f = pkiFiles(dir);
+  return [`--ca-file=${f.ca}`, `--cert-file=${f.crt(identity)}`, `--key-file=${f.key(identity)}`];
+}
+
 export function schedulerArgs(c: MasterConfig): string[] {
-  return [mainOf(c.repoDir, 'scheduler'), `--apiserver=${c.masterIp}:${c.grpcPort}`, `--bind-address=${c.masterIp}`, `--port=${SCHEDULER_PORT}`];
+  return [mainOf(c.repoDir, 'scheduler'), `--apiserver=${c.masterIp}:${c.grpcPort}`, ...clientTls(c.pkiDir, 'scheduler'), `--bind-address=${c.masterIp}`, `--port=${SCHEDULER_PORT}`];
 }
 
 export function controllerManagerArgs(c: MasterConfig): string[] {
   return [
     mainOf(c.repoDir, 'controller-manager'),
     `--apiserver=${c.masterIp}:${c.grpcPort}`,
+    ...clientTls(c.pkiDir, 'controller-manager'),
     `--bind-address=${c.masterIp}`,
     `--port=${CONTROLLER_MANAGER_PORT}`,
     `--cluster-cidr=${c.clusterCidr}`,
@@ -99,7 +120,9 @@ export function kubeletArgs(c: NodeConfig): string[] {
     `--docker-socket=${c.dockerSocket}`,
     `--root-dir=${c.rootDir}`,
     `--cluster-cidr=${c.clusterCidr}`,
-    `--token-file=${c.tokenFile}`,
+    ...clientTls(c.pkiDir, `kubelet-${c.nodeName}`),
+    `--tls-cert-file=${pkiFiles(c.pkiDir).crt(`kubelet-${c.nodeName}-serving`)}`,
+    `--tls-private-key-file=${pkiFiles(c.pkiDir).key(`kubelet-${c.nodeName}-serving`)}`,
     ...heartbeatArgs(c.nodeMonitorGracePeriod),
   ];
 }
@@ -111,5 +134,5 @@ function heartbeatArgs(grace: number | undefined): string[] {
 }
 
 export function proxyArgs(c: NodeConfig): string[] {
-  return [mainOf(c.repoDir, 'proxy'), `--apiserver=${c.apiserverGrpc}`, `--node-name=${c.nodeName}`, `--node-ip=${c.nodeIp}`, `--cluster-cidr=${c.clusterCidr}`];
+  return [mainOf(c.repoDir, 'proxy'), `--apiserver=${c.apiserverGrpc}`, ...clientTls(c.pkiDir, 'proxy'), `--node-name=${c.nodeName}`, `--node-ip=${c.nodeIp}`, `--cluster-cidr=${c.clusterCidr}`];
 }

@@ -7,3 +7,4 @@ export * from './exec';
 export * from './daemon-args';
 export * from './units';
 export * from './network';
+export * from './pki';

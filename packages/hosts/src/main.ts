@@ -4,11 +4,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { buildImages, down, up } from './cluster';
+import { renderKubeconfig } from '@tinykube/client';
+import { adminIdentity, buildImages, down, up } from './cluster';
 import { prepareBareNode } from './network';
 import { Daemons } from './processes';
 import { assertNoOverlap } from './safety';
 import { writeUnits } from './write-units';
+import { ensureClusterPki, writeNodeBundle } from './pki';
+import { isIPv4 } from '@tinykube/api';
 import type { PlanOptions } from './plan';
 
 const repoDir = path.resolve(__dirname, '../../../..');
@@ -101,7 +104,7 @@ async function main(): Promise<void> {
           .option('master-ip', { type: 'string', demandOption: true, describe: "the master's address on the hosts' network" })
           .option('cluster-cidr', { type: 'string', default: '10.244.0.0/16' })
           .option('service-cidr', { type: 'string', default: '10.96.0.0/16' })
-          .option('token-file', { type: 'string', default: '/var/lib/tinykube/kubelet-token' })
+          .option('pki-dir', { type: 'string', default: '/etc/tinykube/pki', describe: 'the cluster PKI on this host (see `tk-hosts pki`)' })
           .option('name', { type: 'string', describe: 'node name (node role)' })
           .option('node-ip', { type: 'string', describe: "this node's address (node role)" }),
       (a) => {
@@ -111,11 +114,34 @@ async function main(): Promise<void> {
           masterIp: a['master-ip'],
           clusterCidr: a['cluster-cidr'],
           serviceCidr: a['service-cidr'],
-          tokenFile: a['token-file'],
+          pkiDir: a['pki-dir'],
           ...(a.name ? { name: a.name } : {}),
           ...(a['node-ip'] ? { nodeIp: a['node-ip'] } : {}),
         });
         for (const f of out) say(`wrote ${f}`);
+      },
+    )
+    .command(
+      'pki',
+      'make or complete the cluster PKI of a bare-host master (kept on re-runs), and a bundle per --node for install-node.sh',
+      (y) =>
+        y
+          .option('pki-dir', { type: 'string', default: '/etc/tinykube/pki' })
+          .option('master-ip', { type: 'string', demandOption: true, describe: "the master's address on the hosts' network (a SAN of the apiserver's certificate)" })
+          .option('service-cidr', { type: 'string', default: '10.96.0.0/16' })
+          .option('apiserver-port', { type: 'number', default: 6443, describe: 'REST port, for the admin kubeconfig' })
+          .option('node', { type: 'string', array: true, default: [] as string[], describe: 'NAME=IP of a node to issue certificates for (repeatable)' }),
+      async (a) => {
+        const nodes = a.node.map((n) => {
+          const [name, ip] = n.split('=');
+          if (!name || !ip || !isIPv4(ip)) throw new Error(`--node ${n}: expected NAME=IP`);
+          return { name, ip };
+        });
+        await ensureClusterPki({ dir: a['pki-dir'], masterIps: [a['master-ip']], serviceCidr: a['service-cidr'], nodes });
+        const kubeconfig = path.join(a['pki-dir'], 'admin.kubeconfig');
+        fs.writeFileSync(kubeconfig, renderKubeconfig(`https://${a['master-ip']}:${a['apiserver-port']}`, adminIdentity(a['pki-dir'])), { mode: 0o600 });
+        say(`admin kubeconfig (system:masters): ${kubeconfig}`);
+        for (const n of nodes) say(`node bundle: ${writeNodeBundle(a['pki-dir'], n.name)} (copy it to ${n.name} and run install-node.sh --pki <dir>)`);
       },
     )
     .command(

@@ -12,7 +12,8 @@ export interface HostUnitOptions {
   masterIp: string;
   clusterCidr: string;
   serviceCidr: string;
-  tokenFile: string;
+  /** The PKI directory on this host (/etc/tinykube/pki). */
+  pkiDir: string;
   name?: string;
   nodeIp?: string;
 }
@@ -30,7 +31,7 @@ export function unitsFor(repoDir: string, role: 'master' | 'node', o: HostUnitOp
       grpcPort: 6444,
       serviceCidr: o.serviceCidr,
       clusterCidr: o.clusterCidr,
-      tokenFile: o.tokenFile,
+      pkiDir: o.pkiDir,
       registryConfig: path.join(o.stateDir, 'cache', 'registry.yml'),
     });
   }
@@ -45,7 +46,7 @@ export function unitsFor(repoDir: string, role: 'master' | 'node', o: HostUnitOp
     dockerSocket: '/run/tinykube/docker.sock',
     rootDir: path.join(o.stateDir, 'kubelet'),
     clusterCidr: o.clusterCidr,
-    tokenFile: o.tokenFile,
+    pkiDir: o.pkiDir,
     dockerd: { name: 'dockerd', socket: '/run/tinykube/docker.sock', dataRoot: path.join(o.stateDir, 'docker'), execRoot: '/run/tinykube/docker', registry, cgroup: o.name },
   });
 }

@@ -47,6 +47,6 @@ test('the kubelet renews its lease four times per node-monitor grace period, and
   assert.deepEqual(nodeHeartbeat(8), { leaseDuration: 8, renewInterval: 2, statusUpdateFrequency: 2 });
   assert.throws(() => nodeHeartbeat(8, 10), /at least three lease renewals/);
   assert.throws(() => nodeHeartbeat(0), /must be positive/);
-  const args = kubeletArgs({ repoDir: '/r', apiserverGrpc: 'm:6444', nodeName: 'n', nodeIp: '10.0.0.1', dockerSocket: '/s', rootDir: '/k', clusterCidr: '10.244.0.0/16', tokenFile: '/t', nodeMonitorGracePeriod: 8 });
+  const args = kubeletArgs({ repoDir: '/r', apiserverGrpc: 'm:6444', nodeName: 'n', nodeIp: '10.0.0.1', dockerSocket: '/s', rootDir: '/k', clusterCidr: '10.244.0.0/16', pkiDir: '/p', nodeMonitorGracePeriod: 8 });
   assert.ok(args.includes('--lease-renew-interval=2'), args.join(' '));
 });

@@ -5,3 +5,4 @@ export * from './pod-network';
 export * from './backoff';
 export * from './env';
 export * from './labels';
+export * from './kubelet-server';

@@ -1,13 +1,14 @@
-import * as http from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
+import type * as http from 'node:http';
+import * as https from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { Duplex, Readable } from 'node:stream';
 import type { ExecTarget } from './exec-server';
 
-// The kubelet's own HTTP endpoint (port 10250 on the node IP): /healthz and /metrics, and
-// /containerLogs/<ns>/<pod>/<container>, which the apiserver calls for `logs` with the
-// cluster's kubelet token (nothing else may read logs).
+// The kubelet's own HTTPS endpoint (port 10250 on the node IP), with a serving certificate the
+// cluster CA signed: /healthz, and for the apiserver only (its kubelet-client certificate, or a
+// system:masters one) /metrics, /containerLogs/<ns>/<pod>/<container> and /exec.
 
 export interface LogRequest {
   namespace: string;
@@ -23,7 +24,8 @@ export interface LogRequest {
 export interface KubeletServerOptions {
   address: string;
   port: number;
-  token: string;
+  /** Serving certificate and key, and the CA that signs callers' client certificates (PEM). */
+  tls: { cert: string; key: string; clientCa: string };
   metrics: Registry;
   log: Logger;
   healthy: () => boolean;
@@ -31,10 +33,17 @@ export interface KubeletServerOptions {
   exec: (req: http.IncomingMessage, socket: Duplex, head: Buffer, target: ExecTarget) => void;
 }
 
-function authorized(req: http.IncomingMessage, token: string): boolean {
-  const got = Buffer.from((req.headers.authorization ?? '').replace(/^Bearer /, ''));
-  const want = Buffer.from(token);
-  return got.length === want.length && timingSafeEqual(got, want);
+/** The CN the apiserver's kubelet-client certificate carries (kubeadm's name). */
+export const APISERVER_KUBELET_CLIENT = 'kube-apiserver-kubelet-client';
+
+/** 0: the apiserver (or a cluster admin); 401: no verified client certificate; 403: someone else. */
+export function callerCheck(req: http.IncomingMessage): 0 | 401 | 403 {
+  const socket = req.socket as TLSSocket;
+  if (!socket.authorized) return 401;
+  const subject = socket.getPeerCertificate()?.subject;
+  if (!subject) return 401;
+  const groups = subject.O === undefined ? [] : Array.isArray(subject.O) ? subject.O : [subject.O];
+  return subject.CN === APISERVER_KUBELET_CLIENT || groups.includes('system:masters') ? 0 : 403;
 }
 
 function fail(res: http.ServerResponse, code: number, message: string): void {
@@ -42,10 +51,13 @@ function fail(res: http.ServerResponse, code: number, message: string): void {
   res.end(`${message}\n`);
 }
 
-export function startKubeletServer(o: KubeletServerOptions): Promise<http.Server> {
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://kubelet');
+export function startKubeletServer(o: KubeletServerOptions): Promise<https.Server> {
+  const server = https.createServer({ cert: o.tls.cert, key: o.tls.key, ca: o.tls.clientCa, requestCert: true, rejectUnauthorized: false }, (req, res) => {
+    const url = new URL(req.url ?? '/', 'https://kubelet');
     if (url.pathname === '/healthz') return fail(res, o.healthy() ? 200 : 500, o.healthy() ? 'ok' : 'not healthy');
+    const caller = callerCheck(req);
+    if (caller === 401) return fail(res, 401, 'Unauthorized');
+    if (caller === 403) return fail(res, 403, 'Forbidden: only the apiserver may use the kubelet API');
     if (url.pathname === '/metrics') {
       void o.metrics.metrics().then((text) => {
         res.writeHead(200, { 'Content-Type': o.metrics.contentType });
@@ -55,7 +67,6 @@ export function startKubeletServer(o: KubeletServerOptions): Promise<http.Server
     }
     const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
     if (!m) return fail(res, 404, 'not found');
-    if (!authorized(req, o.token)) return fail(res, 401, 'Unauthorized');
     const q = url.searchParams;
     const num = (k: string): number | undefined => (q.has(k) ? Number(q.get(k)) : undefined);
     const tailLines = num('tailLines');
@@ -80,10 +91,11 @@ export function startKubeletServer(o: KubeletServerOptions): Promise<http.Server
   });
   // /exec/<ns>/<pod>/<container>?command=..&stdin=true&tty=true: a WebSocket upgrade.
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(req.url ?? '/', 'http://kubelet');
+    const url = new URL(req.url ?? '/', 'https://kubelet');
     const m = /^\/exec\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
-    if (!m || !authorized(req, o.token)) {
-      socket.end(`HTTP/1.1 ${m ? '401 Unauthorized' : '404 Not Found'}\r\n\r\n`);
+    const caller = callerCheck(req);
+    if (!m || caller !== 0) {
+      socket.end(`HTTP/1.1 ${!m ? '404 Not Found' : caller === 401 ? '401 Unauthorized' : '403 Forbidden'}\r\n\r\n`);
       return;
     }
     const q = url.searchParams;

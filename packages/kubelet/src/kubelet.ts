@@ -1,6 +1,5 @@
-import * as fs from 'node:fs';
 import { getCondition, objectKey, R, type Node, type Pod, type Service } from '@tinykube/api';
-import { EventRecorder, GrpcClient, Informer, SyncLoop } from '@tinykube/client';
+import { EventRecorder, GrpcClient, Informer, SyncLoop, type TlsIdentity } from '@tinykube/client';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { DockerRuntime } from './docker-runtime';
@@ -14,12 +13,15 @@ import { Volumes } from './volumes';
 
 export interface KubeletOptions {
   apiserver: string;
+  /** Whom to trust and who we are (system:node:<name>) towards the apiserver. */
+  identity: TlsIdentity;
+  /** This node's serving certificate for :10250, and the CA that signs the apiserver's client certificate (PEM). */
+  serving: { cert: string; key: string; clientCa: string };
   nodeName: string;
   nodeIP: string;
   dockerSocket: string;
   rootDir: string;
   clusterCidr: string;
-  token: string;
   port: number;
   pauseImage: string;
   maxPods: number;
@@ -53,7 +55,7 @@ async function retry<T>(what: string, log: Logger, fn: () => Promise<T>): Promis
 
 export async function startKubelet(o: KubeletOptions): Promise<Kubelet> {
   const log = o.log;
-  const api = new GrpcClient(o.apiserver);
+  const api = new GrpcClient(o.apiserver, o.identity);
   const runtime = new DockerRuntime(o.dockerSocket);
   const runtimeVersion = await retry('connecting to dockerd', log, () => runtime.version());
   const agent = new NodeAgent(api, { nodeName: o.nodeName, nodeIP: o.nodeIP, runtimeVersion, maxPods: o.maxPods, leaseDurationSeconds: o.leaseDurationSeconds });
@@ -179,7 +181,7 @@ export async function startKubelet(o: KubeletOptions): Promise<Kubelet> {
   const server = await startKubeletServer({
     address: o.nodeIP,
     port: o.port,
-    token: o.token,
+    tls: o.serving,
     metrics,
     log,
     healthy: () => networkReady,
@@ -215,8 +217,5 @@ export async function startKubelet(o: KubeletOptions): Promise<Kubelet> {
   };
 }
 
-export function readToken(file: string): string {
-  return fs.readFileSync(file, 'utf8').trim();
-}
 
 export { KUBELET_PORT };

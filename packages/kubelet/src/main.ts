@@ -1,20 +1,23 @@
 #!/usr/bin/env node
 // tk-kubelet: runs the pods bound to this node as Docker containers.
+import * as fs from 'node:fs';
+import { apiClientFlags, identityFromFlags } from '@tinykube/client';
 import { runDaemon } from '@tinykube/daemon';
-import { KUBELET_PORT, readToken, startKubelet } from './kubelet';
+import { KUBELET_PORT, startKubelet } from './kubelet';
 
 runDaemon({
   name: 'tk-kubelet',
   usage: 'make this host\'s Docker run the pods bound to it',
   flags: (y) =>
-    y
-      .option('apiserver', { type: 'string', demandOption: true, describe: 'apiserver gRPC address host:port' })
+    apiClientFlags(y)
       .option('node-name', { type: 'string', demandOption: true })
       .option('node-ip', { type: 'string', demandOption: true, describe: 'this host\'s address (InternalIP)' })
       .option('docker-socket', { type: 'string', default: '/var/run/docker.sock' })
       .option('root-dir', { type: 'string', default: '/var/lib/tinykube/kubelet', describe: 'volumes and node-local claims' })
       .option('cluster-cidr', { type: 'string', default: '10.244.0.0/16' })
-      .option('token-file', { type: 'string', demandOption: true, describe: 'shared secret the apiserver presents for logs' })
+      .option('tls-cert-file', { type: 'string', demandOption: true, describe: 'serving certificate (PEM) of :10250, signed by the cluster CA, naming --node-ip' })
+      .option('tls-private-key-file', { type: 'string', demandOption: true, describe: 'the key of --tls-cert-file' })
+      .option('client-ca-file', { type: 'string', describe: 'CA of the callers\' client certificates (default: --ca-file)' })
       .option('port', { type: 'number', default: KUBELET_PORT })
       .option('pause-image', { type: 'string', default: 'pause:3.9' })
       .option('max-pods', { type: 'number', default: 110 })
@@ -34,7 +37,8 @@ runDaemon({
       dockerSocket: a['docker-socket'],
       rootDir: a['root-dir'],
       clusterCidr: a['cluster-cidr'],
-      token: readToken(a['token-file']),
+      identity: identityFromFlags(a),
+      serving: { cert: fs.readFileSync(a['tls-cert-file'], 'utf8'), key: fs.readFileSync(a['tls-private-key-file'], 'utf8'), clientCa: fs.readFileSync(a['client-ca-file'] ?? a['ca-file'], 'utf8') },
       port: a.port,
       pauseImage: a['pause-image'],
       maxPods: a['max-pods'],

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // tk-proxy: programs this host's iptables so Service IPs reach their ready pods.
-import { GrpcClient } from '@tinykube/client';
+import { apiClientFlags, GrpcClient, identityFromFlags } from '@tinykube/client';
 import { runDaemon } from '@tinykube/daemon';
 import { Proxier } from './proxier';
 
@@ -8,8 +8,7 @@ runDaemon({
   name: 'tk-proxy',
   usage: 'program this host\'s iptables so Service IPs reach their ready pods',
   flags: (y) =>
-    y
-      .option('apiserver', { type: 'string', demandOption: true, describe: 'apiserver gRPC address' })
+    apiClientFlags(y)
       .option('node-name', { type: 'string', demandOption: true })
       .option('node-ip', { type: 'string', demandOption: true, describe: 'address for /healthz and /metrics' })
       .option('metrics-port', { type: 'number', default: 10249 })
@@ -17,7 +16,7 @@ runDaemon({
       .option('min-sync-period', { type: 'number', default: 1, describe: 'seconds between syncs at most' })
       .option('sync-period', { type: 'number', default: 30, describe: 'seconds between full syncs' }),
   async run({ args: a, log, metrics, health, onStop, serve }) {
-    const api = new GrpcClient(a.apiserver);
+    const api = new GrpcClient(a.apiserver, identityFromFlags(a));
     onStop(() => api.close());
     const proxier = new Proxier(api, { clusterCidr: a['cluster-cidr'], minSyncMs: a['min-sync-period'] * 1000, fullSyncMs: a['sync-period'] * 1000, log, metrics });
     await proxier.start();

@@ -140,9 +140,11 @@ export class GrpcServer {
       );
   }
 
-  async listen(address: string): Promise<number> {
+  /** Serves on TLS; a client must present a certificate the cluster CA signed (mutual TLS). */
+  async listen(address: string, tls: { cert: string; key: string; clientCa: string }): Promise<number> {
+    const creds = grpc.ServerCredentials.createSsl(Buffer.from(tls.clientCa), [{ cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) }], true);
     return new Promise((resolve, reject) => {
-      this.server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
+      this.server.bindAsync(address, creds, (err, port) => (err ? reject(err) : resolve(port)));
     });
   }
 

@@ -1,8 +1,9 @@
 // The REST front door: Kubernetes paths and shapes over the shared registry.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
-import { errors, qualifiedResource, resourceByPlural, type KubeObject, type ResourceInfo } from '@tinykube/api';
+import { errors, statusFailure, qualifiedResource, resourceByPlural, type KubeObject, type ResourceInfo } from '@tinykube/api';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
 import { patchTypeOf } from '../patch';
@@ -15,6 +16,7 @@ import { parseJson, parseYamlBody } from '../decode';
 import { parseAccept, parseBody, readBody, sendError, sendJson, type Accept } from './http-util';
 import { bindPod } from '../subresources/binding';
 import { toTable } from './table';
+import { ANONYMOUS, isPublicInfo, userFromClientCertificate, type UserInfo } from '../authn/user';
 
 export interface RestOptions {
   registry: Registry;
@@ -24,9 +26,15 @@ export interface RestOptions {
   health: HealthChecks;
   /** Extra handlers (pod logs, exec) registered by other parts of the apiserver. */
   podSubresources?: Record<string, (req: IncomingMessage, res: ServerResponse, ns: string, name: string, query: URLSearchParams) => Promise<void>>;
-  /** Connection upgrades (pods/exec over WebSocket). */
+  /** Connection upgrades (pods/exec over WebSocket), for authenticated users. */
   onUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  /** The serving certificate and key, and the CA whose client certificates authenticate users (PEM). */
+  tls: { cert: string; key: string; clientCa: string };
+  /** Let unauthenticated requests read the public info paths (Kubernetes' --anonymous-auth, default true). */
+  anonymousAuth: boolean;
 }
+
+const UNAUTHORIZED = statusFailure(401, 'Unauthorized', 'Unauthorized');
 
 interface Target {
   r: ResourceInfo;
@@ -98,9 +106,11 @@ export class RestServer {
   readonly server: Server;
 
   constructor(private readonly opts: RestOptions) {
-    this.server = createServer((req, res) => {
+    // Client certificates are asked for, not required: a request without one is anonymous, and
+    // gets a 401 in Kubernetes' shape rather than a failed handshake.
+    this.server = createServer({ cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.clientCa, requestCert: true, rejectUnauthorized: false }, (req, res) => {
       const started = process.hrtime.bigint();
-      void this.handle(req, res)
+      void this.authenticated(req, res)
         .catch((err: unknown) => {
           if ((err as { status?: { code?: number } })?.status?.code === undefined) this.opts.log.error({ err, url: req.url }, 'request failed');
           sendError(res, err);
@@ -111,7 +121,15 @@ export class RestServer {
         });
     });
     this.server.keepAliveTimeout = 65_000;
-    if (opts.onUpgrade) this.server.on('upgrade', opts.onUpgrade);
+    const onUpgrade = opts.onUpgrade;
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (!onUpgrade || !this.authenticate(req)) {
+        const body = JSON.stringify(onUpgrade ? UNAUTHORIZED : statusFailure(404, 'NotFound', 'the server could not find the requested resource'));
+        socket.end(`HTTP/1.1 ${onUpgrade ? '401 Unauthorized' : '404 Not Found'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+        return;
+      }
+      onUpgrade(req, socket, head);
+    });
   }
 
   async listen(port: number, host: string): Promise<number> {
@@ -125,6 +143,24 @@ export class RestServer {
   async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** The request's user: its client certificate's, or anonymous on the public paths only; undefined means 401. */
+  authenticate(req: IncomingMessage): UserInfo | undefined {
+    const user = userFromClientCertificate(req);
+    if (user) return user;
+    const path = new URL(req.url ?? '/', 'https://localhost').pathname;
+    if (this.opts.anonymousAuth && isPublicInfo(req.method ?? 'GET', path)) return ANONYMOUS;
+    return undefined;
+  }
+
+  private async authenticated(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!this.authenticate(req)) {
+      res.writeHead(401, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(UNAUTHORIZED));
+      return;
+    }
+    return this.handle(req, res);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,0 +1,78 @@
+// The cluster's PKI as `up` and install-master.sh make it (kubeadm's layout and names): the CA
+// and the ServiceAccount key, the apiserver's serving certificate with the SANs Kubernetes gives
+// it, the apiserver's kubelet-client certificate, the admin's (system:masters), one identity per
+// daemon (system:kube-scheduler, system:kube-controller-manager, system:kube-proxy), and per node
+// the kubelet's client certificate (system:node:<name> in system:nodes) and serving certificate.
+import * as path from 'node:path';
+import * as fs from 'node:fs';
+import { numberToIp, parseCidr } from '@tinykube/api';
+import { ensurePki, type CertSpec } from '@tinykube/pki';
+
+export const CLUSTER_DOMAIN = 'cluster.local';
+
+export interface PkiNode {
+  name: string;
+  ip: string;
+}
+
+export interface ClusterPkiSpec {
+  dir: string;
+  /** Addresses clients reach the apiserver at. */
+  masterIps: string[];
+  serviceCidr: string;
+  nodes: PkiNode[];
+  /** Only the master's certificates (a bare-host master, whose nodes join later). */
+  masterOnly?: boolean;
+}
+
+/** The first address of the Service range: the `kubernetes` Service's ClusterIP. */
+export function firstServiceIp(serviceCidr: string): string {
+  const c = parseCidr(serviceCidr);
+  return numberToIp(c.base + 1);
+}
+
+export function masterCerts(masterIps: string[], serviceCidr: string): Record<string, CertSpec> {
+  return {
+    apiserver: {
+      commonName: 'kube-apiserver',
+      dnsNames: ['kubernetes', 'kubernetes.default', 'kubernetes.default.svc', `kubernetes.default.svc.${CLUSTER_DOMAIN}`, 'localhost'],
+      ipAddresses: [...new Set([...masterIps, firstServiceIp(serviceCidr), '127.0.0.1'])],
+      usage: 'server',
+    },
+    'apiserver-kubelet-client': { commonName: 'kube-apiserver-kubelet-client', organizations: ['system:masters'], usage: 'client' },
+    admin: { commonName: 'kubernetes-admin', organizations: ['system:masters'], usage: 'client' },
+    scheduler: { commonName: 'system:kube-scheduler', usage: 'client' },
+    'controller-manager': { commonName: 'system:kube-controller-manager', usage: 'client' },
+  };
+}
+
+export function nodeCerts(node: PkiNode): Record<string, CertSpec> {
+  return {
+    [`kubelet-${node.name}`]: { commonName: `system:node:${node.name}`, organizations: ['system:nodes'], usage: 'client' },
+    [`kubelet-${node.name}-serving`]: { commonName: `system:node:${node.name}`, organizations: ['system:nodes'], dnsNames: [node.name], ipAddresses: [node.ip], usage: 'server' },
+  };
+}
+
+export const PROXY_CERT: Record<string, CertSpec> = { proxy: { commonName: 'system:kube-proxy', usage: 'client' } };
+
+export async function ensureClusterPki(s: ClusterPkiSpec): Promise<void> {
+  const certs = { ...masterCerts(s.masterIps, s.serviceCidr), ...(s.masterOnly ? {} : PROXY_CERT) };
+  for (const n of s.nodes) Object.assign(certs, nodeCerts(n));
+  await ensurePki({ dir: s.dir, caName: 'tinykube-ca', certs });
+}
+
+/** Paths of the PKI's files. */
+export function pkiFiles(dir: string): { ca: string; crt(name: string): string; key(name: string): string } {
+  return { ca: path.join(dir, 'ca.crt'), crt: (n) => path.join(dir, `${n}.crt`), key: (n) => path.join(dir, `${n}.key`) };
+}
+
+/** What a node host needs, copied to `<dir>/nodes/<name>/`: the CA, its kubelet's two certificates and tk-proxy's. */
+export function writeNodeBundle(dir: string, name: string): string {
+  const out = path.join(dir, 'nodes', name);
+  fs.mkdirSync(out, { recursive: true, mode: 0o700 });
+  for (const f of ['ca.crt', `kubelet-${name}.crt`, `kubelet-${name}.key`, `kubelet-${name}-serving.crt`, `kubelet-${name}-serving.key`, 'proxy.crt', 'proxy.key']) {
+    fs.copyFileSync(path.join(dir, f), path.join(out, f));
+    fs.chmodSync(path.join(out, f), f.endsWith('.key') ? 0o600 : 0o644);
+  }
+  return out;
+}

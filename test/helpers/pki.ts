@@ -1,0 +1,34 @@
+// The cluster PKI for tests that run an apiserver in-process: made once per test process, as
+// `up` makes it (the same code), in a temporary directory.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { readTlsIdentity, type TlsIdentity } from '@tinykube/client';
+import { adminIdentity, ensureClusterPki, pkiFiles } from '@tinykube/hosts';
+
+export interface TestPki {
+  dir: string;
+  /** The apiserver's serving certificate and key and the client CA, as startApiserver takes them. */
+  serving: { cert: string; key: string; clientCa: string };
+  admin: Required<TlsIdentity>;
+  /** The identity of one of the PKI's certificates (`scheduler`, `proxy`, ...). */
+  identity(name: string): Required<TlsIdentity>;
+}
+
+let made: Promise<TestPki> | undefined;
+
+export function testPki(): Promise<TestPki> {
+  made ??= (async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tk-test-pki-'));
+    process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    await ensureClusterPki({ dir, masterIps: ['127.0.0.1'], serviceCidr: '10.96.0.0/16', nodes: [{ name: 'node-1', ip: '127.0.0.1' }] });
+    const f = pkiFiles(dir);
+    return {
+      dir,
+      serving: { cert: fs.readFileSync(f.crt('apiserver'), 'utf8'), key: fs.readFileSync(f.key('apiserver'), 'utf8'), clientCa: fs.readFileSync(f.ca, 'utf8') },
+      admin: adminIdentity(dir),
+      identity: (name) => readTlsIdentity({ caFile: f.ca, certFile: f.crt(name), keyFile: f.key(name) }) as Required<TlsIdentity>,
+    };
+  })();
+  return made;
+}
