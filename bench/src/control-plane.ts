@@ -46,7 +46,7 @@ export async function startControlPlane(): Promise<ControlPlane> {
     daemons.set(name, child);
     return child;
   };
-  const tls = [`--tls-cert-file=${f.crt('apiserver')}`, `--tls-private-key-file=${f.key('apiserver')}`, `--client-ca-file=${f.ca}`];
+  const tls = [`--tls-cert-file=${f.crt('apiserver')}`, `--tls-private-key-file=${f.key('apiserver')}`, `--client-ca-file=${f.ca}`, `--service-account-signing-key-file=${path.join(pki.dir, 'sa.key')}`, `--service-account-key-file=${path.join(pki.dir, 'sa.pub')}`];
   run('apiserver', [mainOf(REPO_DIR, 'apiserver'), `--etcd-servers=${etcd.url}`, '--bind-address=127.0.0.1', `--port=${port}`, `--grpc-port=${grpcPort}`, ...tls, '--compaction-interval=0', '--log-level=warn']);
   const restUrl = `https://127.0.0.1:${port}`;
   const anonymous = tlsFetch({ ca: pki.admin.ca });

@@ -27,6 +27,7 @@ export async function startTestApi(etcd?: TestEtcd, ports: { port?: number; grpc
   const pki = await testPki();
   const api = await startApiserver({
     tls: pki.serving,
+    serviceAccount: pki.serviceAccount,
     etcdServers: [e.url],
     bindAddress: '127.0.0.1',
     port: ports.port ?? 0,

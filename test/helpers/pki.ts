@@ -11,11 +11,15 @@ export interface TestPki {
   /** The apiserver's serving certificate and key and the client CA, as startApiserver takes them. */
   serving: { cert: string; key: string; clientCa: string };
   admin: Required<TlsIdentity>;
+  /** ServiceAccount token issuer settings, as startApiserver takes them. */
+  serviceAccount: { issuer: string; signingKey: string; verifyKeys: string[]; audiences: string[] };
   /** The identity of one of the PKI's certificates (`scheduler`, `proxy`, ...). */
   identity(name: string): Required<TlsIdentity>;
 }
 
 let made: Promise<TestPki> | undefined;
+
+export const ISSUER = 'https://kubernetes.default.svc.cluster.local';
 
 export function testPki(): Promise<TestPki> {
   made ??= (async () => {
@@ -27,6 +31,7 @@ export function testPki(): Promise<TestPki> {
       dir,
       serving: { cert: fs.readFileSync(f.crt('apiserver'), 'utf8'), key: fs.readFileSync(f.key('apiserver'), 'utf8'), clientCa: fs.readFileSync(f.ca, 'utf8') },
       admin: adminIdentity(dir),
+      serviceAccount: { issuer: ISSUER, signingKey: fs.readFileSync(path.join(dir, 'sa.key'), 'utf8'), verifyKeys: [fs.readFileSync(path.join(dir, 'sa.pub'), 'utf8')], audiences: [ISSUER] },
       identity: (name) => readTlsIdentity({ caFile: f.ca, certFile: f.crt(name), keyFile: f.key(name) }) as Required<TlsIdentity>,
     };
   })();

@@ -83,6 +83,7 @@ test('--anonymous-auth=false: the public info paths need a certificate too', asy
     nodePortRange: [30000, 32767],
     compactionIntervalMs: 0,
     tls: c.pki.serving,
+    serviceAccount: c.pki.serviceAccount,
     anonymousAuth: false,
     log: pino({ level: 'silent' }),
     metricsRegistry: new Registry(),

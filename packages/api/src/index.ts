@@ -16,3 +16,4 @@ export * from './object-util';
 export * from './net';
 export * from './time';
 export * from './json';
+export * from './auth';

@@ -1,7 +1,7 @@
 // Wires the apiserver together: etcd store, registry, REST and gRPC front doors, compaction.
 import { circuitBreaker, ConsecutiveBreaker, handleWhen, retry } from 'cockatiel';
 import { Etcd3, GRPCUnavailableError } from 'etcd3';
-import { R, storageKey } from '@tinykube/api';
+import { numberToIp, parseCidr, R, storageKey } from '@tinykube/api';
 import { HealthChecks } from '@tinykube/daemon';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import pino, { type Logger } from 'pino';
@@ -13,6 +13,8 @@ import { RestServer } from './rest/server';
 import { GrpcServer } from './grpc/server';
 import { execUpgradeHandler } from './exec-proxy';
 import { podLogHandler } from './kubelet-proxy';
+import { ServiceAccountTokens, type ServiceAccountTokenOptions } from './authn/service-account-tokens';
+import { MasterServiceReconciler } from './master-service';
 import { EtcdStore } from './storage/etcd-store';
 import { Strategies } from './strategies';
 
@@ -31,6 +33,10 @@ export interface ApiserverOptions {
   tls: { cert: string; key: string; clientCa: string };
   /** Unauthenticated reads of /healthz, /livez, /readyz and /version (Kubernetes' --anonymous-auth; true). */
   anonymousAuth?: boolean;
+  /** Issuer, keys and audiences of ServiceAccount tokens. */
+  serviceAccount: ServiceAccountTokenOptions;
+  /** The address the `kubernetes` Service's Endpoints name (Kubernetes' --advertise-address; the bind address). */
+  advertiseAddress?: string;
   /** What the apiserver presents to kubelets (logs, exec) and the CA their serving certificates are signed by. */
   kubeletClient?: { cert: string; key: string; ca: string };
   /** tolerationSeconds of the default not-ready / unreachable tolerations (300). */
@@ -107,6 +113,7 @@ export async function startApiserver(o: ApiserverOptions): Promise<Apiserver> {
     health,
     tls: o.tls,
     anonymousAuth: o.anonymousAuth ?? true,
+    tokens: new ServiceAccountTokens(o.serviceAccount, { get: (r, ns, name) => registry.get(r, ns, name) as never }),
     ...(o.kubeletClient ? { podSubresources: { log: podLogHandler(registry, o.kubeletClient) }, onUpgrade: execUpgradeHandler(registry, o.kubeletClient) } : {}),
   });
   const port = await rest.listen(o.port, o.bindAddress);
@@ -124,6 +131,8 @@ export async function startApiserver(o: ApiserverOptions): Promise<Apiserver> {
       })().catch((err: unknown) => log.warn({ err }, 'compaction failed'));
     }, o.compactionIntervalMs);
   }
+  const master = new MasterServiceReconciler(registry, { clusterIP: firstAddress(o.serviceCidr), address: o.advertiseAddress ?? o.bindAddress, port, log });
+  await master.start();
   log.info({ port, grpcPort }, 'apiserver serving');
   return {
     port,
@@ -133,6 +142,7 @@ export async function startApiserver(o: ApiserverOptions): Promise<Apiserver> {
     registry,
     metrics,
     async stop() {
+      master.stop();
       if (compactTimer) clearInterval(compactTimer);
       await rest.close();
       await grpcServer.close();
@@ -140,4 +150,9 @@ export async function startApiserver(o: ApiserverOptions): Promise<Apiserver> {
       etcd.close();
     },
   };
+}
+
+/** The first address of a CIDR: the `kubernetes` Service's ClusterIP. */
+function firstAddress(cidr: string): string {
+  return numberToIp(parseCidr(cidr).base + 1);
 }

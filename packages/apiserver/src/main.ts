@@ -28,6 +28,12 @@ runDaemon({
       .option('tls-cert-file', { type: 'string', demandOption: true, describe: 'serving certificate (PEM) for REST and gRPC; its SANs must name every address clients use' })
       .option('tls-private-key-file', { type: 'string', demandOption: true, describe: 'the key of --tls-cert-file' })
       .option('client-ca-file', { type: 'string', demandOption: true, describe: 'CA whose client certificates authenticate users (CN = user, O = groups); the daemons\' gRPC requires one' })
+      .option('service-account-issuer', { type: 'string', default: 'https://kubernetes.default.svc.cluster.local', describe: 'the `iss` of ServiceAccount tokens' })
+      .option('service-account-signing-key-file', { type: 'string', demandOption: true, describe: 'PKCS#8 PEM EC P-256 key that signs ServiceAccount tokens' })
+      .option('service-account-key-file', { type: 'string', array: true, demandOption: true, describe: 'PEM keys whose ServiceAccount token signatures are accepted (repeatable)' })
+      .option('api-audiences', { type: 'string', describe: 'comma-separated audiences the API accepts in tokens (default: the issuer)' })
+      .option('service-account-max-token-expiration', { type: 'number', default: 172800, describe: 'longest token lifetime a TokenRequest gets, seconds' })
+      .option('advertise-address', { type: 'string', describe: 'the address the kubernetes Service\'s Endpoints name (default: --bind-address)' })
       .option('anonymous-auth', { type: 'boolean', default: true, describe: 'let unauthenticated requests read /healthz, /livez, /readyz and /version' })
       .option('kubelet-client-certificate', { type: 'string', describe: 'client certificate presented to kubelets (logs, exec)' })
       .option('kubelet-client-key', { type: 'string', describe: 'the key of --kubelet-client-certificate' })
@@ -48,6 +54,14 @@ runDaemon({
       watchCacheSize: a['watch-cache-size'],
       tls: { cert: read(a['tls-cert-file']), key: read(a['tls-private-key-file']), clientCa: read(a['client-ca-file']) },
       anonymousAuth: a['anonymous-auth'],
+      serviceAccount: {
+        issuer: a['service-account-issuer'],
+        signingKey: read(a['service-account-signing-key-file']),
+        verifyKeys: a['service-account-key-file'].map(read),
+        audiences: a['api-audiences'] ? a['api-audiences'].split(',').filter(Boolean) : [a['service-account-issuer']],
+        maxExpirationSeconds: a['service-account-max-token-expiration'],
+      },
+      ...(a['advertise-address'] ? { advertiseAddress: a['advertise-address'] } : {}),
       ...(a['kubelet-client-certificate'] && a['kubelet-client-key']
         ? { kubeletClient: { cert: read(a['kubelet-client-certificate']), key: read(a['kubelet-client-key']), ca: read(a['kubelet-certificate-authority'] ?? a['client-ca-file']) } }
         : {}),

@@ -16,6 +16,8 @@ export interface ControllerManagerOptions {
   disruption: DisruptionOptions;
   podGc: { terminatedThreshold: number; periodMs: number; quarantineMs: number };
   workers: number;
+  /** PEM of the cluster CA, published as the kube-root-ca.crt ConfigMap of every namespace. */
+  rootCa?: string;
 }
 
 export class SharedInformers {

@@ -10,6 +10,8 @@ import { NodeIpamController } from './controllers/node-ipam';
 import { NodeLifecycleController } from './controllers/node-lifecycle';
 import { PodGcController } from './controllers/pod-gc';
 import { ReplicaSetController } from './controllers/replicaset';
+import { RootCaPublisher } from './controllers/root-ca-publisher';
+import { ServiceAccountController } from './controllers/service-account';
 import { StatefulSetController } from './controllers/statefulset';
 
 // Builds every controller on one set of shared informers, starts the informers, then the
@@ -25,6 +27,8 @@ export const CONTROLLERS: Record<string, (ctx: ControllerContext) => QueueContro
   'garbage-collector': (ctx) => new GarbageCollector(ctx),
   namespace: (ctx) => new NamespaceController(ctx),
   podgc: (ctx) => new PodGcController(ctx),
+  serviceaccount: (ctx) => new ServiceAccountController(ctx),
+  'root-ca-cert-publisher': (ctx) => new RootCaPublisher(ctx),
 };
 
 export interface RunningControllers {

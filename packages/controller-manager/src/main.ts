@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // tk-controller-manager: the cluster's control loops. Runs as leader only; a second copy waits.
+import * as fs from 'node:fs';
 import { apiClientFlags, GrpcClient, identityFromFlags, leaderElectionFlags, leaderSyncCheck, runLeaderElected } from '@tinykube/client';
 import { runDaemon } from '@tinykube/daemon';
 import { CONTROLLERS, startControllers } from './controller-manager';
@@ -22,6 +23,7 @@ runDaemon({
       .option('secondary-node-eviction-rate', { type: 'number', default: DEFAULT_DISRUPTION.secondaryEvictionRate, describe: 'the same in a partially disrupted zone larger than --large-cluster-size-threshold' })
       .option('large-cluster-size-threshold', { type: 'number', default: DEFAULT_DISRUPTION.largeClusterSizeThreshold, describe: 'nodes; in smaller partially disrupted zones nothing is evicted' })
       .option('terminated-pod-gc-threshold', { type: 'number', default: 12500, describe: 'terminated pods kept before the oldest are deleted (0: never)' })
+      .option('root-ca-file', { type: 'string', describe: 'the cluster CA (PEM), published in every namespace as the kube-root-ca.crt ConfigMap (default: --ca-file)' })
       .option('concurrent-syncs', { type: 'number', default: 5, describe: 'workers per controller' }),
   async run({ args: a, log, metrics, health, onStop, serve }) {
     const api = new GrpcClient(a.apiserver, identityFromFlags(a));
@@ -50,6 +52,7 @@ runDaemon({
             // Kubernetes' PodGC: a pass every 20 s; a node missing for 40 s is gone.
             podGc: { terminatedThreshold: a['terminated-pod-gc-threshold'], periodMs: 20_000, quarantineMs: 40_000 },
             workers: a['concurrent-syncs'],
+            rootCa: fs.readFileSync(a['root-ca-file'] ?? a['ca-file'], 'utf8'),
           },
           log,
           metrics,

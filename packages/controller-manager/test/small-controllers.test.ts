@@ -76,3 +76,32 @@ test('pod GC: pods of a deleted node after the quarantine, unscheduled terminati
     await c.stop();
   }
 });
+
+test('serviceaccount: every namespace gets a default ServiceAccount, again after it is deleted, none in a terminating namespace', async () => {
+  const c = await startOnFake(['serviceaccount'], [
+    [R.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team' } }],
+    [R.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'leaving', deletionTimestamp: timestamp() }, status: { phase: 'Terminating' } }],
+  ]);
+  try {
+    await until('default in team', () => c.api.find(R.serviceaccounts, 'team', 'default'));
+    await c.api.delete(R.serviceaccounts, 'team', 'default');
+    await until('default again', () => c.api.find(R.serviceaccounts, 'team', 'default'));
+    await c.api.create(R.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'late' } });
+    await until('default in late', () => c.api.find(R.serviceaccounts, 'late', 'default'));
+    assert.equal(c.api.find(R.serviceaccounts, 'leaving', 'default'), undefined);
+  } finally {
+    await c.stop();
+  }
+});
+
+test('root-ca-cert-publisher: kube-root-ca.crt with the cluster CA in every namespace, put back when edited', async () => {
+  const c = await startOnFake(['root-ca-cert-publisher'], [[R.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team' } }]], { rootCa: 'PEM OF THE CA' });
+  try {
+    const cm = await until('the ConfigMap', () => c.api.find<ConfigMap>(R.configmaps, 'team', 'kube-root-ca.crt'));
+    assert.deepEqual(cm.data, { 'ca.crt': 'PEM OF THE CA' });
+    await c.api.update(R.configmaps, { ...cm, data: { 'ca.crt': 'tampered' } });
+    await until('restored', () => c.api.find<ConfigMap>(R.configmaps, 'team', 'kube-root-ca.crt')?.data?.['ca.crt'] === 'PEM OF THE CA');
+  } finally {
+    await c.stop();
+  }
+});

@@ -82,6 +82,8 @@ function apiserverTls(dir: string): string[] {
     `--client-ca-file=${f.ca}`,
     `--kubelet-client-certificate=${f.crt('apiserver-kubelet-client')}`,
     `--kubelet-client-key=${f.key('apiserver-kubelet-client')}`,
+    `--service-account-signing-key-file=${path.join(dir, 'sa.key')}`,
+    `--service-account-key-file=${path.join(dir, 'sa.pub')}`,
   ];
 }
 

@@ -57,8 +57,15 @@ export function expand(text: string, vars: Record<string, string>): string {
   return text.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (m, name: string | undefined) => (m === '$$' ? '$' : name !== undefined && name in vars ? vars[name]! : m));
 }
 
-export function containerEnv(pod: Pod, c: Container, services: Service[], podIP: string, hostIP: string): Record<string, string> {
-  const env: Record<string, string> = pod.spec.enableServiceLinks === false ? {} : serviceEnv(services);
+/**
+ * `services` are those of the pod's namespace; `master` is default/kubernetes, whose variables
+ * (KUBERNETES_SERVICE_HOST, ...) every pod gets, even with enableServiceLinks false, as in
+ * Kubernetes, unless a Service of the same name in the pod's namespace takes its place.
+ */
+export function containerEnv(pod: Pod, c: Container, services: Service[], podIP: string, hostIP: string, master?: Service): Record<string, string> {
+  const linked = pod.spec.enableServiceLinks === false ? [] : services;
+  const withMaster = master && !linked.some((s) => s.metadata.name === master.metadata.name) ? [...linked, master] : linked;
+  const env: Record<string, string> = serviceEnv(withMaster);
   for (const e of c.env ?? []) env[e.name] = valueOf(pod, e, env, podIP, hostIP);
   return env;
 }

@@ -301,7 +301,7 @@ export class PodManager {
 
   private async createContainer(pod: Stored<Pod>, spec: Container, sandboxId: string, podIP: string, attempt: number, dirs: Map<string, string>, hash: string): Promise<string> {
     const services = this.services.list().filter((s) => s.metadata.namespace === pod.metadata.namespace);
-    const env = containerEnv(pod, spec, services, podIP, this.o.nodeIP);
+    const env = containerEnv(pod, spec, services, podIP, this.o.nodeIP, this.services.get('default/kubernetes'));
     const cpu = spec.resources?.limits?.cpu;
     const memory = spec.resources?.limits?.memory;
     const args = (a: string[] | undefined): string[] | undefined => a?.map((x) => expand(x, env));

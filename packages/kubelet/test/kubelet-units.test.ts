@@ -72,3 +72,15 @@ test('host-gw routes: one per other node, stale ones removed, unrelated routes u
   assert.deepEqual(add, [{ dst: '10.244.1.0/24', gateway: '10.240.0.12' }]);
   assert.deepEqual(del, [{ dst: '10.244.5.0/24', gateway: '10.240.0.15' }]);
 });
+
+test('every pod gets the kubernetes Service variables, even without service links; a Service of that name in its namespace takes their place', () => {
+  const master: Service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'kubernetes', namespace: 'default' }, spec: { clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443 }] } };
+  const noLinks: Pod = { ...basePod, spec: { ...basePod.spec, enableServiceLinks: false, containers: [{ name: 'c' }] } };
+  const env = containerEnv(noLinks, noLinks.spec.containers[0]!, [], '10.244.1.9', '10.240.0.11', master);
+  assert.equal(env.KUBERNETES_SERVICE_HOST, '10.96.0.1');
+  assert.equal(env.KUBERNETES_SERVICE_PORT, '443');
+  assert.equal(env.KUBERNETES_SERVICE_PORT_HTTPS, '443');
+  const own: Service = { ...master, metadata: { name: 'kubernetes', namespace: 'web' }, spec: { clusterIP: '10.96.7.7', ports: [{ port: 80 }] } };
+  const linked: Pod = { ...basePod, spec: { ...basePod.spec, containers: [{ name: 'c' }] } };
+  assert.equal(containerEnv(linked, linked.spec.containers[0]!, [own], '10.244.1.9', '10.240.0.11', master).KUBERNETES_SERVICE_HOST, '10.96.7.7');
+});

@@ -1,5 +1,5 @@
-// core/v1 ConfigMap and Secret.
-import { CORE, bool, kind, str, stringMap, type Schema } from './schema-builders';
+// core/v1 ConfigMap, Secret and ServiceAccount.
+import { CORE, bool, kind, list, object, str, stringMap, type Schema } from './schema-builders';
 
 /** Values that are base64 of bytes, as Kubernetes' []byte fields. */
 function byteMap(description: string): Schema {
@@ -18,4 +18,10 @@ export const CONFIG_SCHEMAS: Record<string, Schema> = {
     type: str('Used to facilitate programmatic handling of secret data: Opaque (the default), kubernetes.io/tls, kubernetes.io/dockerconfigjson, kubernetes.io/basic-auth, kubernetes.io/ssh-auth, kubernetes.io/service-account-token, ... Immutable.'),
     immutable: bool('If true, data cannot be changed (the Secret can only be deleted and re-created).'),
   }),
+  [`${CORE}ServiceAccount`]: kind('An identity for processes that run in a pod; its tokens authenticate as system:serviceaccount:<namespace>:<name>.', {
+    secrets: list(`${CORE}ObjectReference`, 'Secrets of the account (legacy token Secrets; tinykube issues bound tokens instead).'),
+    imagePullSecrets: list(`${CORE}ServiceAccountPullSecret`, 'Secrets for pulling the images of pods of this account (stored; tinykube\'s kubelets pull from the cluster registry).'),
+    automountServiceAccountToken: bool('Whether pods running as this account get an API token mounted; a pod\'s own field wins.'),
+  }),
+  [`${CORE}ServiceAccountPullSecret`]: object('A reference to a Secret in the same namespace.', { name: str('Name of the Secret.') }),
 };

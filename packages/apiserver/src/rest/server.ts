@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
-import { errors, statusFailure, qualifiedResource, resourceByPlural, type KubeObject, type ResourceInfo } from '@tinykube/api';
+import { errors, statusFailure, timestamp, qualifiedResource, type SelfSubjectReview, type TokenRequest, resourceByPlural, type KubeObject, type ResourceInfo } from '@tinykube/api';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
 import { patchTypeOf } from '../patch';
@@ -17,6 +17,7 @@ import { parseAccept, parseBody, readBody, sendError, sendJson, type Accept } fr
 import { bindPod } from '../subresources/binding';
 import { toTable } from './table';
 import { ANONYMOUS, isPublicInfo, userFromClientCertificate, type UserInfo } from '../authn/user';
+import type { ServiceAccountTokens } from '../authn/service-account-tokens';
 
 export interface RestOptions {
   registry: Registry;
@@ -32,6 +33,8 @@ export interface RestOptions {
   tls: { cert: string; key: string; clientCa: string };
   /** Let unauthenticated requests read the public info paths (Kubernetes' --anonymous-auth, default true). */
   anonymousAuth: boolean;
+  /** Issues (TokenRequest) and authenticates ServiceAccount tokens. */
+  tokens: ServiceAccountTokens;
 }
 
 const UNAUTHORIZED = statusFailure(401, 'Unauthorized', 'Unauthorized');
@@ -123,12 +126,14 @@ export class RestServer {
     this.server.keepAliveTimeout = 65_000;
     const onUpgrade = opts.onUpgrade;
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      if (!onUpgrade || !this.authenticate(req)) {
-        const body = JSON.stringify(onUpgrade ? UNAUTHORIZED : statusFailure(404, 'NotFound', 'the server could not find the requested resource'));
-        socket.end(`HTTP/1.1 ${onUpgrade ? '401 Unauthorized' : '404 Not Found'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-        return;
-      }
-      onUpgrade(req, socket, head);
+      void this.authenticate(req).then((user) => {
+        if (!onUpgrade || !user || user === ANONYMOUS) {
+          const body = JSON.stringify(onUpgrade ? UNAUTHORIZED : statusFailure(404, 'NotFound', 'the server could not find the requested resource'));
+          socket.end(`HTTP/1.1 ${onUpgrade ? '401 Unauthorized' : '404 Not Found'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+          return;
+        }
+        onUpgrade(req, socket, head);
+      });
     });
   }
 
@@ -145,25 +150,32 @@ export class RestServer {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  /** The request's user: its client certificate's, or anonymous on the public paths only; undefined means 401. */
-  authenticate(req: IncomingMessage): UserInfo | undefined {
+  /**
+   * The request's user, by Kubernetes' authenticators in order: the client certificate, then a
+   * bearer token (a ServiceAccount's; a token that is not valid is a 401 even on public paths),
+   * then anonymous on the public paths only. Undefined means 401.
+   */
+  async authenticate(req: IncomingMessage): Promise<UserInfo | undefined> {
     const user = userFromClientCertificate(req);
     if (user) return user;
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (bearer) return this.opts.tokens.authenticate(bearer);
     const path = new URL(req.url ?? '/', 'https://localhost').pathname;
     if (this.opts.anonymousAuth && isPublicInfo(req.method ?? 'GET', path)) return ANONYMOUS;
     return undefined;
   }
 
   private async authenticated(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!this.authenticate(req)) {
+    const user = await this.authenticate(req);
+    if (!user) {
       res.writeHead(401, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify(UNAUTHORIZED));
       return;
     }
-    return this.handle(req, res);
+    return this.handle(req, res, user);
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handle(req: IncomingMessage, res: ServerResponse, user: UserInfo): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const q = url.searchParams;
@@ -206,6 +218,16 @@ export class RestServer {
         const doc = gm[2] ? apiResourceList(`${gm[1]}/${gm[2]}`) : apiGroupDoc(gm[1] as string);
         if (doc) return sendJson(res, 200, doc);
       }
+    }
+    if (method === 'POST' && path === '/apis/authentication.k8s.io/v1/selfsubjectreviews') {
+      await readBody(req);
+      const review: SelfSubjectReview = {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'SelfSubjectReview',
+        metadata: { creationTimestamp: timestamp() },
+        status: { userInfo: { username: user.name, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups, ...(user.extra ? { extra: user.extra } : {}) } },
+      };
+      return sendJson(res, 201, review);
     }
     const t = parseResourcePath(path);
     if (!t) {
@@ -262,6 +284,11 @@ export class RestServer {
       }
     }
 
+    if (r.kind === 'ServiceAccount' && sub === 'token') {
+      if (method !== 'POST') throw errors.methodNotAllowed('token only supports POST');
+      const sa = await registry.get(r, ns, name);
+      return sendJson(res, 201, await this.opts.tokens.request(sa, (await body()) as unknown as TokenRequest));
+    }
     if (sub && sub !== 'status' && sub !== 'scale' && !(r.kind === 'Pod' && sub === 'binding')) {
       const extra = r.kind === 'Pod' ? this.opts.podSubresources?.[sub] : undefined;
       if (extra) return extra(req, res, ns as string, name, q);

@@ -8,7 +8,7 @@ import { nodeStrategy } from './node';
 import { podStrategy } from './pod';
 import { secretStrategy } from './secret';
 import { serviceStrategy } from './service';
-import { controllerRevisionStrategy, endpointsStrategy, eventStrategy, leaseStrategy, pvcStrategy } from './simple-kinds';
+import { controllerRevisionStrategy, endpointsStrategy, eventStrategy, leaseStrategy, pvcStrategy, serviceAccountStrategy } from './simple-kinds';
 import type { Strategy } from './strategy';
 import { deploymentStrategy, replicaSetStrategy, statefulSetStrategy } from './workloads';
 
@@ -27,6 +27,7 @@ export class Strategies {
       ['Event', eventStrategy],
       ['ConfigMap', configMapStrategy],
       ['Secret', secretStrategy],
+      ['ServiceAccount', serviceAccountStrategy],
       ['PersistentVolumeClaim', pvcStrategy],
       ['ReplicaSet', replicaSetStrategy],
       ['Deployment', deploymentStrategy],

@@ -1,7 +1,7 @@
 // Kinds with nothing beyond defaulting, validation and a table: Endpoints, Event, Lease,
-// PersistentVolumeClaim, ControllerRevision.
-import { controllerRevisionRules, defaultEndpoints, defaultEvent, defaultPvc, endpointsRules, eventRules, leaseRules, pvcRules, pvcUpdateRules, type Endpoints, type KubeObject, type Lease, type PersistentVolumeClaim } from '@tinykube/api';
-import { printers } from '../rest/table';
+// PersistentVolumeClaim, ControllerRevision, ServiceAccount.
+import { controllerRevisionRules, defaultEndpoints, defaultEvent, defaultPvc, endpointsRules, eventRules, leaseRules, pvcRules, pvcUpdateRules, type Endpoints, type KubeObject, type Lease, type PersistentVolumeClaim, type ServiceAccount } from '@tinykube/api';
+import { age, ageCol, nameCol, printers } from '../rest/table';
 import { strategy } from './strategy';
 
 /** Written by controllers with PUT whether or not they exist yet, as Kubernetes allows. */
@@ -30,3 +30,14 @@ export const pvcStrategy = strategy<PersistentVolumeClaim>({
 });
 
 export const controllerRevisionStrategy = strategy<KubeObject>({ nameRule: 'subdomain', validate: controllerRevisionRules, printer: printers.ControllerRevision });
+
+export const serviceAccountStrategy = strategy<ServiceAccount>({
+  nameRule: 'subdomain',
+  printer: {
+    columns: [nameCol, ['Secrets', 'string', 0, 'Number of secrets of the account.'], ageCol],
+    cells: (o) => {
+      const sa = o as ServiceAccount;
+      return [sa.metadata.name, (sa.secrets ?? []).length, age(sa.metadata.creationTimestamp)];
+    },
+  },
+});
