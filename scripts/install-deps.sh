@@ -15,6 +15,7 @@ want /usr/bin/busybox busybox-static
 want redis-server redis-server
 want redis-cli redis-tools
 want /usr/sbin/nginx nginx
+want curl curl
 want iptables iptables
 want conntrack conntrack
 want ip iproute2

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { R, type Deployment } from '@tinykube/api';
+import { tlsFetch } from '@tinykube/client';
 import { REPO_DIR, run, startCluster, waitFor, type LocalCluster } from '../helpers';
 
 let cluster: LocalCluster;
@@ -418,4 +419,34 @@ test("the README's quick start runs verbatim (in a namespace of its own, set in 
   assert.equal(pods.trim().split('\n').length, 3, pods);
   assert.match(await kubectl('get', 'endpoints', 'nginx-deployment', '-n', 'quickstart'), /:80/);
   await kubectl('delete', 'namespace', 'quickstart', '--wait=false');
+});
+
+test('from inside a pod, its mounted ServiceAccount token reaches https://kubernetes.default.svc through the ClusterIP and is that account; once the pod is gone the token is refused', async () => {
+  await kubectl('create', 'namespace', 'sa-e2e');
+  await kubectl('create', 'serviceaccount', 'reader', '-n', 'sa-e2e');
+  const sa = '/var/run/secrets/kubernetes.io/serviceaccount';
+  const review = JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
+  // No cluster DNS yet: --resolve gives the name (the certificate's SAN) the Service's address.
+  const script = `curl -sS --cacert ${sa}/ca.crt --resolve kubernetes.default.svc:443:$KUBERNETES_SERVICE_HOST -H "Authorization: Bearer $(cat ${sa}/token)" -H 'Content-Type: application/json' -X POST -d '${review}' https://kubernetes.default.svc/apis/authentication.k8s.io/v1/selfsubjectreviews; echo; echo "namespace=$(cat ${sa}/namespace)"; exec sleep 3600`;
+  const file = path.join(dir, 'in-cluster.yaml');
+  fs.writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'in-cluster', namespace: 'sa-e2e' }, spec: { serviceAccountName: 'reader', containers: [{ name: 'c', image: 'curl:host', command: ['sh', '-c', script] }] } }));
+  await kubectl('apply', '-f', file);
+  const pod = JSON.parse(await kubectl('get', 'pod', 'in-cluster', '-n', 'sa-e2e', '-o', 'json')) as { spec: { volumes: { name: string; projected?: unknown }[]; containers: { volumeMounts: { mountPath: string }[] }[] } };
+  assert.ok(pod.spec.volumes.some((v) => /^kube-api-access-/.test(v.name) && v.projected), 'ServiceAccount admission added the volume');
+  assert.ok(pod.spec.containers[0]!.volumeMounts.some((m) => m.mountPath === sa));
+  const out = await waitFor(async () => {
+    const log = await cluster.log('sa-e2e', 'in-cluster');
+    return log.includes('namespace=') ? log : undefined;
+  }, { timeoutMs: 90_000, what: 'the in-cluster request' });
+  const answer = JSON.parse(out.split('\n')[0]!) as { status?: { userInfo?: { username?: string; groups?: string[]; extra?: Record<string, string[]> } } };
+  assert.equal(answer.status?.userInfo?.username, 'system:serviceaccount:sa-e2e:reader', out);
+  assert.deepEqual(answer.status?.userInfo?.extra?.['authentication.kubernetes.io/pod-name'], ['in-cluster']);
+  assert.match(out, /^namespace=sa-e2e$/m);
+
+  const token = (await kubectl('exec', '-n', 'sa-e2e', 'in-cluster', '--', 'cat', `${sa}/token`)).trim();
+  const whoami = async (): Promise<number> => (await tlsFetch({ ca: cluster.api.tls.ca })(`${cluster.file.apiserver}/apis/authentication.k8s.io/v1/selfsubjectreviews`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: review })).status;
+  assert.equal(await whoami(), 201);
+  await kubectl('delete', 'pod', 'in-cluster', '-n', 'sa-e2e', '--wait=true');
+  assert.equal(await whoami(), 401, 'the token of a deleted pod');
+  await kubectl('delete', 'namespace', 'sa-e2e', '--wait=false');
 });

@@ -4,7 +4,11 @@ import { startApiserver, type Apiserver } from '@tinykube/apiserver';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { GrpcClient, RestClient, renderKubeconfig, tlsFetch, type TlsFetch } from '@tinykube/client';
+import { R } from '@tinykube/api';
+import { startControllers } from '@tinykube/controller-manager';
+import { Registry as Metrics } from 'prom-client';
 import { TestEtcd } from './etcd';
+import { waitFor } from './wait';
 import { testPki, type TestPki } from './pki';
 
 export interface TestCluster {
@@ -41,6 +45,20 @@ export async function startTestApi(etcd?: TestEtcd, ports: { port?: number; grpc
   const kubeconfig = path.join(pki.dir, `kubeconfig-${api.port}`);
   fs.writeFileSync(kubeconfig, renderKubeconfig(api.url, pki.admin), { mode: 0o600 });
   const grpc = new GrpcClient(api.grpcAddress, pki.admin);
+  // As in a cluster, every namespace gets its default ServiceAccount (pods need it) and the CA
+  // ConfigMap; the bootstrap namespaces have theirs before the tests begin.
+  const cmApi = new GrpcClient(api.grpcAddress, pki.identity('controller-manager'));
+  const controllers = await startControllers(
+    cmApi,
+    { clusterCidr: '10.244.0.0/16', nodeCidrMaskSize: 24, nodeMonitorGracePeriodMs: 40_000, disruption: { unhealthyZoneThreshold: 0.55, evictionRate: 0.1, secondaryEvictionRate: 0.01, largeClusterSizeThreshold: 50 }, podGc: { terminatedThreshold: 12500, periodMs: 20_000, quarantineMs: 40_000 }, workers: 2, rootCa: pki.admin.ca },
+    pino({ level: 'silent' }),
+    new Metrics(),
+    ['serviceaccount', 'root-ca-cert-publisher'],
+  );
+  await waitFor(async () => {
+    const [sas, cms] = await Promise.all([rest.list(R.serviceaccounts), rest.list(R.configmaps)]);
+    return ['default', 'kube-system', 'kube-public', 'kube-node-lease'].every((ns) => sas.items.some((s) => s.metadata.namespace === ns && s.metadata.name === 'default') && cms.items.some((c) => c.metadata.namespace === ns && c.metadata.name === 'kube-root-ca.crt'));
+  }, { what: 'default ServiceAccounts and CA ConfigMaps', timeoutMs: 10_000 });
   return {
     etcd: e,
     api,
@@ -51,6 +69,8 @@ export async function startTestApi(etcd?: TestEtcd, ports: { port?: number; grpc
     fetch: tlsFetch(pki.admin),
     anonymous: tlsFetch({ ca: pki.admin.ca }),
     async stop() {
+      await controllers.stop();
+      cmApi.close();
       grpc.close();
       await api.stop();
       if (!etcd) await e.stop();

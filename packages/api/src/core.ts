@@ -156,6 +156,26 @@ export interface Volume {
   persistentVolumeClaim?: { claimName: string; readOnly?: boolean };
   configMap?: { name: string };
   secret?: { secretName: string };
+  projected?: ProjectedVolumeSource;
+}
+
+/** Several sources in one directory; Kubernetes' ServiceAccount volume is one (token, ca.crt, namespace). */
+export interface ProjectedVolumeSource {
+  sources: VolumeProjection[];
+  /** File mode bits (0644 when absent). */
+  defaultMode?: number;
+}
+
+export interface KeyToPath {
+  key: string;
+  path: string;
+  mode?: number;
+}
+
+export interface VolumeProjection {
+  serviceAccountToken?: { audience?: string; expirationSeconds?: number; path: string };
+  configMap?: { name: string; items?: KeyToPath[]; optional?: boolean };
+  downwardAPI?: { items: { path: string; fieldRef?: { apiVersion?: string; fieldPath: string }; mode?: number }[] };
 }
 
 export interface NodeSelectorRequirement {
@@ -188,6 +208,10 @@ export interface PodSpec {
   dnsPolicy?: 'ClusterFirst' | 'ClusterFirstWithHostNet' | 'Default' | 'None';
   nodeSelector?: Record<string, string>;
   serviceAccountName?: string;
+  /** Deprecated alias of serviceAccountName, kept equal to it. */
+  serviceAccount?: string;
+  /** Whether the ServiceAccount's token is mounted (the account's setting when absent; true by default). */
+  automountServiceAccountToken?: boolean;
   nodeName?: string;
   hostNetwork?: boolean;
   hostname?: string;

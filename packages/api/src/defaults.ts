@@ -51,7 +51,7 @@ export function defaultPodSpec(spec: PodSpec): void {
   for (const c of spec.containers ?? []) defaultContainer(c);
   for (const c of spec.initContainers ?? []) defaultContainer(c);
   for (const v of spec.volumes ?? []) {
-    if (!v.emptyDir && !v.hostPath && !v.persistentVolumeClaim && !v.configMap && !v.secret) v.emptyDir = {};
+    if (!v.emptyDir && !v.hostPath && !v.persistentVolumeClaim && !v.configMap && !v.secret && !v.projected) v.emptyDir = {};
   }
 }
 

@@ -1,6 +1,6 @@
 // Validation of every served kind, returning Kubernetes-style field errors with paths.
 import type { Deployment, Lease, ReplicaSet, StatefulSet } from './apps';
-import type { Container, Endpoints, Node, PersistentVolumeClaim, Pod, PodSpec, Probe, Service, ServicePort } from './core';
+import type { Container, Endpoints, Node, PersistentVolumeClaim, Pod, PodSpec, Probe, Service, ServicePort, Volume } from './core';
 import type { FieldError } from './errors';
 import { isValidIntOrPercent, scaledValue } from './intstr';
 import type { KubeObject, LabelSelector, ObjectMeta } from './meta';
@@ -192,6 +192,47 @@ function validateContainer(e: Errs, f: string, c: Container, volumes: Set<string
 }
 
 /** `claimVolumes`: names a StatefulSet's volumeClaimTemplates add to every pod. */
+/** A file path inside a volume: relative, without '..', as Kubernetes' validateLocalNonReservedPath. */
+function volumeFilePath(e: Errs, f: string, p: unknown, seen: Set<string>): void {
+  if (typeof p !== 'string' || p === '') return e.required(f);
+  if (p.startsWith('/')) return e.invalid(f, p, 'must be a relative path');
+  if (p.split('/').includes('..')) return e.invalid(f, p, "must not contain '..'");
+  if (p.startsWith('..')) return e.invalid(f, p, "must not start with '..'");
+  if (seen.has(p)) return e.invalid(f, p, 'conflicting duplicate paths');
+  seen.add(p);
+}
+
+const DOWNWARD_FIELDS = ['metadata.name', 'metadata.namespace', 'metadata.uid', 'metadata.labels', 'metadata.annotations'];
+
+function validateProjected(e: Errs, f: string, p: NonNullable<Volume['projected']>): void {
+  if (!Array.isArray(p.sources)) return e.required(`${f}.sources`);
+  const paths = new Set<string>();
+  p.sources.forEach((s, i) => {
+    const sf = `${f}.sources[${i}]`;
+    const kinds = [s?.serviceAccountToken, s?.configMap, s?.downwardAPI, (s as { secret?: unknown })?.secret].filter((x) => x !== undefined).length;
+    if (kinds !== 1) e.forbidden(sf, kinds === 0 ? 'must specify exactly one source' : 'may not specify more than 1 volume type');
+    const t = s?.serviceAccountToken;
+    if (t) {
+      volumeFilePath(e, `${sf}.serviceAccountToken.path`, t.path, paths);
+      if (t.expirationSeconds !== undefined && (!Number.isInteger(t.expirationSeconds) || t.expirationSeconds < 600)) e.invalid(`${sf}.serviceAccountToken.expirationSeconds`, t.expirationSeconds, 'may not specify a duration less than 10 minutes');
+      else if (t.expirationSeconds !== undefined && t.expirationSeconds > 2 ** 32) e.invalid(`${sf}.serviceAccountToken.expirationSeconds`, t.expirationSeconds, 'may not specify a duration larger than 2^32 seconds');
+    }
+    if (s?.configMap) {
+      if (!s.configMap.name) e.required(`${sf}.configMap.name`);
+      (s.configMap.items ?? []).forEach((it, j) => {
+        if (!it?.key) e.required(`${sf}.configMap.items[${j}].key`);
+        volumeFilePath(e, `${sf}.configMap.items[${j}].path`, it?.path, paths);
+      });
+    }
+    (s?.downwardAPI?.items ?? []).forEach((it, j) => {
+      volumeFilePath(e, `${sf}.downwardAPI.items[${j}].path`, it?.path, paths);
+      const fp = it?.fieldRef?.fieldPath;
+      if (!fp) e.required(`${sf}.downwardAPI.items[${j}].fieldRef`);
+      else if (!DOWNWARD_FIELDS.includes(fp) && !/^metadata\.(labels|annotations)\['.+'\]$/.test(fp)) e.notSupported(`${sf}.downwardAPI.items[${j}].fieldRef.fieldPath`, fp, DOWNWARD_FIELDS);
+    });
+  });
+}
+
 export function validatePodSpec(e: Errs, f: string, spec: PodSpec | undefined, claimVolumes: string[] = []): void {
   if (!isObject(spec)) return e.required(f);
   const volumes = new Set<string>(claimVolumes);
@@ -203,12 +244,13 @@ export function validatePodSpec(e: Errs, f: string, spec: PodSpec | undefined, c
       if (volumes.has(v.name)) e.duplicate(`${vf}.name`, v.name);
       volumes.add(v.name);
     }
-    const sources = [v.emptyDir, v.hostPath, v.persistentVolumeClaim, v.configMap, v.secret].filter((s) => s !== undefined).length;
+    const sources = [v.emptyDir, v.hostPath, v.persistentVolumeClaim, v.configMap, v.secret, v.projected].filter((s) => s !== undefined).length;
     if (sources > 1) e.forbidden(vf, 'may not specify more than 1 volume type');
     if (v.hostPath) {
       if (!v.hostPath.path) e.required(`${vf}.hostPath.path`);
       else if (!v.hostPath.path.startsWith('/') || v.hostPath.path.split('/').includes('..')) e.invalid(`${vf}.hostPath.path`, v.hostPath.path, "must be an absolute path without '..'");
     }
+    if (v.projected) validateProjected(e, `${vf}.projected`, v.projected);
     if (v.persistentVolumeClaim) {
       if (!v.persistentVolumeClaim.claimName) e.required(`${vf}.persistentVolumeClaim.claimName`);
       else e.each(`${vf}.persistentVolumeClaim.claimName`, v.persistentVolumeClaim.claimName, isDns1123Subdomain(v.persistentVolumeClaim.claimName));

@@ -85,6 +85,10 @@ export async function startApiserver(o: ApiserverOptions): Promise<Apiserver> {
       cached: (name) => registry.cache(R.namespaces).peek(storageKey(R.namespaces, undefined, name)),
       read: async (name) => (await store.get(storageKey(R.namespaces, undefined, name)))?.obj,
     },
+    serviceAccounts: {
+      cached: (ns, name) => registry.cache(R.serviceaccounts).peek(storageKey(R.serviceaccounts, ns, name)),
+      read: async (ns, name) => (await store.get(storageKey(R.serviceaccounts, ns, name)))?.obj,
+    },
     defaultTolerationSeconds: { notReady: o.defaultNotReadyTolerationSeconds ?? 300, unreachable: o.defaultUnreachableTolerationSeconds ?? 300 },
   });
   const registry: Registry = new Registry(store, new Strategies(new ServiceAllocators(store, o.serviceCidr, o.nodePortRange)), admission, (err) => log.warn({ err }, 'watch cache restarting'), o.watchCacheSize);
@@ -106,6 +110,7 @@ export async function startApiserver(o: ApiserverOptions): Promise<Apiserver> {
       const behind = registry.unsyncedCaches();
       return behind.length ? `watch caches not synced: ${behind.join(', ')}` : undefined;
     });
+  const tokens = new ServiceAccountTokens(o.serviceAccount, { get: (r, ns, name) => registry.get(r, ns, name) as never });
   const rest = new RestServer({
     registry,
     log,
@@ -113,11 +118,11 @@ export async function startApiserver(o: ApiserverOptions): Promise<Apiserver> {
     health,
     tls: o.tls,
     anonymousAuth: o.anonymousAuth ?? true,
-    tokens: new ServiceAccountTokens(o.serviceAccount, { get: (r, ns, name) => registry.get(r, ns, name) as never }),
+    tokens,
     ...(o.kubeletClient ? { podSubresources: { log: podLogHandler(registry, o.kubeletClient) }, onUpgrade: execUpgradeHandler(registry, o.kubeletClient) } : {}),
   });
   const port = await rest.listen(o.port, o.bindAddress);
-  const grpcServer = new GrpcServer(registry, log, metrics);
+  const grpcServer = new GrpcServer(registry, log, metrics, tokens);
   const grpcPort = await grpcServer.listen(`${o.bindAddress}:${o.grpcPort}`, o.tls);
   let compactTimer: NodeJS.Timeout | undefined;
   if (o.compactionIntervalMs > 0) {

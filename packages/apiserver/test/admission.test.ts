@@ -9,6 +9,10 @@ const namespaces = new Map<string, KubeObject>([
   ['going', { metadata: { name: 'going', deletionTimestamp: '2026-01-01T00:00:00Z' } }],
 ]);
 let reads = 0;
+const accounts = new Map<string, KubeObject>([
+  ['active/default', { metadata: { name: 'default', namespace: 'active' } }],
+  ['active/quiet', { metadata: { name: 'quiet', namespace: 'active' }, automountServiceAccountToken: false } as KubeObject],
+]);
 const chain = admissionChain({
   namespaces: {
     // The cache knows only "active"; everything else is read.
@@ -18,6 +22,11 @@ const chain = admissionChain({
       return Promise.resolve(namespaces.get(name));
     },
   },
+  serviceAccounts: {
+    cached: (ns, name) => accounts.get(`${ns}/${name}`),
+    read: (ns, name) => Promise.resolve(accounts.get(`${ns}/${name}`)),
+  },
+  defaultServiceAccountWaitMs: 50,
   defaultTolerationSeconds: { notReady: 120, unreachable: 60 },
 });
 
@@ -26,18 +35,18 @@ const attrs = (o: Partial<Attributes> & Pick<Attributes, 'operation' | 'resource
 
 const code = (n: number) => (e: unknown): boolean => e instanceof ApiError && e.code === n;
 
-test('NamespaceLifecycle runs first, then DefaultTolerationSeconds', () => {
-  assert.deepEqual(chain.names, ['NamespaceLifecycle', 'DefaultTolerationSeconds']);
+test('NamespaceLifecycle runs first, then ServiceAccount, then DefaultTolerationSeconds', () => {
+  assert.deepEqual(chain.names, ['NamespaceLifecycle', 'ServiceAccount', 'DefaultTolerationSeconds']);
 });
 
-test('NamespaceLifecycle: creates in a missing namespace are 404, in a terminating one 403; the cache answers for an active one', async () => {
+test('NamespaceLifecycle: creates in a missing namespace are 404, in a terminating one 403; the cache answers for an active one (in the mutating phase, before the other plugins)', async () => {
   reads = 0;
-  await chain.validate(attrs({ operation: 'CREATE', resource: R.pods, namespace: 'active', object: pod('active') }));
+  await chain.admit(attrs({ operation: 'CREATE', resource: R.pods, namespace: 'active', object: pod('active') }));
   assert.equal(reads, 0);
-  await assert.rejects(chain.validate(attrs({ operation: 'CREATE', resource: R.pods, namespace: 'nope', object: pod('nope') })), code(404));
-  await assert.rejects(chain.validate(attrs({ operation: 'CREATE', resource: R.pods, namespace: 'going', object: pod('going') })), (e: unknown) => code(403)(e) && /pods "p" is forbidden: unable to create new content in namespace going because it is being terminated/.test((e as Error).message));
+  await assert.rejects(chain.admit(attrs({ operation: 'CREATE', resource: R.pods, namespace: 'nope', object: pod('nope') })), code(404));
+  await assert.rejects(chain.admit(attrs({ operation: 'CREATE', resource: R.pods, namespace: 'going', object: pod('going') })), (e: unknown) => code(403)(e) && /pods "p" is forbidden: unable to create new content in namespace going because it is being terminated/.test((e as Error).message));
   // Updates and deletes of what is already there go on in a terminating namespace.
-  await chain.validate(attrs({ operation: 'UPDATE', resource: R.pods, namespace: 'going', object: pod('going'), oldObject: pod('going') }));
+  await chain.admit(attrs({ operation: 'UPDATE', resource: R.pods, namespace: 'going', object: pod('going'), oldObject: pod('going') }));
   await chain.validate(attrs({ operation: 'DELETE', resource: R.pods, namespace: 'going', oldObject: pod('going') }));
 });
 
@@ -55,4 +64,25 @@ test('DefaultTolerationSeconds adds the two tolerations to new pods only, keepin
   const q = pod('active');
   await chain.admit(attrs({ operation: 'UPDATE', resource: R.pods, namespace: 'active', object: q, oldObject: pod('active') }));
   assert.equal(q.spec.tolerations, undefined);
+});
+
+test('ServiceAccount: a pod runs as default and gets the kube-api-access volume in every container; an account that opts out, or a missing account, as Kubernetes', async () => {
+  const p: Pod = { metadata: { name: 'p', namespace: 'active' }, spec: { initContainers: [{ name: 'i', image: 'i' }], containers: [{ name: 'c', image: 'i' }, { name: 'd', image: 'i' }] } };
+  await chain.admit(attrs({ operation: 'CREATE', resource: R.pods, namespace: 'active', object: p }));
+  assert.equal(p.spec.serviceAccountName, 'default');
+  const v = p.spec.volumes?.find((x) => x.name.startsWith('kube-api-access-'));
+  assert.match(v?.name ?? '', /^kube-api-access-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+  assert.deepEqual(v?.projected?.sources.map((s) => Object.keys(s)[0]), ['serviceAccountToken', 'configMap', 'downwardAPI']);
+  assert.equal(v?.projected?.sources[0]?.serviceAccountToken?.expirationSeconds, 3607);
+  for (const c of [...p.spec.initContainers!, ...p.spec.containers]) assert.deepEqual(c.volumeMounts, [{ name: v!.name, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true }], c.name);
+
+  const quiet: Pod = { metadata: { name: 'q', namespace: 'active' }, spec: { serviceAccountName: 'quiet', containers: [{ name: 'c', image: 'i' }] } };
+  await chain.admit(attrs({ operation: 'CREATE', resource: R.pods, namespace: 'active', object: quiet }));
+  assert.equal(quiet.spec.volumes, undefined, "the account's automountServiceAccountToken: false");
+  const own: Pod = { metadata: { name: 'o', namespace: 'active' }, spec: { automountServiceAccountToken: false, containers: [{ name: 'c', image: 'i' }] } };
+  await chain.admit(attrs({ operation: 'CREATE', resource: R.pods, namespace: 'active', object: own }));
+  assert.equal(own.spec.volumes, undefined, "the pod's own false");
+
+  const missing: Pod = { metadata: { name: 'm', namespace: 'active' }, spec: { serviceAccountName: 'ghost', containers: [{ name: 'c', image: 'i' }] } };
+  await assert.rejects(chain.admit(attrs({ operation: 'CREATE', resource: R.pods, namespace: 'active', object: missing })), (e: unknown) => code(403)(e) && /pods "m" is forbidden: error looking up service account active\/ghost: serviceaccount "ghost" not found/.test((e as Error).message));
 });

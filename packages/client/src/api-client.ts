@@ -1,5 +1,5 @@
 // The client interface every controller and agent programs against; gRPC and REST implement it.
-import type { KubeObject, ResourceInfo, Stored, WatchEventType } from '@tinykube/api';
+import type { KubeObject, ResourceInfo, Stored, TokenRequest, WatchEventType } from '@tinykube/api';
 
 export interface ListResult<T extends KubeObject> {
   items: Stored<T>[];
@@ -39,6 +39,8 @@ export interface ApiClient {
   patch<T extends KubeObject>(r: ResourceInfo, namespace: string | undefined, name: string, kind: PatchKind, patch: unknown, status?: boolean): Promise<Stored<T>>;
   delete(r: ResourceInfo, namespace: string | undefined, name: string, opts?: DeleteOpts): Promise<Stored>;
   bind(namespace: string, name: string, nodeName: string, podUid?: string): Promise<void>;
+  /** The TokenRequest subresource of a ServiceAccount. */
+  createToken(namespace: string, serviceAccount: string, request: TokenRequest): Promise<TokenRequest>;
   close(): void;
 }
 

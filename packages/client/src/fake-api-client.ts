@@ -18,6 +18,7 @@ import {
   type Stored, type KubeObject,
   type Pod,
   type ResourceInfo,
+  type TokenRequest,
   type WatchEventType,
 } from '@tinykube/api';
 import type { ApiClient, DeleteOpts, ListResult, PatchKind, WatchCallback, WatchEnd, WatchHandle, WatchOpts } from './api-client';
@@ -173,6 +174,16 @@ export class FakeApiClient implements ApiClient {
       p.spec.nodeName = nodeName;
       this.store(pods, p, 'MODIFIED');
     }).then(() => undefined);
+  }
+
+  /** Tokens are opaque strings naming the account and a serial; the fake checks the account exists. */
+  createToken(namespace: string, serviceAccount: string, request: TokenRequest): Promise<TokenRequest> {
+    const sa: ResourceInfo = { group: '', version: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts', singular: 'serviceaccount', namespaced: true, shortNames: [], hasStatus: false, hasScale: false, verbs: [] };
+    return this.write({ verb: 'create', resource: 'serviceaccounts/token', namespace, name: serviceAccount }, () => {
+      this.current(sa, namespace, serviceAccount);
+      const seconds = request.spec.expirationSeconds ?? 3600;
+      return { ...request, status: { token: `fake-token-${namespace}-${serviceAccount}-${randomUUID()}`, expirationTimestamp: timestamp(Date.now() + seconds * 1000) } };
+    });
   }
 
   close(): void {

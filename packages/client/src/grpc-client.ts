@@ -1,6 +1,6 @@
 // ApiClient over gRPC: what the scheduler, controller-manager and node agents use.
 import * as grpc from '@grpc/grpc-js';
-import { ApiError, statusFailure, type Stored, type KubeObject, type ResourceInfo, type Status, type WatchEventType } from '@tinykube/api';
+import { ApiError, statusFailure, type Stored, type KubeObject, type ResourceInfo, type Status, type WatchEventType, type TokenRequest } from '@tinykube/api';
 import { wireName, type ApiClient, type DeleteOpts, type ListResult, type PatchKind, type WatchCallback, type WatchEnd, type WatchHandle, type WatchOpts } from './api-client';
 import type { TlsIdentity } from './tls';
 import { KEEPALIVE_OPTIONS, loadApiService, type ObjectResponse, type WatchEventMsg } from '@tinykube/wire';
@@ -119,6 +119,10 @@ export class GrpcClient implements ApiClient {
 
   async bind(namespace: string, name: string, nodeName: string, podUid = ''): Promise<void> {
     await this.call('Bind', { namespace, name, nodeName, podUid });
+  }
+
+  async createToken(namespace: string, serviceAccount: string, request: TokenRequest): Promise<TokenRequest> {
+    return dec<TokenRequest>((await this.call<ObjectResponse>('CreateToken', { resource: 'serviceaccounts', namespace, name: serviceAccount, object: enc(request), dryRun: false, fieldManager: '' })).object);
   }
 
   close(): void {

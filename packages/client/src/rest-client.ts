@@ -1,5 +1,5 @@
 // ApiClient over REST (Kubernetes paths), used by tkctl and tests; also raw requests for tables.
-import { ApiError, apiVersionOf, statusFailure, type Stored, type KubeObject, type ResourceInfo, type Status, type WatchEventType } from '@tinykube/api';
+import { ApiError, apiVersionOf, statusFailure, type Stored, type TokenRequest, type KubeObject, type ResourceInfo, type Status, type WatchEventType } from '@tinykube/api';
 import { listInPages } from './pager';
 import { tlsFetch, type TlsFetch, type TlsIdentity } from './tls';
 import type { ApiClient, DeleteOpts, ListResult, PatchKind, WatchCallback, WatchEnd, WatchHandle, WatchOpts } from './api-client';
@@ -39,6 +39,11 @@ export class RestClient implements ApiClient {
     private readonly opts: RestClientOptions,
   ) {
     this.fetch = tlsFetch(opts.tls);
+  }
+
+  /** Whom this client trusts and who it is. */
+  get tls(): TlsIdentity {
+    return this.opts.tls;
   }
 
   /** Sends one request; a non-2xx answer becomes an ApiError carrying the server's Status. */
@@ -160,6 +165,10 @@ export class RestClient implements ApiClient {
 
   delete(r: ResourceInfo, namespace: string | undefined, name: string, opts: DeleteOpts = {}): Promise<Stored> {
     return this.request<Stored>('DELETE', resourcePath(r, namespace, name), { kind: 'DeleteOptions', apiVersion: 'v1', ...opts });
+  }
+
+  createToken(namespace: string, serviceAccount: string, request: TokenRequest): Promise<TokenRequest> {
+    return this.request<TokenRequest>('POST', `/api/v1/namespaces/${encodeURIComponent(namespace)}/serviceaccounts/${encodeURIComponent(serviceAccount)}/token`, request);
   }
 
   async bind(namespace: string, name: string, nodeName: string, podUid?: string): Promise<void> {

@@ -6,3 +6,4 @@ export * from './backoff';
 export * from './env';
 export * from './labels';
 export * from './kubelet-server';
+export * from './projected-volumes';

@@ -9,6 +9,7 @@ import { containerName, LABEL_ATTEMPT, LABEL_CONTAINER_NAME, LABEL_HASH, LABEL_P
 import { ensureHairpin, POD_NETWORK } from './pod-network';
 import { podStatus, type ContainerView, type Instance } from './pod-status';
 import { ProbeManager, runHandler, type ProbeTarget } from './probes';
+import { ProjectedVolumes } from './projected-volumes';
 import type { Volumes } from './volumes';
 
 // Makes the host's containers match the pods bound to this node. sync(key) is idempotent and
@@ -43,6 +44,7 @@ export class PodManager {
   private readonly backoff: Backoff;
   private readonly imageBackoff: Backoff;
   readonly probes: ProbeManager;
+  private readonly projected: ProjectedVolumes;
   /** Waiting reasons the kubelet decided, per `<uid>/<container>`. */
   private readonly waiting = new Map<string, { reason: string; message?: string }>();
   /** Pods whose termination is running, so a second sync does not start another. */
@@ -60,6 +62,7 @@ export class PodManager {
   ) {
     this.backoff = new Backoff({ initialMs: o.backoffInitialMs, maxMs: o.backoffMaxMs, resetMs: o.backoffResetMs });
     this.imageBackoff = new Backoff({ initialMs: IMAGE_BACKOFF_MS, maxMs: o.backoffMaxMs, resetMs: Number.MAX_SAFE_INTEGER });
+    this.projected = new ProjectedVolumes(api);
     this.probes = new ProbeManager(
       (key, kind, container, outcome) => {
         this.log.info({ pod: key, container, probe: kind, ok: outcome.ok }, 'probe result changed');
@@ -121,6 +124,12 @@ export class PodManager {
 
     await this.bindClaims(pod);
     const dirs = this.volumes.prepare(pod);
+    try {
+      await this.projected.write(pod, dirs);
+    } catch (err) {
+      this.events.warning(pod, 'FailedMount', (err as Error).message);
+      throw err;
+    }
     const views: ContainerView[] = [];
     const live = new Set<string>();
     for (const spec of pod.spec.containers) {
@@ -368,6 +377,7 @@ export class PodManager {
       for (const c of containers) await this.runtime.remove(c.id);
       this.log.info({ pod: podKey(pod.metadata.namespace!, pod.metadata.name), uid }, 'pod terminated');
       this.volumes.cleanup(uid);
+      this.projected.forget(uid);
       this.forgetPod(uid);
       try {
         await this.api.delete(R.pods, pod.metadata.namespace, pod.metadata.name, { gracePeriodSeconds: 0, preconditions: { uid } });

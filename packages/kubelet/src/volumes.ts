@@ -5,7 +5,8 @@ import type { Container, Pod } from '@tinykube/api';
 // Pod volumes as directories on the node, bind-mounted into the containers:
 // - emptyDir: <root>/pods/<uid>/volumes/<name>, shared by the pod's containers, removed with it;
 // - persistentVolumeClaim: <root>/persistent/<namespace>/<claim>, node-local, outlives pods;
-// - hostPath: the host's own path.
+// - hostPath: the host's own path;
+// - projected: <root>/pods/<uid>/volumes/<name>, its files written by ProjectedVolumes.
 
 export class Volumes {
   constructor(private readonly rootDir: string) {}
@@ -29,14 +30,14 @@ export class Volumes {
     const uid = pod.metadata.uid ?? '';
     for (const v of pod.spec.volumes ?? []) {
       let dir: string | undefined;
-      if (v.emptyDir) dir = path.join(this.podDir(uid), 'volumes', v.name);
+      if (v.emptyDir || v.projected) dir = path.join(this.podDir(uid), 'volumes', v.name);
       else if (v.persistentVolumeClaim) dir = this.claimDir(pod.metadata.namespace ?? 'default', v.persistentVolumeClaim.claimName);
       else if (v.hostPath) {
         dir = v.hostPath.path;
         if (v.hostPath.type === 'DirectoryOrCreate' || v.hostPath.type === undefined || v.hostPath.type === '') {
           if (!fs.existsSync(dir)) fs.mkdirSync(dir, { recursive: true });
         } else if (!fs.existsSync(dir)) throw new Error(`hostPath ${dir} of volume ${v.name} does not exist`);
-      } else throw new Error(`volume ${v.name}: only emptyDir, hostPath and persistentVolumeClaim are supported`);
+      } else throw new Error(`volume ${v.name}: only emptyDir, hostPath, persistentVolumeClaim and projected are supported`);
       if (!v.hostPath) fs.mkdirSync(dir, { recursive: true });
       dirs.set(v.name, dir);
     }

@@ -18,8 +18,12 @@ export class NamespaceLifecycle implements AdmissionPlugin {
 
   constructor(private readonly namespaces: NamespaceLookup) {}
 
-  async validate(a: Attributes): Promise<void> {
+  validate(a: Attributes): void {
     if (a.operation === 'DELETE' && a.resource.kind === 'Namespace' && IMMORTAL_NAMESPACES.includes(a.name)) throw errors.forbidden(`namespaces "${a.name}" is forbidden: this namespace may not be deleted`);
+  }
+
+  /** As Kubernetes', the namespace check is in the mutating phase, before any other plugin looks at the object. */
+  async admit(a: Attributes): Promise<void> {
     if (a.operation !== 'CREATE' || !a.resource.namespaced || !a.namespace) return;
     // The cache answers for an active namespace; a miss (perhaps one created a moment ago) or a
     // terminating one is read from storage.

@@ -1,12 +1,13 @@
 // The gRPC front door for the scheduler, controller-manager and node agents.
 import * as grpc from '@grpc/grpc-js';
-import { ApiError, errors, resourceByPlural, statusFailure, type KubeObject, type ResourceInfo } from '@tinykube/api';
+import { ApiError, errors, R, resourceByPlural, statusFailure, type KubeObject, type ResourceInfo, type TokenRequest } from '@tinykube/api';
 import { grpcCodeFor, KEEPALIVE_OPTIONS, loadApiService, type BindRequest, type DeleteRequest, type GetRequest, type ListRequest, type ListResponse, type ObjectResponse, type PatchRequest, type WatchEventMsg, type WatchRequest, type WriteRequest } from '@tinykube/wire';
 import type { Logger } from 'pino';
 import { parseJson } from '../decode';
 import type { Metrics } from '../metrics';
 import type { PatchType } from '../patch';
 import type { Registry } from '../registry';
+import type { ServiceAccountTokens } from '../authn/service-account-tokens';
 import { bindPod } from '../subresources/binding';
 
 function resourceOf(name: string): ResourceInfo {
@@ -36,6 +37,7 @@ export class GrpcServer {
     private readonly registry: Registry,
     private readonly log: Logger,
     private readonly metrics: Metrics,
+    tokens: ServiceAccountTokens,
   ) {
     const unary = <Req, Res>(method: string, fn: (req: Req) => Promise<Res>) =>
       (call: grpc.ServerUnaryCall<Req, Res>, cb: grpc.sendUnaryData<Res>): void => {
@@ -88,6 +90,7 @@ export class GrpcServer {
         await bindPod(registry, req.namespace, req.name, { metadata: { name: req.name, uid: req.podUid || undefined }, target: { kind: 'Node', name: req.nodeName } });
         return {};
       }),
+      CreateToken: unary<WriteRequest, ObjectResponse>('CreateToken', async (req) => ({ object: enc(await tokens.request(await registry.get(R.serviceaccounts, req.namespace, req.name), JSON.parse(req.object.toString('utf8')) as TokenRequest)) })),
       Watch: (call: grpc.ServerWritableStream<WatchRequest, WatchEventMsg>) => this.watch(call),
     });
   }

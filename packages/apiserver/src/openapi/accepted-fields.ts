@@ -35,7 +35,6 @@ const volumeSource = (what: string): Schema => accepted('object', `A ${what} vol
 export const ACCEPTED_FIELDS: Record<string, Record<string, Schema>> = {
   [`${META}ObjectMeta`]: { selfLink: accepted('string', 'Deprecated link to the object; never set.') },
   [`${CORE}PodSpec`]: {
-    automountServiceAccountToken: accepted('boolean', 'Mount a service account token.'),
     dnsConfig: accepted('object', 'DNS resolver settings.'),
     ephemeralContainers: accepted('list', 'Debugging containers added to a running pod.', 'name'),
     hostAliases: accepted('list', 'Entries added to /etc/hosts.', 'ip'),
@@ -53,7 +52,6 @@ export const ACCEPTED_FIELDS: Record<string, Record<string, Schema>> = {
     resources: accepted('object', 'Pod-level resource requests and limits.'),
     runtimeClassName: accepted('string', 'Name of the RuntimeClass.'),
     schedulingGates: accepted('list', 'Gates that hold the pod back from scheduling.', 'name'),
-    serviceAccount: accepted('string', 'Deprecated alias of serviceAccountName.'),
     setHostnameAsFQDN: accepted('boolean', "Set the hostname to the pod's FQDN."),
     shareProcessNamespace: accepted('boolean', 'One PID namespace for all containers.'),
     topologySpreadConstraints: accepted('list', 'How pods spread across topology domains.', 'topologyKey'),
