@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { getCondition, R, type Node, type Pod } from '@tinykube/api';
+import { tlsFetch } from '@tinykube/client';
 import { Daemons, makePlan, up } from '@tinykube/hosts';
 import { REPO_DIR, run, startCluster, testPlanOptions, waitFor, type LocalCluster } from '../helpers';
 
@@ -124,6 +125,19 @@ test('no address of a cluster range resolves to the machine\'s default route, fr
   assert.equal((await run('busybox', ['timeout', '5', 'wget', '-qO-', `http://${server.status!.podIP}:8080/`])).trim(), 'server');
   const script = "require('net').connect(80, '10.245.250.7').on('connect', () => console.log('connected')).on('error', (e) => console.log(e.code)).setTimeout(4000, function () { console.log('timeout'); this.destroy(); });";
   assert.match((await run(process.execPath, ['-e', script])).trim(), /^(EHOSTUNREACH|timeout)$/);
+});
+
+test('etcd listens on loopback only; the apiserver serves only TLS, and nothing without a client certificate', async () => {
+  const etcd = (await run('ss', ['-Hltnp'])).split('\n').filter((l) => l.includes('"etcd"'));
+  assert.ok(etcd.length >= 2, etcd.join('\n'));
+  for (const l of etcd) assert.match(l.split(/\s+/)[3] ?? '', /^127\.0\.0\.1:/, l);
+  const plain = await fetch(cluster.file.apiserver.replace('https://', 'http://') + '/version').then(
+    (r) => `answered ${r.status}`,
+    () => 'refused',
+  );
+  assert.notEqual(plain, 'answered 200', 'plain HTTP is not served');
+  const anonymous = await tlsFetch({ ca: cluster.api.tls.ca })(`${cluster.file.apiserver}/api/v1/nodes`);
+  assert.equal(anonymous.status, 401);
 });
 
 test('ranges that overlap the machine are refused before anything is created', async () => {

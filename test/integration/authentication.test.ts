@@ -123,3 +123,21 @@ test("the kubelet's API: only the apiserver's kubelet-client certificate (or sys
     server.close();
   }
 });
+
+test('bootstrap tokens: <id>.<secret> of a bootstrap-token-<id> Secret authenticates as system:bootstrap:<id> in system:bootstrappers; a wrong secret, an expired token or one not for authentication is a 401', async () => {
+  const secret = (id: string, data: Record<string, string>) =>
+    c.rest.create(R.secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: `bootstrap-token-${id}`, namespace: 'kube-system' }, type: 'bootstrap.kubernetes.io/token', stringData: { 'token-id': id, ...data } } as never);
+  await secret('abcdef', { 'token-secret': '0123456789abcdef', 'usage-bootstrap-authentication': 'true', 'auth-extra-groups': 'system:bootstrappers:kubeadm:default-node-token', expiration: new Date(Date.now() + 3600_000).toISOString() });
+  await secret('oldold', { 'token-secret': '0123456789abcdef', 'usage-bootstrap-authentication': 'true', expiration: '2020-01-01T00:00:00Z' });
+  await secret('signin', { 'token-secret': '0123456789abcdef', 'usage-bootstrap-signing': 'true' });
+  const whoami = async (token: string): Promise<unknown> => {
+    const res = await c.anonymous(`${c.api.url}/apis/authentication.k8s.io/v1/selfsubjectreviews`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: '{}' });
+    return res.status === 201 ? ((await res.json()) as { status: { userInfo: unknown } }).status.userInfo : res.status;
+  };
+  assert.deepEqual(await whoami('abcdef.0123456789abcdef'), { username: 'system:bootstrap:abcdef', groups: ['system:bootstrappers', 'system:bootstrappers:kubeadm:default-node-token', 'system:authenticated'] });
+  assert.equal(await whoami('abcdef.0123456789abcdeX'), 401, 'wrong secret');
+  assert.equal(await whoami('abcdef.fedcba9876543210'), 401, 'wrong secret');
+  assert.equal(await whoami('oldold.0123456789abcdef'), 401, 'expired');
+  assert.equal(await whoami('signin.0123456789abcdef'), 401, 'not for authentication');
+  assert.equal(await whoami('nosuch.0123456789abcdef'), 401, 'no Secret');
+});

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
-import { errors, statusFailure, timestamp, qualifiedResource, type SelfSubjectReview, type TokenRequest, resourceByPlural, type KubeObject, type ResourceInfo } from '@tinykube/api';
+import { errors, statusFailure, timestamp, qualifiedResource, type Secret, type SelfSubjectReview, type TokenRequest, resourceByPlural, type KubeObject, type ResourceInfo } from '@tinykube/api';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
 import { patchTypeOf } from '../patch';
@@ -18,6 +18,7 @@ import { bindPod } from '../subresources/binding';
 import { toTable } from './table';
 import { ANONYMOUS, isPublicInfo, userFromClientCertificate, type UserInfo } from '../authn/user';
 import type { ServiceAccountTokens } from '../authn/service-account-tokens';
+import { authenticateBootstrapToken, BOOTSTRAP_TOKEN, type SecretReader } from '../authn/bootstrap-tokens';
 
 export interface RestOptions {
   registry: Registry;
@@ -152,14 +153,17 @@ export class RestServer {
 
   /**
    * The request's user, by Kubernetes' authenticators in order: the client certificate, then a
-   * bearer token (a ServiceAccount's; a token that is not valid is a 401 even on public paths),
+   * bearer token (a bootstrap token or a ServiceAccount's; one that is not valid is a 401 even on
+   * public paths),
    * then anonymous on the public paths only. Undefined means 401.
    */
+  private readonly secrets: SecretReader = { get: (r, ns, name) => this.opts.registry.get(r, ns, name) as Promise<Secret> };
+
   async authenticate(req: IncomingMessage): Promise<UserInfo | undefined> {
     const user = userFromClientCertificate(req);
     if (user) return user;
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
-    if (bearer) return this.opts.tokens.authenticate(bearer);
+    if (bearer) return BOOTSTRAP_TOKEN.test(bearer) ? authenticateBootstrapToken(bearer, this.secrets) : this.opts.tokens.authenticate(bearer);
     const path = new URL(req.url ?? '/', 'https://localhost').pathname;
     if (this.opts.anonymousAuth && isPublicInfo(req.method ?? 'GET', path)) return ANONYMOUS;
     return undefined;
