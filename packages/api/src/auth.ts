@@ -44,3 +44,38 @@ export interface SelfSubjectReview {
 export function serviceAccountUser(namespace: string, name: string): string {
   return `system:serviceaccount:${namespace}:${name}`;
 }
+
+export interface CertificateSigningRequestCondition {
+  type: 'Approved' | 'Denied' | 'Failed';
+  status: 'True' | 'False' | 'Unknown';
+  reason?: string;
+  message?: string;
+  lastUpdateTime?: string;
+  lastTransitionTime?: string;
+}
+
+/** certificates.k8s.io/v1: a request for a certificate from one of the cluster's signers. */
+export interface CertificateSigningRequest extends KubeObject {
+  spec: {
+    /** base64 of a PEM PKCS#10 request. */
+    request: string;
+    signerName: string;
+    usages?: string[];
+    expirationSeconds?: number;
+    /** Who asked: set by the apiserver from the requester, never by the client. */
+    username?: string;
+    uid?: string;
+    groups?: string[];
+    extra?: Record<string, string[]>;
+  };
+  status?: { conditions?: CertificateSigningRequestCondition[]; certificate?: string };
+}
+
+/** The signers Kubernetes defines (and tinykube's controller-manager serves). */
+export const SIGNERS = {
+  kubeletClient: 'kubernetes.io/kube-apiserver-client-kubelet',
+  apiserverClient: 'kubernetes.io/kube-apiserver-client',
+  kubeletServing: 'kubernetes.io/kubelet-serving',
+} as const;
+
+export const KEY_USAGES = ['signing', 'digital signature', 'content commitment', 'key encipherment', 'key agreement', 'data encipherment', 'cert sign', 'crl sign', 'encipher only', 'decipher only', 'any', 'server auth', 'client auth', 'code signing', 'email protection', 's/mime', 'ipsec end system', 'ipsec tunnel', 'ipsec user', 'timestamping', 'ocsp signing', 'microsoft sgc', 'netscape sgc'];

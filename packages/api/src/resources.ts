@@ -39,6 +39,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
   row({ group: 'apps', version: 'v1', kind: 'Deployment', plural: 'deployments', namespaced: true, shortNames: ['deploy'], hasStatus: true, hasScale: true, categories: ['all'] }),
   row({ group: 'apps', version: 'v1', kind: 'StatefulSet', plural: 'statefulsets', namespaced: true, shortNames: ['sts'], hasStatus: true, hasScale: true, categories: ['all'] }),
   row({ group: 'apps', version: 'v1', kind: 'ControllerRevision', plural: 'controllerrevisions', namespaced: true, shortNames: [], hasStatus: false, hasScale: false }),
+  row({ group: 'certificates.k8s.io', version: 'v1', kind: 'CertificateSigningRequest', plural: 'certificatesigningrequests', namespaced: false, shortNames: ['csr'], hasStatus: true, hasScale: false }),
   row({ group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', plural: 'leases', namespaced: true, shortNames: [], hasStatus: false, hasScale: false }),
 ];
 
@@ -65,6 +66,7 @@ export const R = {
   statefulsets: byKind('StatefulSet'),
   controllerrevisions: byKind('ControllerRevision'),
   leases: byKind('Lease'),
+  csrs: byKind('CertificateSigningRequest'),
 } as const;
 
 export function apiVersionOf(r: ResourceInfo): string {

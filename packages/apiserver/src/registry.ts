@@ -29,6 +29,7 @@ import {
   errorCode,
 } from '@tinykube/api';
 import type { AdmissionChain, Attributes, Operation } from './admission/admission';
+import type { UserInfo } from './authn/user';
 import { kindDefinition } from './openapi/definitions';
 import { typeProblems } from './openapi/type-check';
 import { unknownFields } from './openapi/unknown-fields';
@@ -72,6 +73,8 @@ export interface WriteOptions {
   warnings?: Set<string>;
   /** Set by server-side apply, which computes the object's field ownership itself. */
   applying?: boolean;
+  /** Who is writing (a CertificateSigningRequest records its requester). */
+  user?: UserInfo;
 }
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
@@ -279,7 +282,7 @@ export class Registry {
     meta.uid = randomUUID();
     meta.creationTimestamp = timestamp();
     meta.generation = 1;
-    await this.admitAndValidate(r, obj, undefined, opts, (s) => s.prepareForCreate?.(obj));
+    await this.admitAndValidate(r, obj, undefined, opts, (s) => s.prepareForCreate?.(obj, opts.user));
     const s = this.strategy(r);
     const key = storageKey(r, ns, meta.name as string);
     for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {

@@ -1,7 +1,8 @@
 // Each kind's strategy on its own, without etcd: what the registry asks of it at each step.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Errs, R, validateChange, validateNew, type ConfigMap, type KubeObject, type Pod, type Secret, type Service } from '@tinykube/api';
+import { Errs, R, validateChange, validateNew, type ConfigMap, type KubeObject, type Pod, type Secret, type Service, SIGNERS, type CertificateSigningRequest } from '@tinykube/api';
+import { createCertificateRequest } from '@tinykube/pki';
 import type { ServiceAllocators } from '../src/allocators';
 import { Strategies, type Strategy } from '../src/strategies';
 
@@ -108,9 +109,23 @@ test('workloads: status reset on create, selectors immutable', () => {
   assert.deepEqual(updateErrors('replicasets', moved, rs), ['spec.selector: field is immutable']);
 });
 
-test('create-on-update is for Endpoints, Lease and Event only; Node status is validated as a whole', () => {
+test('create-on-update is for Endpoints, Lease and Event only; Node and CertificateSigningRequest status is validated as a whole', () => {
   assert.deepEqual(Object.values(R).filter((r) => strategies.for(r).allowCreateOnUpdate).map((r) => r.kind).sort(), ['Endpoints', 'Event', 'Lease']);
-  assert.deepEqual(Object.values(R).filter((r) => strategies.for(r).validateStatus).map((r) => r.kind), ['Node']);
+  assert.deepEqual(Object.values(R).filter((r) => strategies.for(r).validateStatus).map((r) => r.kind).sort(), ['CertificateSigningRequest', 'Node']);
+});
+
+test('certificatesigningrequest: the requester is the authenticated user whatever the body says; status conditions Approved and Denied exclude each other', async () => {
+  const { request } = await createCertificateRequest({ commonName: 'system:node:n1', organizations: ['system:nodes'] });
+  const csr: CertificateSigningRequest = { metadata: { name: 'n1' }, spec: { request: Buffer.from(request).toString('base64'), signerName: SIGNERS.kubeletClient, usages: ['client auth'], username: 'kubernetes-admin', groups: ['system:masters'] } };
+  of('csrs').prepareForCreate?.(csr, { name: 'system:bootstrap:abcdef', groups: ['system:bootstrappers', 'system:authenticated'] });
+  assert.equal(csr.spec.username, 'system:bootstrap:abcdef');
+  assert.deepEqual(csr.spec.groups, ['system:bootstrappers', 'system:authenticated']);
+  assert.deepEqual(csr.status, {});
+  const check = (o: CertificateSigningRequest): string[] => validateNew(o, false, 'subdomain', of('csrs').validate).map((e) => `${e.field}: ${e.detail}`);
+  assert.deepEqual(check(csr), []);
+  const both = { ...csr, status: { conditions: [{ type: 'Approved' as const, status: 'True' as const }, { type: 'Denied' as const, status: 'True' as const }] } };
+  assert.deepEqual(check(both), ['status.conditions: Approved and Denied conditions are mutually exclusive']);
+  assert.deepEqual(check({ ...csr, spec: { ...csr.spec, expirationSeconds: 60 } }), ['spec.expirationSeconds: may not specify a duration less than 600 seconds (10 minutes)']);
 });
 
 test('configmap: keys as Kubernetes checks them, data and binaryData disjoint, 1 MiB in all, immutable stays so', () => {

@@ -18,6 +18,8 @@ export interface ControllerManagerOptions {
   workers: number;
   /** PEM of the cluster CA, published as the kube-root-ca.crt ConfigMap of every namespace. */
   rootCa?: string;
+  /** The CA that signs approved CertificateSigningRequests, and the longest lifetime it gives. */
+  clusterSigning?: { cert: string; key: string; durationMs: number };
 }
 
 export class SharedInformers {

@@ -10,6 +10,8 @@ import { NodeIpamController } from './controllers/node-ipam';
 import { NodeLifecycleController } from './controllers/node-lifecycle';
 import { PodGcController } from './controllers/pod-gc';
 import { ReplicaSetController } from './controllers/replicaset';
+import { CsrApprovingController } from './controllers/csr-approving';
+import { CsrSigningController } from './controllers/csr-signing';
 import { RootCaPublisher } from './controllers/root-ca-publisher';
 import { ServiceAccountController } from './controllers/service-account';
 import { StatefulSetController } from './controllers/statefulset';
@@ -29,6 +31,8 @@ export const CONTROLLERS: Record<string, (ctx: ControllerContext) => QueueContro
   podgc: (ctx) => new PodGcController(ctx),
   serviceaccount: (ctx) => new ServiceAccountController(ctx),
   'root-ca-cert-publisher': (ctx) => new RootCaPublisher(ctx),
+  csrapproving: (ctx) => new CsrApprovingController(ctx),
+  csrsigning: (ctx) => new CsrSigningController(ctx),
 };
 
 export interface RunningControllers {

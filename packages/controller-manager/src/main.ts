@@ -24,6 +24,9 @@ runDaemon({
       .option('large-cluster-size-threshold', { type: 'number', default: DEFAULT_DISRUPTION.largeClusterSizeThreshold, describe: 'nodes; in smaller partially disrupted zones nothing is evicted' })
       .option('terminated-pod-gc-threshold', { type: 'number', default: 12500, describe: 'terminated pods kept before the oldest are deleted (0: never)' })
       .option('root-ca-file', { type: 'string', describe: 'the cluster CA (PEM), published in every namespace as the kube-root-ca.crt ConfigMap (default: --ca-file)' })
+      .option('cluster-signing-cert-file', { type: 'string', describe: 'CA certificate (PEM) that signs approved CertificateSigningRequests' })
+      .option('cluster-signing-key-file', { type: 'string', describe: 'the key of --cluster-signing-cert-file' })
+      .option('cluster-signing-duration', { type: 'number', default: 8760, describe: 'longest lifetime of a signed certificate, hours' })
       .option('concurrent-syncs', { type: 'number', default: 5, describe: 'workers per controller' }),
   async run({ args: a, log, metrics, health, onStop, serve }) {
     const api = new GrpcClient(a.apiserver, identityFromFlags(a));
@@ -53,6 +56,7 @@ runDaemon({
             podGc: { terminatedThreshold: a['terminated-pod-gc-threshold'], periodMs: 20_000, quarantineMs: 40_000 },
             workers: a['concurrent-syncs'],
             rootCa: fs.readFileSync(a['root-ca-file'] ?? a['ca-file'], 'utf8'),
+            ...(a['cluster-signing-cert-file'] && a['cluster-signing-key-file'] ? { clusterSigning: { cert: fs.readFileSync(a['cluster-signing-cert-file'], 'utf8'), key: fs.readFileSync(a['cluster-signing-key-file'], 'utf8'), durationMs: a['cluster-signing-duration'] * 3600_000 } } : {}),
           },
           log,
           metrics,

@@ -102,6 +102,8 @@ export function controllerManagerArgs(c: MasterConfig): string[] {
     mainOf(c.repoDir, 'controller-manager'),
     `--apiserver=${c.masterIp}:${c.grpcPort}`,
     ...clientTls(c.pkiDir, 'controller-manager'),
+    `--cluster-signing-cert-file=${pkiFiles(c.pkiDir).ca}`,
+    `--cluster-signing-key-file=${pkiFiles(c.pkiDir).key('ca')}`,
     `--bind-address=${c.masterIp}`,
     `--port=${CONTROLLER_MANAGER_PORT}`,
     `--cluster-cidr=${c.clusterCidr}`,

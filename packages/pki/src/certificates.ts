@@ -52,6 +52,16 @@ async function keyPem(k: CryptoKey): Promise<string> {
   return `-----BEGIN PRIVATE KEY-----\n${der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END PRIVATE KEY-----\n`;
 }
 
+/** The CA's subject, as the issuer of what it signs. */
+export function issuerName(caCert: x509.X509Certificate): string {
+  return caCert.subject;
+}
+
+/** The CA's private key, ready to sign. */
+export function signingKeyOf(ca: CertAndKey): Promise<CryptoKey> {
+  return importKey(ca.key);
+}
+
 async function importKey(pem: string): Promise<CryptoKey> {
   const der = Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
   return webcrypto.subtle.importKey('pkcs8', der, ALG, true, ['sign']);

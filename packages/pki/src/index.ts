@@ -1,3 +1,4 @@
 // @tinykube/pki: the cluster's certificate authority and the certificates it signs.
 export * from './certificates';
 export * from './pki-dir';
+export * from './certificate-requests';

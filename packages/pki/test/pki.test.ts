@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { test } from 'node:test';
-import { createCa, ensurePki, issueCertificate, type CertAndKey } from '../src';
+import { createCa, createCertificateRequest, ensurePki, issueCertificate, readCertificateRequest, signCertificateRequest, verifyCertificateRequest, type CertAndKey } from '../src';
 
 test('a CA signs server certificates with the SANs asked for and client certificates carrying user and groups', async () => {
   const ca = await createCa('tinykube-ca');
@@ -80,4 +80,18 @@ test('ensurePki makes the CA, the signing key and each certificate once, keys 06
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a certificate request carries its subject and SANs; the CA signs it for the requester\'s key', async () => {
+  const ca = await createCa('tinykube-ca');
+  const { request, key } = await createCertificateRequest({ commonName: 'system:node:node-9', organizations: ['system:nodes'], ipAddresses: ['10.0.0.9'] });
+  assert.match(request, /^-----BEGIN CERTIFICATE REQUEST-----/);
+  assert.deepEqual(readCertificateRequest(request), { commonName: 'system:node:node-9', organizations: ['system:nodes'], dnsNames: [], ipAddresses: ['10.0.0.9'] });
+  assert.equal(await verifyCertificateRequest(request), true);
+  const cert = new X509Certificate(await signCertificateRequest(ca, request, { usage: 'client', validForMs: 3600_000 }));
+  assert.ok(cert.verify(new X509Certificate(ca.cert).publicKey));
+  assert.deepEqual(cert.subject.split('\n').sort(), ['CN=system:node:node-9', 'O=system:nodes']);
+  assert.ok(cert.checkPrivateKey(createPrivateKey(key)), 'the certificate is for the requester\'s own key');
+  assert.ok(Date.parse(cert.validTo) - Date.now() <= 3600_000 + 60_000);
+  assert.throws(() => readCertificateRequest('-----BEGIN CERTIFICATE REQUEST-----\nbm9wZQ==\n-----END CERTIFICATE REQUEST-----\n'));
 });

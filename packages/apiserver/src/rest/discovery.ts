@@ -43,6 +43,8 @@ interface Sub {
 function subresources(r: ResourceInfo): Sub[] {
   const subs: Sub[] = [];
   if (r.hasStatus) subs.push({ name: 'status', kind: r.kind, verbs: ['get', 'patch', 'update'] });
+  if (r.kind === 'CertificateSigningRequest') subs.push({ name: 'approval', kind: r.kind, verbs: ['get', 'patch', 'update'] });
+  if (r.kind === 'ServiceAccount') subs.push({ name: 'token', group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest', verbs: ['create'] });
   if (r.hasScale) subs.push({ name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'] });
   if (r.kind === 'Pod') {
     subs.push({ name: 'binding', kind: 'Binding', verbs: ['create'] });

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
-import { errors, statusFailure, timestamp, qualifiedResource, type Secret, type SelfSubjectReview, type TokenRequest, resourceByPlural, type KubeObject, type ResourceInfo } from '@tinykube/api';
+import { errors, statusFailure, timestamp, qualifiedResource, type CertificateSigningRequest, type Secret, type SelfSubjectReview, type TokenRequest, resourceByPlural, type KubeObject, type ResourceInfo } from '@tinykube/api';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
 import { patchTypeOf } from '../patch';
@@ -240,13 +240,14 @@ export class RestServer {
     }
     const accept = parseAccept(req.headers.accept, q.get('includeObject') ?? undefined);
     if (!accept.json && !accept.table) throw errors.notAcceptable('only application/json and Table responses are served');
-    await this.route(req, res, t, q, method, accept);
+    await this.route(req, res, t, q, method, accept, user);
   }
 
-  private async route(req: IncomingMessage, res: ServerResponse, t: Target, q: URLSearchParams, method: string, accept: Accept): Promise<void> {
+  private async route(req: IncomingMessage, res: ServerResponse, t: Target, q: URLSearchParams, method: string, accept: Accept, user: UserInfo): Promise<void> {
     const { registry } = this.opts;
     const { r, ns, name, sub } = t;
     const wopts = {
+      user,
       dryRun: q.getAll('dryRun').includes('All'),
       fieldManager: q.get('fieldManager') ?? managerFromUserAgent(req.headers['user-agent']),
       force: q.get('force') === 'true',
@@ -288,6 +289,18 @@ export class RestServer {
       }
     }
 
+    if (r.kind === 'CertificateSigningRequest' && sub === 'approval') {
+      if (method !== 'PUT') throw errors.methodNotAllowed('approval only supports PUT');
+      const b = (await body()) as Partial<CertificateSigningRequest>;
+      const cur = (await registry.get(r, undefined, name)) as CertificateSigningRequest;
+      // This path changes only the Approved and Denied conditions (the signer's go through status).
+      const now = timestamp();
+      const approvals = (Array.isArray(b?.status?.conditions) ? b.status.conditions : []).filter((c) => c?.type === 'Approved' || c?.type === 'Denied').map((c) => ({ ...c, lastUpdateTime: c.lastUpdateTime ?? now, lastTransitionTime: c.lastTransitionTime ?? now }));
+      const others = (cur.status?.conditions ?? []).filter((c) => c.type !== 'Approved' && c.type !== 'Denied');
+      const rv = typeof b?.metadata?.resourceVersion === 'string' ? b.metadata.resourceVersion : cur.metadata.resourceVersion;
+      const next = { ...cur, metadata: { ...cur.metadata, resourceVersion: rv }, status: { ...cur.status, conditions: [...approvals, ...others] } };
+      return reply(200, await registry.update(r, undefined, name, next, { ...wopts, subresource: 'status' }));
+    }
     if (r.kind === 'ServiceAccount' && sub === 'token') {
       if (method !== 'POST') throw errors.methodNotAllowed('token only supports POST');
       const sa = await registry.get(r, ns, name);

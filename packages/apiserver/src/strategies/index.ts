@@ -2,6 +2,7 @@
 // and a strategy file listed here.
 import type { ResourceInfo } from '@tinykube/api';
 import type { ServiceAllocators } from '../allocators';
+import { csrStrategy } from './certificate-signing-request';
 import { configMapStrategy } from './config-map';
 import { namespaceStrategy } from './namespace';
 import { nodeStrategy } from './node';
@@ -34,6 +35,7 @@ export class Strategies {
       ['StatefulSet', statefulSetStrategy],
       ['ControllerRevision', controllerRevisionStrategy],
       ['Lease', leaseStrategy],
+      ['CertificateSigningRequest', csrStrategy],
     ]);
   }
 

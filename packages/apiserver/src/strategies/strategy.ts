@@ -1,5 +1,6 @@
 // What differs between kinds, as Kubernetes' per-kind REST strategies: the registry (the generic
 // store) knows no kind and asks the kind's strategy at each step of a write.
+import type { UserInfo } from '../authn/user';
 import type { Errs, KubeObject, NameRule } from '@tinykube/api';
 import type { Printer } from '../rest/table';
 import type { SideKey } from '../storage/etcd-store';
@@ -10,7 +11,7 @@ export interface Strategy<T extends KubeObject = KubeObject> {
   /** Kubernetes' SetDefaults for the kind. */
   defaults?(obj: T): void;
   /** Status and fields the server sets on a new object (PrepareForCreate). */
-  prepareForCreate?(obj: T): void;
+  prepareForCreate?(obj: T, user?: UserInfo): void;
   /** The kind's rules for a new or updated object (metadata is checked for every kind). */
   validate?(e: Errs, obj: T): void;
   /** Rules of an update against the stored object (immutable fields). */

@@ -1,0 +1,111 @@
+// CertificateSigningRequests end to end against the real apiserver and the controller-manager's
+// approver and signer: a node joining with a bootstrap token gets system:node:<name>, renews it
+// with its own certificate, and cannot get another node's or a more powerful one; a person
+// approves other requests with kubectl certificate approve.
+import { strict as assert } from 'node:assert';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { after, before, test } from 'node:test';
+import { R, SIGNERS, type CertificateSigningRequest } from '@tinykube/api';
+import { tlsFetch, type TlsIdentity } from '@tinykube/client';
+import { createCertificateRequest } from '@tinykube/pki';
+import { startTestApi, waitFor, type TestCluster } from '../helpers';
+
+const run = promisify(execFile);
+let c: TestCluster;
+const TOKEN = 'jointk.0123456789abcdef';
+
+before(async () => {
+  c = await startTestApi();
+  await c.rest.create(R.secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'bootstrap-token-jointk', namespace: 'kube-system' }, type: 'bootstrap.kubernetes.io/token', stringData: { 'token-id': 'jointk', 'token-secret': '0123456789abcdef', 'usage-bootstrap-authentication': 'true' } } as never);
+});
+after(async () => {
+  await c?.stop();
+});
+
+type As = { token: string } | TlsIdentity;
+
+function client(as: As) {
+  const f = 'token' in as ? tlsFetch({ ca: c.pki.admin.ca }) : tlsFetch(as);
+  const headers: Record<string, string> = 'token' in as ? { Authorization: `Bearer ${as.token}` } : {};
+  return (path: string, init: { method?: string; body?: unknown } = {}) =>
+    f(`${c.api.url}${path}`, { method: init.method ?? 'GET', headers: { ...headers, 'Content-Type': 'application/json' }, ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }) });
+}
+
+async function request(as: As, name: string, subject: { commonName: string; organizations?: string[] }, signerName: string = SIGNERS.kubeletClient, usages = ['digital signature', 'key encipherment', 'client auth']) {
+  const { request: pem, key } = await createCertificateRequest(subject);
+  const res = await client(as)('/apis/certificates.k8s.io/v1/certificatesigningrequests', {
+    method: 'POST',
+    body: { apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: { name }, spec: { request: Buffer.from(pem).toString('base64'), signerName, usages, username: 'kubernetes-admin', groups: ['system:masters'] } },
+  });
+  return { status: res.status, csr: (await res.json()) as CertificateSigningRequest & { message?: string }, key };
+}
+
+const issued = (name: string): Promise<string> =>
+  waitFor(async () => {
+    const csr = await c.rest.get<CertificateSigningRequest>(R.csrs, undefined, name);
+    return csr.status?.certificate ? Buffer.from(csr.status.certificate, 'base64').toString('utf8') : undefined;
+  }, { what: `a certificate for ${name}`, timeoutMs: 15_000 });
+
+async function whoami(id: TlsIdentity): Promise<{ username: string; groups: string[] } | number> {
+  const res = await client(id)('/apis/authentication.k8s.io/v1/selfsubjectreviews', { method: 'POST', body: {} });
+  return res.status === 201 ? ((await res.json()) as { status: { userInfo: { username: string; groups: string[] } } }).status.userInfo : res.status;
+}
+
+test('a node joins with a bootstrap token: its CSR records the real requester, is approved and signed, and the certificate is system:node:<name>; it renews with that certificate', async () => {
+  const first = await request({ token: TOKEN }, 'node-9-a', { commonName: 'system:node:node-9', organizations: ['system:nodes'] });
+  assert.equal(first.status, 201, JSON.stringify(first.csr));
+  assert.equal(first.csr.spec.username, 'system:bootstrap:jointk', 'the apiserver, not the client, says who asked');
+  assert.deepEqual(first.csr.spec.groups, ['system:bootstrappers', 'system:authenticated']);
+  const cert = await issued('node-9-a');
+  const node = { ca: c.pki.admin.ca, cert, key: first.key };
+  assert.deepEqual(await whoami(node), { username: 'system:node:node-9', groups: ['system:nodes', 'system:authenticated'] });
+  const approved = (await c.rest.get<CertificateSigningRequest>(R.csrs, undefined, 'node-9-a')).status?.conditions?.find((x) => x.type === 'Approved');
+  assert.equal(approved?.reason, 'AutoApproved');
+
+  // Renewal: the node asks for itself with its current certificate.
+  const renewal = await request(node, 'node-9-b', { commonName: 'system:node:node-9', organizations: ['system:nodes'] });
+  assert.equal(renewal.csr.spec.username, 'system:node:node-9');
+  const renewed = await issued('node-9-b');
+  assert.notEqual(renewed, cert);
+  assert.deepEqual(await whoami({ ca: c.pki.admin.ca, cert: renewed, key: renewal.key }), { username: 'system:node:node-9', groups: ['system:nodes', 'system:authenticated'] });
+
+  // Not approved: a node asking for another node, a bootstrapper asking for system:masters.
+  await request(node, 'node-9-for-node-10', { commonName: 'system:node:node-10', organizations: ['system:nodes'] });
+  await request({ token: TOKEN }, 'grab-masters', { commonName: 'system:node:node-11', organizations: ['system:masters'] });
+  await request({ token: TOKEN }, 'node-12', { commonName: 'system:node:node-12', organizations: ['system:nodes'] });
+  await issued('node-12');
+  for (const name of ['node-9-for-node-10', 'grab-masters']) {
+    const csr = await c.rest.get<CertificateSigningRequest>(R.csrs, undefined, name);
+    assert.equal(csr.status?.conditions, undefined, `${name} waits for a person`);
+    assert.equal(csr.status?.certificate, undefined);
+  }
+});
+
+test('kubectl certificate approve signs a request to kube-apiserver-client; kubectl get csr shows it as Kubernetes does', async () => {
+  const alice = await request(c.pki.admin, 'alice', { commonName: 'alice', organizations: ['dev'] }, SIGNERS.apiserverClient, ['client auth']);
+  assert.equal(alice.status, 201);
+  const kubectl = (...args: string[]) => run('kubectl', ['--kubeconfig', c.kubeconfig, ...args]);
+  assert.match((await kubectl('get', 'csr', 'alice')).stdout, /alice\s+\S+\s+kubernetes\.io\/kube-apiserver-client\s+kubernetes-admin\s+<none>\s+Pending/);
+  assert.match((await kubectl('certificate', 'approve', 'alice')).stdout, /certificatesigningrequest.certificates.k8s.io\/alice approved/);
+  const cert = await issued('alice');
+  assert.deepEqual(await whoami({ ca: c.pki.admin.ca, cert, key: alice.key }), { username: 'alice', groups: ['dev', 'system:authenticated'] });
+  assert.match((await kubectl('get', 'csr', 'alice')).stdout, /Approved,Issued/);
+  await kubectl('certificate', 'deny', 'node-9-for-node-10');
+  const denied = await c.rest.get<CertificateSigningRequest>(R.csrs, undefined, 'node-9-for-node-10');
+  assert.equal(denied.status?.conditions?.[0]?.type, 'Denied');
+});
+
+test('bad requests are 422 with the field named; the spec is immutable', async () => {
+  const admin = client(c.pki.admin);
+  const bad = await admin('/apis/certificates.k8s.io/v1/certificatesigningrequests', { method: 'POST', body: { apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: { name: 'bad' }, spec: { request: Buffer.from('hello').toString('base64'), signerName: 'nope', usages: ['flying'] } } });
+  assert.equal(bad.status, 422);
+  const text = await bad.text();
+  assert.match(text, /spec.request: Invalid value: \\"<request>\\": PEM block type must be CERTIFICATE REQUEST/);
+  assert.match(text, /spec.signerName: Invalid value: \\"nope\\"/);
+  assert.match(text, /spec.usages\[0\]: Unsupported value: \\"flying\\"/);
+  const csr = await c.rest.get<CertificateSigningRequest>(R.csrs, undefined, 'alice');
+  const changed = await admin('/apis/certificates.k8s.io/v1/certificatesigningrequests/alice', { method: 'PUT', body: { ...csr, spec: { ...csr.spec, usages: ['client auth', 'server auth'] } } });
+  assert.equal(changed.status, 422);
+  assert.match(await changed.text(), /spec: Invalid value: \\"<spec>\\": field is immutable/);
+});
