@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { R, type ConfigMap, type Pod, type Stored, type Volume, type VolumeProjection } from '@tinykube/api';
 import type { ApiClient } from '@tinykube/client';
+import { fieldRefValue } from './env';
 
 const DAY_MS = 86_400_000;
 
@@ -25,22 +26,11 @@ function mapFile(m: Record<string, string> | undefined): string {
     .join('\n');
 }
 
+/** A downward API file: a field as an env var would have it, or all labels or annotations. */
 function downwardValue(pod: Pod, fieldPath: string): string {
-  switch (fieldPath) {
-    case 'metadata.name':
-      return pod.metadata.name ?? '';
-    case 'metadata.namespace':
-      return pod.metadata.namespace ?? '';
-    case 'metadata.uid':
-      return pod.metadata.uid ?? '';
-    case 'metadata.labels':
-      return mapFile(pod.metadata.labels);
-    case 'metadata.annotations':
-      return mapFile(pod.metadata.annotations);
-  }
-  const one = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(fieldPath);
-  if (one) return (one[1] === 'labels' ? pod.metadata.labels : pod.metadata.annotations)?.[one[2]!] ?? '';
-  throw new Error(`unsupported downward API field ${fieldPath}`);
+  if (fieldPath === 'metadata.labels') return mapFile(pod.metadata.labels);
+  if (fieldPath === 'metadata.annotations') return mapFile(pod.metadata.annotations);
+  return fieldRefValue(pod, fieldPath, '', '');
 }
 
 export class ProjectedVolumes {

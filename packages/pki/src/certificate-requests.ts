@@ -3,7 +3,7 @@
 // signer verifies its signature and issues a certificate for its public key.
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
-import { issuerName, signingKeyOf, type CertAndKey, type Usage } from './certificates';
+import { keyPem, leafExtensions, serial, signingKeyOf, type CertAndKey, type Usage } from './certificates';
 
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 
@@ -24,8 +24,7 @@ export async function createCertificateRequest(s: { commonName: string; organiza
     signingAlgorithm: ALG,
     extensions: names.length ? [new x509.SubjectAlternativeNameExtension(names)] : [],
   });
-  const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
-  return { request: csr.toString('pem') + '\n', key: `-----BEGIN PRIVATE KEY-----\n${der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END PRIVATE KEY-----\n` };
+  return { request: csr.toString('pem') + '\n', key: await keyPem(keys.privateKey) };
 }
 
 /** The subject and SANs of a request; throws when it does not parse. */
@@ -52,34 +51,18 @@ export async function signCertificateRequest(ca: CertAndKey, pem: string, o: { u
   if (!(await csr.verify())) throw new Error('the request is not signed by its own key');
   const caCert = new x509.X509Certificate(ca.cert);
   const s = readCertificateRequest(pem);
-  const usages: string[] = [];
-  if (o.usage !== 'client') usages.push(x509.ExtendedKeyUsage.serverAuth);
-  if (o.usage !== 'server') usages.push(x509.ExtendedKeyUsage.clientAuth);
-  const names = [...s.dnsNames.map((value) => ({ type: 'dns' as const, value })), ...s.ipAddresses.map((value) => ({ type: 'ip' as const, value }))];
   const now = Date.now();
   const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: serialHex(),
+    serialNumber: serial(),
     subject: csr.subjectName,
-    issuer: issuerName(caCert),
+    issuer: caCert.subject,
     notBefore: new Date(now - 60_000),
     notAfter: new Date(Math.min(now + o.validForMs, caCert.notAfter.getTime())),
     publicKey: await csr.publicKey.export(),
     signingKey: await signingKeyOf(ca),
     signingAlgorithm: ALG,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-      new x509.ExtendedKeyUsageExtension(usages, false),
-      ...(names.length ? [new x509.SubjectAlternativeNameExtension(names, false)] : []),
-      await x509.AuthorityKeyIdentifierExtension.create(caCert, false),
-    ],
+    extensions: await leafExtensions(caCert, o.usage, s.dnsNames, s.ipAddresses),
   });
   return cert.toString('pem') + '\n';
 }
 
-function serialHex(): string {
-  const b = new Uint8Array(16);
-  webcrypto.getRandomValues(b);
-  b[0] = (b[0] ?? 0) & 0x7f;
-  return Buffer.from(b).toString('hex');
-}

@@ -37,7 +37,7 @@ function rdn(type: string, value: string): string {
   return `${type}=${value.replace(/([,+"\\<>;=])/g, '\\$1').replace(/^([ #])/, '\\$1').replace(/ $/, '\\ ')}`;
 }
 
-function serial(): string {
+export function serial(): string {
   const b = randomBytes(16);
   b[0] = (b[0] ?? 0) & 0x7f; // positive, as RFC 5280 wants
   return b.toString('hex');
@@ -47,14 +47,10 @@ async function keyPair(): Promise<CryptoKeyPair> {
   return (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
 }
 
-async function keyPem(k: CryptoKey): Promise<string> {
+/** A private key as PKCS#8 PEM. */
+export async function keyPem(k: CryptoKey): Promise<string> {
   const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', k));
   return `-----BEGIN PRIVATE KEY-----\n${der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END PRIVATE KEY-----\n`;
-}
-
-/** The CA's subject, as the issuer of what it signs. */
-export function issuerName(caCert: x509.X509Certificate): string {
-  return caCert.subject;
 }
 
 /** The CA's private key, ready to sign. */
@@ -87,15 +83,26 @@ export async function createCa(commonName: string, validForMs = 3650 * DAY_MS): 
   return { cert: cert.toString('pem') + '\n', key: await keyPem(keys.privateKey) };
 }
 
+/** The extensions of a certificate the CA issues: not a CA, its usages, its SANs, the CA's key id. */
+export async function leafExtensions(caCert: x509.X509Certificate, usage: Usage, dnsNames: string[], ipAddresses: string[]): Promise<x509.Extension[]> {
+  const usages: string[] = [];
+  if (usage !== 'client') usages.push(x509.ExtendedKeyUsage.serverAuth);
+  if (usage !== 'server') usages.push(x509.ExtendedKeyUsage.clientAuth);
+  const names = [...dnsNames.map((value) => ({ type: 'dns' as const, value })), ...ipAddresses.map((value) => ({ type: 'ip' as const, value }))];
+  return [
+    new x509.BasicConstraintsExtension(false, undefined, true),
+    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+    new x509.ExtendedKeyUsageExtension(usages, false),
+    ...(names.length ? [new x509.SubjectAlternativeNameExtension(names, false)] : []),
+    await x509.AuthorityKeyIdentifierExtension.create(caCert, false),
+  ];
+}
+
 /** A certificate signed by `ca`, with a key of its own. */
 export async function issueCertificate(ca: CertAndKey, spec: CertSpec): Promise<CertAndKey> {
   const caCert = new x509.X509Certificate(ca.cert);
   const keys = await keyPair();
   const now = Date.now();
-  const usages: string[] = [];
-  if (spec.usage !== 'client') usages.push(x509.ExtendedKeyUsage.serverAuth);
-  if (spec.usage !== 'server') usages.push(x509.ExtendedKeyUsage.clientAuth);
-  const names = [...(spec.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })), ...(spec.ipAddresses ?? []).map((value) => ({ type: 'ip' as const, value }))];
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
     subject: [rdn('CN', spec.commonName), ...(spec.organizations ?? []).map((o) => rdn('O', o))].join(', '),
@@ -105,13 +112,7 @@ export async function issueCertificate(ca: CertAndKey, spec: CertSpec): Promise<
     publicKey: keys.publicKey,
     signingKey: await importKey(ca.key),
     signingAlgorithm: ALG,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-      new x509.ExtendedKeyUsageExtension(usages, false),
-      ...(names.length ? [new x509.SubjectAlternativeNameExtension(names, false)] : []),
-      await x509.AuthorityKeyIdentifierExtension.create(caCert, false),
-    ],
+    extensions: await leafExtensions(caCert, spec.usage, spec.dnsNames ?? [], spec.ipAddresses ?? []),
   });
   return { cert: cert.toString('pem') + '\n', key: await keyPem(keys.privateKey) };
 }
