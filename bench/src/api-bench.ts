@@ -19,8 +19,10 @@ export function benchPod(name: string, namespace: string): Pod {
   };
 }
 
+/** A namespace and its default ServiceAccount (this scratch control plane runs no controller-manager to make it). */
 async function ensureNamespace(api: ApiClient, name: string): Promise<void> {
   await api.create(R.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }).catch(() => undefined);
+  await api.create(R.serviceaccounts, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: name } }).catch(() => undefined);
 }
 
 export async function apiBench(cp: ControlPlane, log: (s: string) => void): Promise<Row[]> {
