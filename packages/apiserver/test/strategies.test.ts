@@ -164,3 +164,10 @@ test('Errs from a strategy carry Kubernetes field types', () => {
   of('configmaps').validate!(e, { metadata: { name: 'c' }, data: { 'a b': '' } } as KubeObject);
   assert.deepEqual(e.list.map((x) => x.type), ['FieldValueInvalid']);
 });
+
+test('serviceaccount: a subdomain name; the table shows its secrets as kubectl does', () => {
+  const { obj, errors } = created('serviceaccounts', { metadata: { name: 'robot', namespace: 'x' }, secrets: [{ name: 'a' }] } as KubeObject);
+  assert.deepEqual(errors, []);
+  assert.deepEqual(of('serviceaccounts').printer?.cells(obj).slice(0, 2), ['robot', 1]);
+  assert.ok(created('serviceaccounts', { metadata: { name: 'Robot', namespace: 'x' } } as KubeObject).errors.some((e) => e.startsWith('metadata.name')));
+});
