@@ -5,7 +5,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { getCondition, R, type Node, type Pod } from '@tinykube/api';
+import { X509Certificate } from 'node:crypto';
+import { getCondition, R, type CertificateSigningRequest, type Lease, type Node, type Pod, type Stored } from '@tinykube/api';
 import { tlsFetch } from '@tinykube/client';
 import { Daemons, makePlan, up } from '@tinykube/hosts';
 import { REPO_DIR, run, startCluster, testPlanOptions, waitFor, type LocalCluster } from '../helpers';
@@ -47,7 +48,8 @@ let cluster: LocalCluster;
 
 before(async () => {
   before_ = await machineState();
-  cluster = await startCluster({ nodes: 3 });
+  // Certificates of a minute: the kubelets rotate theirs while this file runs.
+  cluster = await startCluster({ nodes: 3, certificateLifetime: '60s' });
 });
 
 after(async () => {
@@ -138,6 +140,28 @@ test('etcd listens on loopback only; the apiserver serves only TLS, and nothing 
   assert.notEqual(plain, 'answered 200', 'plain HTTP is not served');
   const anonymous = await tlsFetch({ ca: cluster.api.tls.ca })(`${cluster.file.apiserver}/api/v1/nodes`);
   assert.equal(anonymous.status, 401);
+});
+
+test('kubelets join with the bootstrap token through CertificateSigningRequests, as system:node:<name>, and rotate their certificates without losing the node', async () => {
+  const csrs = async (): Promise<Stored<CertificateSigningRequest>[]> => (await cluster.api.list<CertificateSigningRequest>(R.csrs)).items;
+  for (const n of cluster.plan.nodes) {
+    const joined = (await csrs()).find((c) => c.spec.username?.startsWith('system:bootstrap:') && c.metadata.name.startsWith(`node-csr-${n.name}-`));
+    assert.ok(joined, `${n.name} joined with the token`);
+    assert.equal(joined.status?.conditions?.find((c) => c.type === 'Approved')?.reason, 'AutoApproved');
+    const cert = new X509Certificate(Buffer.from(joined.status!.certificate!, 'base64'));
+    assert.deepEqual(cert.subject.split('\n').sort(), [`CN=system:node:${n.name}`, 'O=system:nodes']);
+  }
+  // A renewal is a request by the node itself, with the certificate it holds.
+  const renewed = await waitFor(async () => (await csrs()).find((c) => c.spec.username === 'system:node:node-1' && c.status?.certificate), { timeoutMs: 120_000, intervalMs: 1000, what: 'node-1 renewing its certificate' });
+  const after = Date.parse(renewed.metadata.creationTimestamp);
+  await waitFor(async () => {
+    const lease = await cluster.api.get<Lease>(R.leases, 'kube-node-lease', 'node-1');
+    return Date.parse(lease.spec.renewTime ?? '') > after + 1000 ? lease : undefined;
+  }, { timeoutMs: 30_000, what: 'a lease renewal on the new certificate' });
+  const node = await cluster.api.get<Node>(R.nodes, undefined, 'node-1');
+  assert.equal(getCondition(node.status?.conditions, 'Ready')?.status, 'True');
+  const log = fs.readFileSync(path.join(testPlanOptions(3).stateDir, 'logs', 'kubelet-node-1.log'), 'utf8');
+  assert.match(log, /client certificate rotated/);
 });
 
 test('ranges that overlap the machine are refused before anything is created', async () => {

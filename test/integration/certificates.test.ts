@@ -9,6 +9,11 @@ import { after, before, test } from 'node:test';
 import { R, SIGNERS, type CertificateSigningRequest } from '@tinykube/api';
 import { tlsFetch, type TlsIdentity } from '@tinykube/client';
 import { createCertificateRequest } from '@tinykube/pki';
+import { CertificateManager } from '@tinykube/kubelet';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import pino from 'pino';
 import { startTestApi, waitFor, type TestCluster } from '../helpers';
 
 const run = promisify(execFile);
@@ -108,4 +113,22 @@ test('bad requests are 422 with the field named; the spec is immutable', async (
   const changed = await admin('/apis/certificates.k8s.io/v1/certificatesigningrequests/alice', { method: 'PUT', body: { ...csr, spec: { ...csr.spec, usages: ['client auth', 'server auth'] } } });
   assert.equal(changed.status, 422);
   assert.match(await changed.text(), /spec: Invalid value: \\"<spec>\\": field is immutable/);
+});
+
+test("the kubelet's certificate manager bootstraps with the token, keeps the certificate in its cert dir and reuses it; without a token and a certificate it says what is missing", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tk-certdir-'));
+  try {
+    const log = pino({ level: 'silent' });
+    const manager = new CertificateManager({ nodeName: 'node-7', certDir: dir, server: c.api.url, ca: c.pki.admin.ca, bootstrapToken: TOKEN, log });
+    const id = await manager.identity();
+    assert.deepEqual(await whoami(id), { username: 'system:node:node-7', groups: ['system:nodes', 'system:authenticated'] });
+    assert.equal(fs.statSync(path.join(dir, 'kubelet-client-current.key')).mode & 0o777, 0o600);
+    const again = await new CertificateManager({ nodeName: 'node-7', certDir: dir, server: c.api.url, ca: c.pki.admin.ca, log }).identity();
+    assert.equal(again.cert, id.cert, 'the kept certificate, no new request');
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'tk-certdir-'));
+    await assert.rejects(new CertificateManager({ nodeName: 'node-8', certDir: empty, server: c.api.url, ca: c.pki.admin.ca, log }).identity(), /no valid client certificate in .* and no bootstrap token/);
+    fs.rmSync(empty, { recursive: true, force: true });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

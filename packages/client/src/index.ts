@@ -12,3 +12,4 @@ export * from './pager';
 export * from './fake-api-client';
 export * from './queue-controller';
 export * from './tls';
+export * from './swappable-client';

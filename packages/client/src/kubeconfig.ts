@@ -9,13 +9,15 @@ interface Kubeconfig {
   'current-context'?: string;
   contexts?: { name: string; context: { cluster: string; namespace?: string; user?: string } }[];
   clusters?: { name: string; cluster: { server: string; 'certificate-authority'?: string; 'certificate-authority-data'?: string } }[];
-  users?: { name: string; user: { 'client-certificate'?: string; 'client-certificate-data'?: string; 'client-key'?: string; 'client-key-data'?: string } }[];
+  users?: { name: string; user: { 'client-certificate'?: string; 'client-certificate-data'?: string; 'client-key'?: string; 'client-key-data'?: string; token?: string } }[];
 }
 
 export interface ClusterTarget {
   server: string;
   namespace: string;
   tls: TlsIdentity;
+  /** The user's bearer token, when the kubeconfig gives one. */
+  token?: string;
 }
 
 export function loadKubeconfig(file: string): ClusterTarget {
@@ -38,7 +40,31 @@ export function loadKubeconfig(file: string): ClusterTarget {
   if (!ca) throw new Error(`kubeconfig ${file}: cluster ${cluster.name} has no certificate-authority(-data); tinykube serves only TLS`);
   const cert = material(user['client-certificate-data'], user['client-certificate']);
   const key = material(user['client-key-data'], user['client-key']);
-  return { server: cluster.cluster.server, namespace: ctx?.context.namespace ?? 'default', tls: { ca, ...(cert ? { cert } : {}), ...(key ? { key } : {}) } };
+  return { server: cluster.cluster.server, namespace: ctx?.context.namespace ?? 'default', tls: { ca, ...(cert ? { cert } : {}), ...(key ? { key } : {}) }, ...(user.token ? { token: user.token } : {}) };
+}
+
+/** A bootstrap kubeconfig, as kubeadm writes one: the server, its CA, a bootstrap token. */
+export function renderBootstrapKubeconfig(server: string, ca: string, token: string, name = 'tinykube'): string {
+  return [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    `- name: ${name}`,
+    '  cluster:',
+    `    server: ${server}`,
+    `    certificate-authority-data: ${Buffer.from(ca).toString('base64')}`,
+    'contexts:',
+    `- name: tls-bootstrap-token-user@${name}`,
+    '  context:',
+    `    cluster: ${name}`,
+    '    user: tls-bootstrap-token-user',
+    `current-context: tls-bootstrap-token-user@${name}`,
+    'users:',
+    '- name: tls-bootstrap-token-user',
+    '  user:',
+    `    token: ${token}`,
+    '',
+  ].join('\n');
 }
 
 /** A kubeconfig with everything inline: the CA and the user's certificate and key. */

@@ -19,6 +19,8 @@ const contentTypes: Record<PatchKind, string> = {
 export interface RestClientOptions {
   /** Whom to trust and who we are; the server's address must be https. */
   tls: TlsIdentity;
+  /** A bearer token (a bootstrap or ServiceAccount token), sent when there is no client certificate. */
+  token?: string;
   /** Sent on writes as `fieldValidation` (kubectl sends Strict); the server's default is Warn. */
   fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
   /** Called with the text of each Warning header of a response. */
@@ -54,7 +56,7 @@ export class RestClient implements ApiClient {
     try {
       res = await this.fetch(url, {
         method,
-        headers: { Accept: 'application/json', ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...headers },
+        headers: { Accept: 'application/json', ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...(this.opts.token ? { Authorization: `Bearer ${this.opts.token}` } : {}), ...headers },
         body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       });
     } catch (e) {
@@ -111,7 +113,7 @@ export class RestClient implements ApiClient {
       onEnd(err);
     };
     void (async () => {
-      const res = await this.fetch(new URL(`${path}?${q}`, this.server), { headers: { Accept: 'application/json', ...headers }, signal: ac.signal });
+      const res = await this.fetch(new URL(`${path}?${q}`, this.server), { headers: { Accept: 'application/json', ...(this.opts.token ? { Authorization: `Bearer ${this.opts.token}` } : {}), ...headers }, signal: ac.signal });
       if (!res.ok || !res.body) {
         const text = await res.text();
         let err: Error = new Error(text);

@@ -6,6 +6,14 @@ import { runDaemon } from '@tinykube/daemon';
 import { CONTROLLERS, startControllers } from './controller-manager';
 import { DEFAULT_DISRUPTION } from './controllers/zone-disruption';
 
+/** A Go-style duration (`8760h`, `1h30m`, `90s`) in milliseconds. */
+function parseDuration(text: string): number {
+  const units: Record<string, number> = { h: 3600_000, m: 60_000, s: 1000, ms: 1 };
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)];
+  if (!parts.length || parts.map((p) => p[0]).join('') !== text) throw new Error(`invalid duration ${text}: expected e.g. 8760h, 1h30m or 90s`);
+  return parts.reduce((ms, p) => ms + Number(p[1]) * (units[p[2]!] ?? 0), 0);
+}
+
 runDaemon({
   name: 'tk-controller-manager',
   usage: 'run the cluster\'s control loops',
@@ -26,7 +34,7 @@ runDaemon({
       .option('root-ca-file', { type: 'string', describe: 'the cluster CA (PEM), published in every namespace as the kube-root-ca.crt ConfigMap (default: --ca-file)' })
       .option('cluster-signing-cert-file', { type: 'string', describe: 'CA certificate (PEM) that signs approved CertificateSigningRequests' })
       .option('cluster-signing-key-file', { type: 'string', describe: 'the key of --cluster-signing-cert-file' })
-      .option('cluster-signing-duration', { type: 'number', default: 8760, describe: 'longest lifetime of a signed certificate, hours' })
+      .option('cluster-signing-duration', { type: 'string', default: '8760h', describe: 'longest lifetime of a signed certificate, a duration such as 8760h or 90s' })
       .option('concurrent-syncs', { type: 'number', default: 5, describe: 'workers per controller' }),
   async run({ args: a, log, metrics, health, onStop, serve }) {
     const api = new GrpcClient(a.apiserver, identityFromFlags(a));
@@ -56,7 +64,7 @@ runDaemon({
             podGc: { terminatedThreshold: a['terminated-pod-gc-threshold'], periodMs: 20_000, quarantineMs: 40_000 },
             workers: a['concurrent-syncs'],
             rootCa: fs.readFileSync(a['root-ca-file'] ?? a['ca-file'], 'utf8'),
-            ...(a['cluster-signing-cert-file'] && a['cluster-signing-key-file'] ? { clusterSigning: { cert: fs.readFileSync(a['cluster-signing-cert-file'], 'utf8'), key: fs.readFileSync(a['cluster-signing-key-file'], 'utf8'), durationMs: a['cluster-signing-duration'] * 3600_000 } } : {}),
+            ...(a['cluster-signing-cert-file'] && a['cluster-signing-key-file'] ? { clusterSigning: { cert: fs.readFileSync(a['cluster-signing-cert-file'], 'utf8'), key: fs.readFileSync(a['cluster-signing-key-file'], 'utf8'), durationMs: parseDuration(a['cluster-signing-duration']) } } : {}),
           },
           log,
           metrics,

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Docker from 'dockerode';
 import { getCondition, R, type Node } from '@tinykube/api';
-import { readTlsIdentity, RestClient, renderKubeconfig, tlsFetch, type TlsIdentity } from '@tinykube/client';
+import { readTlsIdentity, renderBootstrapKubeconfig, RestClient, renderKubeconfig, tlsFetch, type TlsIdentity } from '@tinykube/client';
 import { apiserverArgs, CONTROLLER_MANAGER_PORT, controllerManagerArgs, etcdArgs, kubeletArgs, nodeHeartbeat, proxyArgs, schedulerArgs, SCHEDULER_PORT, type MasterConfig, type NodeConfig } from './daemon-args';
 import { startDockerd, stopDockerd, unmountUnder, type DockerdOptions } from './dockerd';
 import { ensureImage, loadImageSpecs } from './images';
@@ -10,7 +10,7 @@ import { existingNodeNamespaces, removeMaster, removeNode, routePodCidrs, setupM
 import { makePlan, type ClusterPlan, type NodePlan, type PlanOptions } from './plan';
 import { Daemons } from './processes';
 import { startRegistry } from './registry';
-import { ensureClusterPki, pkiFiles } from './pki';
+import { ensureBootstrapToken, ensureClusterPki, pkiFiles } from './pki';
 import { assertNoOverlap } from './safety';
 import { waitForDaemons } from './wait';
 
@@ -22,6 +22,8 @@ export interface UpOptions extends PlanOptions {
   /** Node lease grace before a node is marked unreachable (controller-manager flag). */
   nodeMonitorGracePeriod?: number;
   podEvictionTimeout?: number;
+  /** Lifetime of the certificates the controller-manager signs (kubelets rotate at 70-90% of it), e.g. `60s`; a year when absent. */
+  certificateLifetime?: string;
   progress?: (step: string) => void;
   readyTimeoutMs?: number;
 }
@@ -106,6 +108,7 @@ export async function up(o: UpOptions): Promise<ClusterFile> {
     pkiDir,
     ...(o.nodeMonitorGracePeriod ? { nodeMonitorGracePeriod: o.nodeMonitorGracePeriod } : {}),
     ...(o.podEvictionTimeout ? { podEvictionTimeout: o.podEvictionTimeout } : {}),
+    ...(o.certificateLifetime ? { certificateLifetime: o.certificateLifetime } : {}),
   };
   daemons.start({ name: 'etcd', command: 'etcd', args: etcdArgs(path.join(plan.stateDir, 'etcd'), plan.etcdClientUrl, plan.etcdPeerUrl) });
   daemons.start({ name: 'apiserver', command: process.execPath, args: apiserverArgs(master) });
@@ -113,6 +116,9 @@ export async function up(o: UpOptions): Promise<ClusterFile> {
   const anonymous = tlsFetch({ ca: admin.ca });
   await waitForDaemons({ what: 'tk-apiserver to be ready (etcd reachable, watch caches synced)', timeoutMs: 60_000, daemons, watch: ['apiserver'], check: async () => (await anonymous(`${apiserverUrl(plan)}/readyz`, { signal: AbortSignal.timeout(2000) })).ok });
   fs.writeFileSync(path.join(plan.stateDir, 'kubeconfig'), renderKubeconfig(apiserverUrl(plan), admin), { mode: 0o600 });
+  // Kubelets join as kubeadm's do: a bootstrap token, a CertificateSigningRequest, a certificate.
+  const bootstrapKubeconfig = path.join(plan.stateDir, 'bootstrap-kubelet.kubeconfig');
+  fs.writeFileSync(bootstrapKubeconfig, renderBootstrapKubeconfig(apiserverUrl(plan), admin.ca, await ensureBootstrapToken(api, pkiDir)), { mode: 0o600 });
 
   next('starting tk-scheduler and tk-controller-manager');
   const grpc = `${plan.masterIp}:${plan.grpcPort}`;
@@ -132,7 +138,7 @@ export async function up(o: UpOptions): Promise<ClusterFile> {
   for (const node of plan.nodes) {
     const root = path.join(plan.stateDir, 'hosts', node.name, 'kubelet');
     fs.mkdirSync(root, { recursive: true });
-    const nc: NodeConfig = { repoDir: o.repoDir, apiserverGrpc: grpc, nodeName: node.name, nodeIp: node.ip, dockerSocket: node.dockerSocket, rootDir: root, clusterCidr: plan.clusterCidr, pkiDir, ...(o.nodeMonitorGracePeriod ? { nodeMonitorGracePeriod: o.nodeMonitorGracePeriod } : {}) };
+    const nc: NodeConfig = { repoDir: o.repoDir, apiserverGrpc: grpc, nodeName: node.name, nodeIp: node.ip, dockerSocket: node.dockerSocket, rootDir: root, clusterCidr: plan.clusterCidr, pkiDir, bootstrapKubeconfig, ...(o.nodeMonitorGracePeriod ? { nodeMonitorGracePeriod: o.nodeMonitorGracePeriod } : {}) };
     daemons.start({ name: `kubelet-${node.name}`, command: process.execPath, netns: node.netns, args: kubeletArgs(nc) });
     daemons.start({ name: `proxy-${node.name}`, command: process.execPath, netns: node.netns, args: proxyArgs(nc) });
   }

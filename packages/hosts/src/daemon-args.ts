@@ -16,6 +16,8 @@ export interface MasterConfig {
   pkiDir: string;
   nodeMonitorGracePeriod?: number;
   podEvictionTimeout?: number;
+  /** --cluster-signing-duration of the controller-manager, e.g. `60s`. */
+  certificateLifetime?: string;
 }
 
 export interface NodeConfig {
@@ -28,6 +30,8 @@ export interface NodeConfig {
   clusterCidr: string;
   /** Holds ca.crt, proxy.crt/key and this node's kubelet-<name>.crt/key and kubelet-<name>-serving.crt/key. */
   pkiDir: string;
+  /** With it, the kubelet gets its client certificate by TLS bootstrap (and rotates it) instead of kubelet-<name>.crt. */
+  bootstrapKubeconfig?: string;
   /** The controller-manager's --node-monitor-grace-period the kubelet must keep up with. */
   nodeMonitorGracePeriod?: number;
 }
@@ -104,6 +108,7 @@ export function controllerManagerArgs(c: MasterConfig): string[] {
     ...clientTls(c.pkiDir, 'controller-manager'),
     `--cluster-signing-cert-file=${pkiFiles(c.pkiDir).ca}`,
     `--cluster-signing-key-file=${pkiFiles(c.pkiDir).key('ca')}`,
+    ...(c.certificateLifetime ? [`--cluster-signing-duration=${c.certificateLifetime}`] : []),
     `--bind-address=${c.masterIp}`,
     `--port=${CONTROLLER_MANAGER_PORT}`,
     `--cluster-cidr=${c.clusterCidr}`,
@@ -124,7 +129,7 @@ export function kubeletArgs(c: NodeConfig): string[] {
     `--docker-socket=${c.dockerSocket}`,
     `--root-dir=${c.rootDir}`,
     `--cluster-cidr=${c.clusterCidr}`,
-    ...clientTls(c.pkiDir, `kubelet-${c.nodeName}`),
+    ...(c.bootstrapKubeconfig ? [`--ca-file=${pkiFiles(c.pkiDir).ca}`, `--bootstrap-kubeconfig=${c.bootstrapKubeconfig}`, `--cert-dir=${path.join(c.rootDir, 'pki')}`] : clientTls(c.pkiDir, `kubelet-${c.nodeName}`)),
     `--tls-cert-file=${pkiFiles(c.pkiDir).crt(`kubelet-${c.nodeName}-serving`)}`,
     `--tls-private-key-file=${pkiFiles(c.pkiDir).key(`kubelet-${c.nodeName}-serving`)}`,
     ...heartbeatArgs(c.nodeMonitorGracePeriod),

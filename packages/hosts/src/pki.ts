@@ -4,8 +4,10 @@
 // daemon (system:kube-scheduler, system:kube-controller-manager, system:kube-proxy), and per node
 // the kubelet's client certificate (system:node:<name> in system:nodes) and serving certificate.
 import * as path from 'node:path';
+import { randomInt } from 'node:crypto';
 import * as fs from 'node:fs';
-import { numberToIp, parseCidr } from '@tinykube/api';
+import { errorCode, numberToIp, parseCidr, R, type Secret } from '@tinykube/api';
+import type { ApiClient } from '@tinykube/client';
 import { ensurePki, type CertSpec } from '@tinykube/pki';
 
 export const CLUSTER_DOMAIN = 'cluster.local';
@@ -75,4 +77,29 @@ export function writeNodeBundle(dir: string, name: string): string {
     fs.chmodSync(path.join(out, f), f.endsWith('.key') ? 0o600 : 0o644);
   }
   return out;
+}
+
+const TOKEN_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789';
+const tokenPart = (n: number): string => Array.from({ length: n }, () => TOKEN_CHARS[randomInt(TOKEN_CHARS.length)]).join('');
+
+/**
+ * The cluster's node bootstrap token (`<id>.<secret>`, kept in <pki>/bootstrap-token) and its
+ * Secret in kube-system, as `kubeadm token create` makes them; made once, reused by later runs.
+ */
+export async function ensureBootstrapToken(api: ApiClient, dir: string): Promise<string> {
+  const file = path.join(dir, 'bootstrap-token');
+  if (!fs.existsSync(file)) fs.writeFileSync(file, `${tokenPart(6)}.${tokenPart(16)}\n`, { mode: 0o600 });
+  const token = fs.readFileSync(file, 'utf8').trim();
+  const [id, secret] = token.split('.') as [string, string];
+  const s: Secret = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: `bootstrap-token-${id}`, namespace: 'kube-system' },
+    type: 'bootstrap.kubernetes.io/token',
+    stringData: { 'token-id': id, 'token-secret': secret, 'usage-bootstrap-authentication': 'true', description: 'tinykube: nodes join with this token', 'auth-extra-groups': 'system:bootstrappers:tinykube:default-node-token' },
+  };
+  await api.create(R.secrets, s).catch((err: unknown) => {
+    if (errorCode(err) !== 409) throw err;
+  });
+  return token;
 }

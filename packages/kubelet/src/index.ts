@@ -7,3 +7,4 @@ export * from './env';
 export * from './labels';
 export * from './kubelet-server';
 export * from './projected-volumes';
+export * from './certificate-manager';

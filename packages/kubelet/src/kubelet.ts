@@ -1,5 +1,5 @@
 import { getCondition, objectKey, R, type Node, type Pod, type Service } from '@tinykube/api';
-import { EventRecorder, GrpcClient, Informer, SyncLoop, type TlsIdentity } from '@tinykube/client';
+import { EventRecorder, GrpcClient, Informer, SwappableApiClient, SyncLoop, type TlsIdentity } from '@tinykube/client';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { DockerRuntime } from './docker-runtime';
@@ -39,6 +39,8 @@ export interface KubeletOptions {
 }
 
 export interface Kubelet {
+  /** Talks to the apiserver as this identity from now on (a rotated certificate). */
+  useIdentity(id: TlsIdentity): void;
   stop(): Promise<void>;
 }
 
@@ -55,7 +57,8 @@ async function retry<T>(what: string, log: Logger, fn: () => Promise<T>): Promis
 
 export async function startKubelet(o: KubeletOptions): Promise<Kubelet> {
   const log = o.log;
-  const api = new GrpcClient(o.apiserver, o.identity);
+  // Swappable: a rotated client certificate takes over without a restart.
+  const api = new SwappableApiClient(new GrpcClient(o.apiserver, o.identity));
   const runtime = new DockerRuntime(o.dockerSocket);
   const runtimeVersion = await retry('connecting to dockerd', log, () => runtime.version());
   const agent = new NodeAgent(api, { nodeName: o.nodeName, nodeIP: o.nodeIP, runtimeVersion, maxPods: o.maxPods, leaseDurationSeconds: o.leaseDurationSeconds });
@@ -204,6 +207,9 @@ export async function startKubelet(o: KubeletOptions): Promise<Kubelet> {
   log.info({ node: o.nodeName, port: o.port }, 'kubelet running');
 
   return {
+    useIdentity(id) {
+      api.swap(new GrpcClient(o.apiserver, id));
+    },
     async stop() {
       for (const t of timers) clearInterval(t);
       stopEvents();

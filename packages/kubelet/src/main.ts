@@ -1,15 +1,24 @@
 #!/usr/bin/env node
 // tk-kubelet: runs the pods bound to this node as Docker containers.
 import * as fs from 'node:fs';
-import { apiClientFlags, identityFromFlags } from '@tinykube/client';
+import * as path from 'node:path';
+import { loadKubeconfig, readTlsIdentity } from '@tinykube/client';
 import { runDaemon } from '@tinykube/daemon';
+import { CertificateManager } from './certificate-manager';
 import { KUBELET_PORT, startKubelet } from './kubelet';
 
 runDaemon({
   name: 'tk-kubelet',
   usage: 'make this host\'s Docker run the pods bound to it',
   flags: (y) =>
-    apiClientFlags(y)
+    y
+      .option('apiserver', { type: 'string', demandOption: true, describe: 'apiserver gRPC address host:port' })
+      .option('ca-file', { type: 'string', demandOption: true, describe: 'the cluster CA certificate (PEM) the apiserver\'s certificate must be signed by' })
+      .option('cert-file', { type: 'string', describe: 'a client certificate (system:node:<name>) to use as is, without bootstrap or rotation' })
+      .option('key-file', { type: 'string', describe: 'the key of --cert-file' })
+      .option('bootstrap-kubeconfig', { type: 'string', describe: 'kubeconfig with the apiserver\'s REST address and a bootstrap token, for TLS bootstrap and certificate rotation' })
+      .option('cert-dir', { type: 'string', describe: 'where the client certificate from TLS bootstrap is kept (default: <root-dir>/pki)' })
+      .option('rotate-certificates', { type: 'boolean', default: true, describe: 'renew the client certificate before it expires' })
       .option('node-name', { type: 'string', demandOption: true })
       .option('node-ip', { type: 'string', demandOption: true, describe: 'this host\'s address (InternalIP)' })
       .option('docker-socket', { type: 'string', default: '/var/run/docker.sock' })
@@ -30,6 +39,14 @@ runDaemon({
       .option('backoff-reset', { type: 'number', default: 600, describe: 'seconds of running that clear a back-off' })
       .option('workers', { type: 'number', default: 16, describe: 'pods synced at once' }),
   async run({ args: a, log, metrics, onStop }) {
+    let identity;
+    let certificates: CertificateManager | undefined;
+    if (a['cert-file'] && a['key-file']) identity = readTlsIdentity({ caFile: a['ca-file'], certFile: a['cert-file'], keyFile: a['key-file'] });
+    else if (a['bootstrap-kubeconfig']) {
+      const boot = loadKubeconfig(a['bootstrap-kubeconfig']);
+      certificates = new CertificateManager({ nodeName: a['node-name'], certDir: a['cert-dir'] ?? path.join(a['root-dir'], 'pki'), server: boot.server, ca: fs.readFileSync(a['ca-file'], 'utf8'), ...(boot.token ? { bootstrapToken: boot.token } : {}), log });
+      identity = await certificates.identity();
+    } else throw new Error('give --cert-file and --key-file, or --bootstrap-kubeconfig');
     const kubelet = await startKubelet({
       apiserver: a.apiserver,
       nodeName: a['node-name'],
@@ -37,7 +54,7 @@ runDaemon({
       dockerSocket: a['docker-socket'],
       rootDir: a['root-dir'],
       clusterCidr: a['cluster-cidr'],
-      identity: identityFromFlags(a),
+      identity,
       serving: { cert: fs.readFileSync(a['tls-cert-file'], 'utf8'), key: fs.readFileSync(a['tls-private-key-file'], 'utf8'), clientCa: fs.readFileSync(a['client-ca-file'] ?? a['ca-file'], 'utf8') },
       port: a.port,
       pauseImage: a['pause-image'],
@@ -53,6 +70,10 @@ runDaemon({
       log,
       metrics,
     });
+    if (certificates && a['rotate-certificates']) {
+      certificates.startRotation((id) => kubelet.useIdentity(id));
+      onStop(() => certificates?.stop());
+    }
     onStop(() => kubelet.stop());
   },
 });
