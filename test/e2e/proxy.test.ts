@@ -122,7 +122,9 @@ test('a pod deleted while requests run gets none once withdrawn, and no request 
 });
 
 test('a rolling update of pods with a readiness probe and a preStop hook: no request through the ClusterIP fails', async () => {
-  const before = new Set((await cluster.api.list<Pod>(R.pods, NS, { labelSelector: 'app=web' })).items.map((p) => p.metadata.name));
+  const old = (await cluster.api.list<Pod>(R.pods, NS, { labelSelector: 'app=web' })).items;
+  const before = new Set(old.map((p) => p.metadata.name));
+  const oldIps = old.map((p) => p.status?.podIP).filter((ip): ip is string => !!ip);
   // Runs until deleted below, so the traffic covers the whole rollout whatever its pace.
   const client = await startClient(1_000_000);
   await waitFor(async () => (await clientLines(client)).length > 100, { timeoutMs: 60_000, what: 'client traffic' });
@@ -136,9 +138,18 @@ test('a rolling update of pods with a readiness probe and a preStop hook: no req
     },
     { timeoutMs: 180_000, intervalMs: 500, what: 'the rollout to complete' },
   );
-  await readyEndpoints(want);
-  const settled = Date.now();
-  await waitFor(async () => (await lastSync('node-1')) >= settled, { what: 'node-1 rules with only the new pods' });
+  const ep = await readyEndpoints(want);
+  const newIps = (ep.subsets ?? []).flatMap((s) => (s.addresses ?? []).map((a) => a.ip));
+  // node-1's own rules say when they point at the new pods only (not a sync time, which a
+  // quiet period before the next full sync would leave behind).
+  await waitFor(
+    async () => {
+      const nat = await cluster.onNode('node-1', 'iptables-save', ['-t', 'nat']);
+      const to = new Set([...nat.matchAll(/--to-destination (\d+\.\d+\.\d+\.\d+):/g)].map((m) => m[1]));
+      return newIps.every((ip) => to.has(ip)) && !oldIps.some((ip) => !newIps.includes(ip) && to.has(ip));
+    },
+    { timeoutMs: 60_000, intervalMs: 500, what: 'node-1 rules with only the new pods' },
+  );
   const fresh = new Set((await cluster.api.list<Pod>(R.pods, NS, { labelSelector: 'app=web' })).items.filter((p) => !p.metadata.deletionTimestamp).map((p) => p.metadata.name));
   assert.ok([...fresh].every((n) => !before.has(n)), 'every pod was replaced');
   // Traffic goes on past the end of the rollout, then reaches only the new pods.
