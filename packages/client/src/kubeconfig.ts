@@ -43,53 +43,39 @@ export function loadKubeconfig(file: string): ClusterTarget {
   return { server: cluster.cluster.server, namespace: ctx?.context.namespace ?? 'default', tls: { ca, ...(cert ? { cert } : {}), ...(key ? { key } : {}) }, ...(user.token ? { token: user.token } : {}) };
 }
 
-/** A bootstrap kubeconfig, as kubeadm writes one: the server, its CA, a bootstrap token. */
-export function renderBootstrapKubeconfig(server: string, ca: string, token: string, name = 'tinykube'): string {
+const b64 = (s: string): string => Buffer.from(s).toString('base64');
+
+/** One cluster, one context and one user, with the user's credentials as YAML lines. */
+function kubeconfigText(o: { name: string; server: string; ca: string; context: string; user: string; namespace?: string; credentials: string[] }): string {
   return [
     'apiVersion: v1',
     'kind: Config',
     'clusters:',
-    `- name: ${name}`,
+    `- name: ${o.name}`,
     '  cluster:',
-    `    server: ${server}`,
-    `    certificate-authority-data: ${Buffer.from(ca).toString('base64')}`,
+    `    server: ${o.server}`,
+    `    certificate-authority-data: ${b64(o.ca)}`,
     'contexts:',
-    `- name: tls-bootstrap-token-user@${name}`,
+    `- name: ${o.context}`,
     '  context:',
-    `    cluster: ${name}`,
-    '    user: tls-bootstrap-token-user',
-    `current-context: tls-bootstrap-token-user@${name}`,
+    `    cluster: ${o.name}`,
+    ...(o.namespace ? [`    namespace: ${o.namespace}`] : []),
+    `    user: ${o.user}`,
+    `current-context: ${o.context}`,
     'users:',
-    '- name: tls-bootstrap-token-user',
+    `- name: ${o.user}`,
     '  user:',
-    `    token: ${token}`,
+    ...o.credentials.map((l) => `    ${l}`),
     '',
   ].join('\n');
 }
 
+/** A bootstrap kubeconfig, as kubeadm writes one: the server, its CA, a bootstrap token. */
+export function renderBootstrapKubeconfig(server: string, ca: string, token: string, name = 'tinykube'): string {
+  return kubeconfigText({ name, server, ca, context: `tls-bootstrap-token-user@${name}`, user: 'tls-bootstrap-token-user', credentials: [`token: ${token}`] });
+}
+
 /** A kubeconfig with everything inline: the CA and the user's certificate and key. */
 export function renderKubeconfig(server: string, tls: Required<TlsIdentity>, name = 'tinykube', user = `${name}-admin`): string {
-  const b64 = (s: string): string => Buffer.from(s).toString('base64');
-  return [
-    'apiVersion: v1',
-    'kind: Config',
-    'clusters:',
-    `- name: ${name}`,
-    '  cluster:',
-    `    server: ${server}`,
-    `    certificate-authority-data: ${b64(tls.ca)}`,
-    'contexts:',
-    `- name: ${name}`,
-    '  context:',
-    `    cluster: ${name}`,
-    '    namespace: default',
-    `    user: ${user}`,
-    `current-context: ${name}`,
-    'users:',
-    `- name: ${user}`,
-    '  user:',
-    `    client-certificate-data: ${b64(tls.cert)}`,
-    `    client-key-data: ${b64(tls.key)}`,
-    '',
-  ].join('\n');
+  return kubeconfigText({ name, server, ca: tls.ca, context: name, user, namespace: 'default', credentials: [`client-certificate-data: ${b64(tls.cert)}`, `client-key-data: ${b64(tls.key)}`] });
 }
