@@ -25,7 +25,7 @@ runDaemon({
       .option('service-node-port-range', { type: 'string', default: '30000-32767', describe: 'NodePort range' })
       .option('compaction-interval', { type: 'number', default: 300, describe: 'seconds between etcd compactions (0: never)' })
       .option('watch-cache-size', { type: 'number', default: 2000, describe: 'events of history kept per resource for resuming watches' })
-      .option('tls-cert-file', { type: 'string', demandOption: true, describe: 'serving certificate (PEM) for REST and gRPC; its SANs must name every address clients use' })
+      .option('tls-cert-file', { type: 'string', demandOption: true, describe: 'serving certificate (PEM) for REST and gRPC; its SANs must name every address clients use, and `kubernetes` (the name the daemons check over gRPC)' })
       .option('tls-private-key-file', { type: 'string', demandOption: true, describe: 'the key of --tls-cert-file' })
       .option('client-ca-file', { type: 'string', demandOption: true, describe: 'CA whose client certificates authenticate users (CN = user, O = groups); the daemons\' gRPC requires one' })
       .option('service-account-issuer', { type: 'string', default: 'https://kubernetes.default.svc.cluster.local', describe: 'the `iss` of ServiceAccount tokens' })

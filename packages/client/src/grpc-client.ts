@@ -34,7 +34,9 @@ export class GrpcClient implements ApiClient {
   ) {
     const Ctor = loadApiService();
     const creds = grpc.credentials.createSsl(Buffer.from(tls.ca), tls.key ? Buffer.from(tls.key) : null, tls.cert ? Buffer.from(tls.cert) : null);
-    this.client = new Ctor(address, creds, KEEPALIVE_OPTIONS);
+    // The apiserver's certificate names `kubernetes` (and its addresses): checking that name, not
+    // the IP, keeps an IP out of TLS's server name, which RFC 6066 forbids (Node warns).
+    this.client = new Ctor(address, creds, { ...KEEPALIVE_OPTIONS, 'grpc.ssl_target_name_override': 'kubernetes' });
   }
 
   private call<T>(method: string, req: unknown): Promise<T> {
