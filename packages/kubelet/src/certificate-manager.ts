@@ -62,7 +62,9 @@ export class CertificateManager {
       const due = from + this.fraction * (Date.parse(c.validTo) - from);
       if (Date.now() < due) return;
       this.o.log.info({ validTo: c.validTo }, 'rotating the client certificate');
-      const next = await this.request(new RestClient(this.o.server, { tls: held }));
+      // A certificate that ran out while the kubelet was away cannot renew itself: bootstrap again.
+      const api = Date.parse(c.validTo) > Date.now() + 5000 || !this.o.bootstrapToken ? new RestClient(this.o.server, { tls: held }) : new RestClient(this.o.server, { tls: { ca: this.o.ca }, token: this.o.bootstrapToken });
+      const next = await this.request(api);
       rotated(next);
       this.o.log.info({ validTo: new X509Certificate(next.cert).validTo }, 'client certificate rotated');
     };
