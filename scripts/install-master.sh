@@ -39,4 +39,10 @@ systemctl enable --now tinykube-etcd tinykube-registry tinykube-apiserver tinyku
 $hosts images --registry "$ip:5000" --state-dir "$state"
 
 install -m 600 "$pki/admin.kubeconfig" "$state/kubeconfig"
-echo "install-master: done. kubeconfig (cluster admin): $state/kubeconfig; node bundles: $pki/nodes/"
+echo "install-master: done. kubeconfig (cluster admin): $state/kubeconfig"
+for dir in "$pki"/nodes/*/; do
+  [ -d "$dir" ] || continue
+  node=$(basename "$dir")
+  echo "  to join $node: copy $dir to it (e.g. scp -r $dir root@$node:/root/$node), then there:"
+  echo "    sudo scripts/install-node.sh --apiserver $ip --name $node --pki /root/$node"
+done
