@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { GrpcClient, RestClient, renderKubeconfig, tlsFetch, type TlsFetch } from '@tinykube/client';
 import { R } from '@tinykube/api';
-import { startControllers } from '@tinykube/controller-manager';
+import { DEFAULT_DISRUPTION, startControllers } from '@tinykube/controller-manager';
 import { Registry as Metrics } from 'prom-client';
 import { TestEtcd } from './etcd';
 import { waitFor } from './wait';
@@ -50,7 +50,7 @@ export async function startTestApi(etcd?: TestEtcd, ports: { port?: number; grpc
   const cmApi = new GrpcClient(api.grpcAddress, pki.identity('controller-manager'));
   const controllers = await startControllers(
     cmApi,
-    { clusterCidr: '10.244.0.0/16', nodeCidrMaskSize: 24, nodeMonitorGracePeriodMs: 40_000, disruption: { unhealthyZoneThreshold: 0.55, evictionRate: 0.1, secondaryEvictionRate: 0.01, largeClusterSizeThreshold: 50 }, podGc: { terminatedThreshold: 12500, periodMs: 20_000, quarantineMs: 40_000 }, workers: 2, rootCa: pki.admin.ca, clusterSigning: { cert: pki.admin.ca, key: fs.readFileSync(path.join(pki.dir, 'ca.key'), 'utf8'), durationMs: 365 * 86_400_000 } },
+    { clusterCidr: '10.244.0.0/16', nodeCidrMaskSize: 24, nodeMonitorGracePeriodMs: 40_000, disruption: DEFAULT_DISRUPTION, podGc: { terminatedThreshold: 12500, periodMs: 20_000, quarantineMs: 40_000 }, workers: 2, rootCa: pki.admin.ca, clusterSigning: { cert: pki.admin.ca, key: fs.readFileSync(path.join(pki.dir, 'ca.key'), 'utf8'), durationMs: 365 * 86_400_000 } },
     pino({ level: 'silent' }),
     new Metrics(),
     ['serviceaccount', 'root-ca-cert-publisher', 'csrapproving', 'csrsigning'],

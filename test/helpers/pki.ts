@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readTlsIdentity, type TlsIdentity } from '@tinykube/client';
+import { DEFAULT_ISSUER } from '@tinykube/apiserver';
 import { adminIdentity, ensureClusterPki, pkiFiles } from '@tinykube/hosts';
 
 export interface TestPki {
@@ -19,7 +20,6 @@ export interface TestPki {
 
 let made: Promise<TestPki> | undefined;
 
-export const ISSUER = 'https://kubernetes.default.svc.cluster.local';
 
 export function testPki(): Promise<TestPki> {
   made ??= (async () => {
@@ -31,7 +31,7 @@ export function testPki(): Promise<TestPki> {
       dir,
       serving: { cert: fs.readFileSync(f.crt('apiserver'), 'utf8'), key: fs.readFileSync(f.key('apiserver'), 'utf8'), clientCa: fs.readFileSync(f.ca, 'utf8') },
       admin: adminIdentity(dir),
-      serviceAccount: { issuer: ISSUER, signingKey: fs.readFileSync(path.join(dir, 'sa.key'), 'utf8'), verifyKeys: [fs.readFileSync(path.join(dir, 'sa.pub'), 'utf8')], audiences: [ISSUER] },
+      serviceAccount: { issuer: DEFAULT_ISSUER, signingKey: fs.readFileSync(path.join(dir, 'sa.key'), 'utf8'), verifyKeys: [fs.readFileSync(path.join(dir, 'sa.pub'), 'utf8')], audiences: [DEFAULT_ISSUER] },
       identity: (name) => readTlsIdentity({ caFile: f.ca, certFile: f.crt(name), keyFile: f.key(name) }) as Required<TlsIdentity>,
     };
   })();

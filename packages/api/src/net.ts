@@ -63,3 +63,8 @@ export function subnet(parent: Cidr, bits: number, i: number): Cidr {
   if (bits < parent.bits || i < 0 || (i + 1) * size > parent.size) throw new Error(`subnet ${i} of /${bits} is outside ${formatCidr(parent)}`);
   return { base: parent.base + i * size, size, bits };
 }
+
+/** The first address of a range: a Service range's is the `kubernetes` Service's ClusterIP. */
+export function firstAddress(cidr: string): string {
+  return numberToIp(parseCidr(cidr).base + 1);
+}

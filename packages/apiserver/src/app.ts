@@ -1,7 +1,7 @@
 // Wires the apiserver together: etcd store, registry, REST and gRPC front doors, compaction.
 import { circuitBreaker, ConsecutiveBreaker, handleWhen, retry } from 'cockatiel';
 import { Etcd3, GRPCUnavailableError } from 'etcd3';
-import { numberToIp, parseCidr, R, storageKey } from '@tinykube/api';
+import { firstAddress, R, storageKey } from '@tinykube/api';
 import { HealthChecks } from '@tinykube/daemon';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import pino, { type Logger } from 'pino';
@@ -157,7 +157,3 @@ export async function startApiserver(o: ApiserverOptions): Promise<Apiserver> {
   };
 }
 
-/** The first address of a CIDR: the `kubernetes` Service's ClusterIP. */
-function firstAddress(cidr: string): string {
-  return numberToIp(parseCidr(cidr).base + 1);
-}

@@ -6,3 +6,4 @@ export { WatchCache, filterEvent } from './storage/watch-cache';
 export { strategicMergePatch } from './patch';
 export { toTable, humanDuration, podStatusReason } from './rest/table';
 export { parseResourcePath } from './rest/server';
+export { DEFAULT_ISSUER } from './authn/service-account-tokens';

@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import { runDaemon } from '@tinykube/daemon';
 import { startApiserver } from './app';
+import { DEFAULT_ISSUER } from './authn/service-account-tokens';
 
 function read(file: string): string {
   try {
@@ -28,7 +29,7 @@ runDaemon({
       .option('tls-cert-file', { type: 'string', demandOption: true, describe: 'serving certificate (PEM) for REST and gRPC; its SANs must name every address clients use, and `kubernetes` (the name the daemons check over gRPC)' })
       .option('tls-private-key-file', { type: 'string', demandOption: true, describe: 'the key of --tls-cert-file' })
       .option('client-ca-file', { type: 'string', demandOption: true, describe: 'CA whose client certificates authenticate users (CN = user, O = groups); the daemons\' gRPC requires one' })
-      .option('service-account-issuer', { type: 'string', default: 'https://kubernetes.default.svc.cluster.local', describe: 'the `iss` of ServiceAccount tokens' })
+      .option('service-account-issuer', { type: 'string', default: DEFAULT_ISSUER, describe: 'the `iss` of ServiceAccount tokens' })
       .option('service-account-signing-key-file', { type: 'string', demandOption: true, describe: 'PKCS#8 PEM EC P-256 key that signs ServiceAccount tokens' })
       .option('service-account-key-file', { type: 'string', array: true, demandOption: true, describe: 'PEM keys whose ServiceAccount token signatures are accepted (repeatable)' })
       .option('api-audiences', { type: 'string', describe: 'comma-separated audiences the API accepts in tokens (default: the issuer)' })

@@ -13,6 +13,7 @@ import {
   parseSelector,
   matchesFields,
   qualifiedResource,
+  R,
   semanticJson,
   timestamp,
   type Stored, type KubeObject,
@@ -166,21 +167,19 @@ export class FakeApiClient implements ApiClient {
   }
 
   bind(namespace: string, name: string, nodeName: string, podUid?: string): Promise<void> {
-    const pods: ResourceInfo = { group: '', version: 'v1', kind: 'Pod', plural: 'pods', singular: 'pod', namespaced: true, shortNames: [], hasStatus: true, hasScale: false, verbs: [] };
     return this.write({ verb: 'bind', resource: 'pods', namespace, name }, () => {
-      const p = deepCopy(this.current(pods, namespace, name)) as Pod;
+      const p = deepCopy(this.current(R.pods, namespace, name)) as Pod;
       if (podUid && podUid !== p.metadata.uid) throw errors.conflict('pods', name);
       if (p.spec.nodeName) throw errors.conflict('pods', name, `pod ${name} is already assigned to node "${p.spec.nodeName}"`);
       p.spec.nodeName = nodeName;
-      this.store(pods, p, 'MODIFIED');
+      this.store(R.pods, p, 'MODIFIED');
     }).then(() => undefined);
   }
 
   /** Tokens are opaque strings naming the account and a serial; the fake checks the account exists. */
   createToken(namespace: string, serviceAccount: string, request: TokenRequest): Promise<TokenRequest> {
-    const sa: ResourceInfo = { group: '', version: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts', singular: 'serviceaccount', namespaced: true, shortNames: [], hasStatus: false, hasScale: false, verbs: [] };
     return this.write({ verb: 'create', resource: 'serviceaccounts/token', namespace, name: serviceAccount }, () => {
-      this.current(sa, namespace, serviceAccount);
+      this.current(R.serviceaccounts, namespace, serviceAccount);
       const seconds = request.spec.expirationSeconds ?? 3600;
       return { ...request, status: { token: `fake-token-${namespace}-${serviceAccount}-${randomUUID()}`, expirationTimestamp: timestamp(Date.now() + seconds * 1000) } };
     });

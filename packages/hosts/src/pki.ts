@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { randomInt } from 'node:crypto';
 import * as fs from 'node:fs';
-import { errorCode, numberToIp, parseCidr, R, type Secret } from '@tinykube/api';
+import { errorCode, firstAddress, R, type Secret } from '@tinykube/api';
 import type { ApiClient } from '@tinykube/client';
 import { ensurePki, type CertSpec } from '@tinykube/pki';
 
@@ -27,18 +27,12 @@ export interface ClusterPkiSpec {
   masterOnly?: boolean;
 }
 
-/** The first address of the Service range: the `kubernetes` Service's ClusterIP. */
-export function firstServiceIp(serviceCidr: string): string {
-  const c = parseCidr(serviceCidr);
-  return numberToIp(c.base + 1);
-}
-
 export function masterCerts(masterIps: string[], serviceCidr: string): Record<string, CertSpec> {
   return {
     apiserver: {
       commonName: 'kube-apiserver',
       dnsNames: ['kubernetes', 'kubernetes.default', 'kubernetes.default.svc', `kubernetes.default.svc.${CLUSTER_DOMAIN}`, 'localhost'],
-      ipAddresses: [...new Set([...masterIps, firstServiceIp(serviceCidr), '127.0.0.1'])],
+      ipAddresses: [...new Set([...masterIps, firstAddress(serviceCidr), '127.0.0.1'])],
       usage: 'server',
     },
     'apiserver-kubelet-client': { commonName: 'kube-apiserver-kubelet-client', organizations: ['system:masters'], usage: 'client' },

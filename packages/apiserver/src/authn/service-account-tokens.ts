@@ -11,6 +11,9 @@ let jose: Promise<Jose> | undefined;
 // jose is ESM-only; Node loads it from this CommonJS module through import().
 const loadJose = (): Promise<Jose> => (jose ??= import('jose'));
 
+/** Kubernetes' default --service-account-issuer (and audience). */
+export const DEFAULT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
+
 export interface ServiceAccountTokenOptions {
   /** The `iss` of issued tokens and the one accepted (Kubernetes' --service-account-issuer). */
   issuer: string;

@@ -90,7 +90,7 @@ export class GrpcServer {
         await bindPod(registry, req.namespace, req.name, { metadata: { name: req.name, uid: req.podUid || undefined }, target: { kind: 'Node', name: req.nodeName } });
         return {};
       }),
-      CreateToken: unary<WriteRequest, ObjectResponse>('CreateToken', async (req) => ({ object: enc(await tokens.request(await registry.get(R.serviceaccounts, req.namespace, req.name), JSON.parse(req.object.toString('utf8')) as TokenRequest)) })),
+      CreateToken: unary<WriteRequest, ObjectResponse>('CreateToken', async (req) => ({ object: enc(await tokens.request(await registry.get(R.serviceaccounts, req.namespace, req.name), dec(req.object) as TokenRequest)) })),
       Watch: (call: grpc.ServerWritableStream<WatchRequest, WatchEventMsg>) => this.watch(call),
     });
   }

@@ -1,4 +1,4 @@
-import { R, SIGNERS, type CertificateSigningRequest } from '@tinykube/api';
+import { R, SIGNERS, timestamp, type CertificateSigningRequest } from '@tinykube/api';
 import { QueueController } from '@tinykube/client';
 import { readCertificateRequest } from '@tinykube/pki';
 import type { ControllerContext } from '../controller-context';
@@ -41,7 +41,7 @@ export class CsrApprovingController extends QueueController {
     const csr = this.ctx.informers.get<CertificateSigningRequest>(R.csrs).get(name);
     if (!csr || (csr.status?.conditions ?? []).some((c) => c.type === 'Approved' || c.type === 'Denied')) return;
     if (notKubeletClient(csr)) return;
-    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const now = timestamp();
     const conditions = [...(csr.status?.conditions ?? []), { type: 'Approved' as const, status: 'True' as const, reason: 'AutoApproved', message: 'Auto approving kubelet client certificate after SubjectAccessReview.', lastUpdateTime: now, lastTransitionTime: now }];
     await this.ctx.api.updateStatus<CertificateSigningRequest>(R.csrs, { ...csr, status: { ...csr.status, conditions } });
   }

@@ -1,4 +1,4 @@
-import { R, SIGNERS, type CertificateSigningRequest } from '@tinykube/api';
+import { R, SIGNERS, timestamp, type CertificateSigningRequest } from '@tinykube/api';
 import { QueueController } from '@tinykube/client';
 import { readCertificateRequest, signCertificateRequest, type Usage } from '@tinykube/pki';
 import type { ControllerContext } from '../controller-context';
@@ -27,7 +27,7 @@ export class CsrSigningController extends QueueController {
     if (!usage) return; // not ours
     const pem = Buffer.from(csr.spec.request, 'base64').toString('utf8');
     const refuse = (message: string): Promise<unknown> => {
-      const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+      const now = timestamp();
       return this.ctx.api.updateStatus(R.csrs, { ...csr, status: { ...csr.status, conditions: [...conds, { type: 'Failed', status: 'True', reason: 'SignerValidationFailure', message, lastUpdateTime: now, lastTransitionTime: now }] } });
     };
     let subject;
