@@ -71,6 +71,11 @@ export interface CertificateSigningRequest extends KubeObject {
   status?: { conditions?: CertificateSigningRequestCondition[]; certificate?: string };
 }
 
+/** The PEM PKCS#10 request a CertificateSigningRequest carries (base64 in spec.request). */
+export function requestPem(csr: CertificateSigningRequest): string {
+  return Buffer.from(csr.spec.request, 'base64').toString('utf8');
+}
+
 /** The signers Kubernetes defines (and tinykube's controller-manager serves). */
 export const SIGNERS = {
   kubeletClient: 'kubernetes.io/kube-apiserver-client-kubelet',

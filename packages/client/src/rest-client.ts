@@ -35,12 +35,14 @@ export function warningTexts(header: string | null): string[] {
 export class RestClient implements ApiClient {
   /** fetch with this client's TLS identity, for raw requests (logs). */
   readonly fetch: TlsFetch;
+  private readonly auth: Record<string, string>;
 
   constructor(
     readonly server: string,
     private readonly opts: RestClientOptions,
   ) {
     this.fetch = tlsFetch(opts.tls);
+    this.auth = opts.token ? { Authorization: `Bearer ${opts.token}` } : {};
   }
 
   /** Whom this client trusts and who it is. */
@@ -56,7 +58,7 @@ export class RestClient implements ApiClient {
     try {
       res = await this.fetch(url, {
         method,
-        headers: { Accept: 'application/json', ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...(this.opts.token ? { Authorization: `Bearer ${this.opts.token}` } : {}), ...headers },
+        headers: { Accept: 'application/json', ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...this.auth, ...headers },
         body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       });
     } catch (e) {
@@ -113,7 +115,7 @@ export class RestClient implements ApiClient {
       onEnd(err);
     };
     void (async () => {
-      const res = await this.fetch(new URL(`${path}?${q}`, this.server), { headers: { Accept: 'application/json', ...(this.opts.token ? { Authorization: `Bearer ${this.opts.token}` } : {}), ...headers }, signal: ac.signal });
+      const res = await this.fetch(new URL(`${path}?${q}`, this.server), { headers: { Accept: 'application/json', ...this.auth, ...headers }, signal: ac.signal });
       if (!res.ok || !res.body) {
         const text = await res.text();
         let err: Error = new Error(text);

@@ -23,8 +23,6 @@ export interface ClusterPkiSpec {
   masterIps: string[];
   serviceCidr: string;
   nodes: PkiNode[];
-  /** Only the master's certificates (a bare-host master, whose nodes join later). */
-  masterOnly?: boolean;
 }
 
 export function masterCerts(masterIps: string[], serviceCidr: string): Record<string, CertSpec> {
@@ -52,7 +50,7 @@ export function nodeCerts(node: PkiNode): Record<string, CertSpec> {
 export const PROXY_CERT: Record<string, CertSpec> = { proxy: { commonName: 'system:kube-proxy', usage: 'client' } };
 
 export async function ensureClusterPki(s: ClusterPkiSpec): Promise<void> {
-  const certs = { ...masterCerts(s.masterIps, s.serviceCidr), ...(s.masterOnly ? {} : PROXY_CERT) };
+  const certs = { ...masterCerts(s.masterIps, s.serviceCidr), ...PROXY_CERT };
   for (const n of s.nodes) Object.assign(certs, nodeCerts(n));
   await ensurePki({ dir: s.dir, caName: 'tinykube-ca', certs });
 }

@@ -10,6 +10,7 @@ import { R, SIGNERS, type CertificateSigningRequest } from '@tinykube/api';
 import { RestClient, type TlsIdentity } from '@tinykube/client';
 import { createCertificateRequest } from '@tinykube/pki';
 import type { Logger } from 'pino';
+import { writeFileAtomic } from './atomic-file';
 
 export interface CertificateManagerOptions {
   nodeName: string;
@@ -109,10 +110,8 @@ export class CertificateManager {
           const cert = Buffer.from(csr.status.certificate, 'base64').toString('utf8');
           fs.mkdirSync(this.o.certDir, { recursive: true, mode: 0o700 });
           // The key first: a certificate is never on disk without its key.
-          fs.writeFileSync(path.join(this.o.certDir, `${KEY}.tmp`), key, { mode: 0o600 });
-          fs.writeFileSync(path.join(this.o.certDir, `${CERT}.tmp`), cert, { mode: 0o644 });
-          fs.renameSync(path.join(this.o.certDir, `${KEY}.tmp`), path.join(this.o.certDir, KEY));
-          fs.renameSync(path.join(this.o.certDir, `${CERT}.tmp`), path.join(this.o.certDir, CERT));
+          writeFileAtomic(path.join(this.o.certDir, KEY), key, 0o600);
+          writeFileAtomic(path.join(this.o.certDir, CERT), cert, 0o644);
           return { ca: this.o.ca, cert, key };
         }
         if (Date.now() > deadline) throw new Error(`certificate request ${csr.metadata.name} was not signed in time (is it approved? kubectl get csr)`);

@@ -1,6 +1,7 @@
 import type * as http from 'node:http';
 import * as https from 'node:https';
 import type { TLSSocket } from 'node:tls';
+import { verifiedPeer } from '@tinykube/pki';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { Duplex, Readable } from 'node:stream';
@@ -38,12 +39,9 @@ export const APISERVER_KUBELET_CLIENT = 'kube-apiserver-kubelet-client';
 
 /** 0: the apiserver (or a cluster admin); 401: no verified client certificate; 403: someone else. */
 export function callerCheck(req: http.IncomingMessage): 0 | 401 | 403 {
-  const socket = req.socket as TLSSocket;
-  if (!socket.authorized) return 401;
-  const subject = socket.getPeerCertificate()?.subject;
-  if (!subject) return 401;
-  const groups = subject.O === undefined ? [] : Array.isArray(subject.O) ? subject.O : [subject.O];
-  return subject.CN === APISERVER_KUBELET_CLIENT || groups.includes('system:masters') ? 0 : 403;
+  const peer = verifiedPeer(req.socket as TLSSocket);
+  if (!peer) return 401;
+  return peer.name === APISERVER_KUBELET_CLIENT || peer.groups.includes('system:masters') ? 0 : 403;
 }
 
 function fail(res: http.ServerResponse, code: number, message: string): void {

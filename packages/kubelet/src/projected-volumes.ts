@@ -6,16 +6,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { R, type ConfigMap, type Pod, type Stored, type Volume, type VolumeProjection } from '@tinykube/api';
 import type { ApiClient } from '@tinykube/client';
+import { writeFileAtomic } from './atomic-file';
 import { fieldRefValue } from './env';
 
 const DAY_MS = 86_400_000;
 
 function writeAtomic(file: string, text: string, mode: number): void {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp`);
-  fs.writeFileSync(tmp, text, { mode });
-  fs.chmodSync(tmp, mode);
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, text, mode);
 }
 
 /** Labels and annotations as the downward API writes them: one `key="value"` per line, sorted. */

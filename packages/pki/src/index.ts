@@ -2,3 +2,4 @@
 export * from './certificates';
 export * from './pki-dir';
 export * from './certificate-requests';
+export * from './peer';

@@ -59,7 +59,8 @@ export class ServiceAccountTokens {
     private readonly live: LiveObjects,
   ) {
     this.signing = loadJose().then(async (j) => ({ key: await j.importPKCS8(o.signingKey, 'ES256'), kid: keyId(o.signingKey) }));
-    this.verifying = loadJose().then((j) => Promise.all(o.verifyKeys.map((k) => (k.includes('PRIVATE KEY') ? j.importSPKI(createPublicKey(k).export({ type: 'spki', format: 'pem' }).toString(), 'ES256') : j.importSPKI(k, 'ES256')))));
+    // createPublicKey takes a public or a private PEM alike; its SPKI is what verifies.
+    this.verifying = loadJose().then((j) => Promise.all(o.verifyKeys.map((k) => j.importSPKI(createPublicKey(k).export({ type: 'spki', format: 'pem' }).toString(), 'ES256'))));
   }
 
   /** The TokenRequest subresource of a ServiceAccount: validates the request, issues the token. */

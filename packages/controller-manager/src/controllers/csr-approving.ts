@@ -1,4 +1,4 @@
-import { R, SIGNERS, timestamp, type CertificateSigningRequest } from '@tinykube/api';
+import { R, requestPem, SIGNERS, timestamp, type CertificateSigningRequest } from '@tinykube/api';
 import { QueueController } from '@tinykube/client';
 import { readCertificateRequest } from '@tinykube/pki';
 import type { ControllerContext } from '../controller-context';
@@ -15,7 +15,7 @@ export function notKubeletClient(csr: CertificateSigningRequest): string | undef
   if (csr.spec.signerName !== SIGNERS.kubeletClient) return 'another signer';
   let s;
   try {
-    s = readCertificateRequest(Buffer.from(csr.spec.request, 'base64').toString('utf8'));
+    s = readCertificateRequest(requestPem(csr));
   } catch {
     return 'unreadable request';
   }

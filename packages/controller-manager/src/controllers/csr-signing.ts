@@ -1,4 +1,4 @@
-import { R, SIGNERS, timestamp, type CertificateSigningRequest } from '@tinykube/api';
+import { R, requestPem, SIGNERS, timestamp, type CertificateSigningRequest } from '@tinykube/api';
 import { QueueController } from '@tinykube/client';
 import { readCertificateRequest, signCertificateRequest, type Usage } from '@tinykube/pki';
 import type { ControllerContext } from '../controller-context';
@@ -25,7 +25,7 @@ export class CsrSigningController extends QueueController {
     if (!conds.some((c) => c.type === 'Approved' && c.status === 'True') || conds.some((c) => c.type === 'Denied' || c.type === 'Failed')) return;
     const usage = USAGE[csr.spec.signerName];
     if (!usage) return; // not ours
-    const pem = Buffer.from(csr.spec.request, 'base64').toString('utf8');
+    const pem = requestPem(csr);
     const refuse = (message: string): Promise<unknown> => {
       const now = timestamp();
       return this.ctx.api.updateStatus(R.csrs, { ...csr, status: { ...csr.status, conditions: [...conds, { type: 'Failed', status: 'True', reason: 'SignerValidationFailure', message, lastUpdateTime: now, lastTransitionTime: now }] } });

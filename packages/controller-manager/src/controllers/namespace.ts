@@ -7,6 +7,11 @@ import type { ControllerContext } from '../controller-context';
 
 const RECHECK_MS = 2000;
 
+/** A namespace that exists and is not being deleted: the controllers that fill namespaces fill only these. */
+export function isActiveNamespace(ns: Namespace | undefined): ns is Namespace {
+  return !!ns && !ns.metadata.deletionTimestamp && ns.status?.phase !== 'Terminating';
+}
+
 export class NamespaceController extends QueueController {
   constructor(protected readonly ctx: ControllerContext) {
     super('namespace', { workers: ctx.options.workers, log: ctx.log });

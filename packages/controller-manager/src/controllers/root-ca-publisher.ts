@@ -1,6 +1,7 @@
 import { canonicalJson, errorCode, R, type ConfigMap, type Namespace } from '@tinykube/api';
 import { QueueController } from '@tinykube/client';
 import type { ControllerContext } from '../controller-context';
+import { isActiveNamespace } from './namespace';
 
 // Kubernetes' root-ca-cert-publisher: a `kube-root-ca.crt` ConfigMap in every namespace holding
 // the cluster CA as `ca.crt`, which pods' ServiceAccount volumes mount to trust the apiserver.
@@ -23,7 +24,7 @@ export class RootCaPublisher extends QueueController {
     const ca = this.ctx.options.rootCa;
     if (!ca) return;
     const namespace = this.ctx.informers.get<Namespace>(R.namespaces).get(ns);
-    if (!namespace || namespace.metadata.deletionTimestamp || namespace.status?.phase === 'Terminating') return;
+    if (!isActiveNamespace(namespace)) return;
     const data = { 'ca.crt': ca };
     const current = this.ctx.informers.get<ConfigMap>(R.configmaps).get(`${ns}/${ROOT_CA_CONFIGMAP}`);
     if (current && canonicalJson(current.data ?? {}) === canonicalJson(data)) return;

@@ -1,6 +1,7 @@
 import { errorCode, R, type Namespace, type ServiceAccount } from '@tinykube/api';
 import { QueueController } from '@tinykube/client';
 import type { ControllerContext } from '../controller-context';
+import { isActiveNamespace } from './namespace';
 
 // ServiceAccounts, as Kubernetes' serviceaccount controller: every namespace that is not being
 // deleted has a `default` ServiceAccount, made again if someone deletes it.
@@ -18,7 +19,7 @@ export class ServiceAccountController extends QueueController {
 
   protected async sync(ns: string): Promise<void> {
     const namespace = this.ctx.informers.get<Namespace>(R.namespaces).get(ns);
-    if (!namespace || namespace.metadata.deletionTimestamp || namespace.status?.phase === 'Terminating') return;
+    if (!isActiveNamespace(namespace)) return;
     if (this.ctx.informers.get<ServiceAccount>(R.serviceaccounts).get(`${ns}/${DEFAULT_ACCOUNT}`)) return;
     await this.ctx.api.create<ServiceAccount>(R.serviceaccounts, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: DEFAULT_ACCOUNT, namespace: ns } }).catch((err: unknown) => {
       // 409: it exists after all; 403/404: the namespace is going away.
