@@ -3,9 +3,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { readTlsIdentity, type TlsIdentity } from '@tinykube/client';
+import type { TlsIdentity } from '@tinykube/client';
 import { DEFAULT_ISSUER } from '@tinykube/apiserver';
-import { adminIdentity, ensureClusterPki, pkiFiles } from '@tinykube/hosts';
+import { adminIdentity, ensureClusterPki, pkiFiles, pkiIdentity } from '@tinykube/hosts';
 
 export interface TestPki {
   dir: string;
@@ -32,7 +32,7 @@ export function testPki(): Promise<TestPki> {
       serving: { cert: fs.readFileSync(f.crt('apiserver'), 'utf8'), key: fs.readFileSync(f.key('apiserver'), 'utf8'), clientCa: fs.readFileSync(f.ca, 'utf8') },
       admin: adminIdentity(dir),
       serviceAccount: { issuer: DEFAULT_ISSUER, signingKey: fs.readFileSync(path.join(dir, 'sa.key'), 'utf8'), verifyKeys: [fs.readFileSync(path.join(dir, 'sa.pub'), 'utf8')], audiences: [DEFAULT_ISSUER] },
-      identity: (name) => readTlsIdentity({ caFile: f.ca, certFile: f.crt(name), keyFile: f.key(name) }) as Required<TlsIdentity>,
+      identity: (name) => pkiIdentity(dir, name),
     };
   })();
   return made;

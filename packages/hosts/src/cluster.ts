@@ -227,10 +227,15 @@ function removeCgroups(): void {
   roots.forEach(rmTree);
 }
 
-/** The admin's identity (system:masters) from the cluster PKI, as the kubeconfig carries it. */
-export function adminIdentity(pkiDir: string): Required<TlsIdentity> {
+/** One identity of the cluster PKI: the CA and the named certificate (`admin`, `scheduler`, ...) with its key. */
+export function pkiIdentity(pkiDir: string, name: string): Required<TlsIdentity> {
   const f = pkiFiles(pkiDir);
-  return readTlsIdentity({ caFile: f.ca, certFile: f.crt('admin'), keyFile: f.key('admin') }) as Required<TlsIdentity>;
+  return readTlsIdentity({ caFile: f.ca, certFile: f.crt(name), keyFile: f.key(name) }) as Required<TlsIdentity>;
+}
+
+/** The admin's identity (system:masters), as the kubeconfig carries it. */
+export function adminIdentity(pkiDir: string): Required<TlsIdentity> {
+  return pkiIdentity(pkiDir, 'admin');
 }
 
 /** A daemon's /readyz answers 200 (it fails, naming the check, while e.g. etcd is unreachable). */

@@ -11,10 +11,6 @@ import { fieldRefValue } from './env';
 
 const DAY_MS = 86_400_000;
 
-function writeAtomic(file: string, text: string, mode: number): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
-  writeFileAtomic(file, text, mode);
-}
 
 /** Labels and annotations as the downward API writes them: one `key="value"` per line, sorted. */
 function mapFile(m: Record<string, string> | undefined): string {
@@ -34,6 +30,8 @@ function downwardValue(pod: Pod, fieldPath: string): string {
 export class ProjectedVolumes {
   /** When each token file (`<uid>/<volume>/<path>`) must be renewed. */
   private readonly renewAt = new Map<string, number>();
+  /** What each pod's files hold (`<uid>` -> file -> text), so a sync rewrites only what changed. */
+  private readonly written = new Map<string, Map<string, string>>();
 
   constructor(
     private readonly api: ApiClient,
@@ -52,6 +50,17 @@ export class ProjectedVolumes {
   /** Forgets a pod's tokens (its directories go with the pod's). */
   forget(uid: string): void {
     for (const k of this.renewAt.keys()) if (k.startsWith(`${uid}/`)) this.renewAt.delete(k);
+    this.written.delete(uid);
+  }
+
+  /** Writes a file of the pod's volume atomically, unless it already holds exactly this. */
+  private writeFile(uid: string, file: string, text: string, mode: number): void {
+    let files = this.written.get(uid);
+    if (!files) this.written.set(uid, (files = new Map()));
+    if (files.get(file) === text && fs.existsSync(file)) return;
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
+    writeFileAtomic(file, text, mode);
+    files.set(file, text);
   }
 
   private async source(pod: Stored<Pod>, v: Volume, s: VolumeProjection, dir: string, mode: number): Promise<void> {
@@ -70,7 +79,7 @@ export class ProjectedVolumes {
       const issued = this.now();
       const ttl = Date.parse(answer.status.expirationTimestamp) - issued;
       this.renewAt.set(key, issued + Math.min(0.8 * ttl, DAY_MS));
-      writeAtomic(file, answer.status.token, mode);
+      this.writeFile(pod.metadata.uid, file, answer.status.token, mode);
     }
     if (s.configMap) {
       const cm = await this.api.get<ConfigMap>(R.configmaps, ns, s.configMap.name).catch((err: unknown) => {
@@ -85,11 +94,11 @@ export class ProjectedVolumes {
           if (s.configMap.optional) continue;
           throw new Error(`MountVolume.SetUp failed for volume "${v.name}": configmap "${s.configMap.name}" has no key "${it.key}"`);
         }
-        writeAtomic(path.join(dir, it.path), value, it.mode ?? mode);
+        this.writeFile(pod.metadata.uid, path.join(dir, it.path), value, it.mode ?? mode);
       }
     }
     for (const it of s.downwardAPI?.items ?? []) {
-      if (it.fieldRef) writeAtomic(path.join(dir, it.path), downwardValue(pod, it.fieldRef.fieldPath), it.mode ?? mode);
+      if (it.fieldRef) this.writeFile(pod.metadata.uid, path.join(dir, it.path), downwardValue(pod, it.fieldRef.fieldPath), it.mode ?? mode);
     }
   }
 }
