@@ -110,7 +110,7 @@ export async function startApiserver(o: ApiserverOptions): Promise<Apiserver> {
       const behind = registry.unsyncedCaches();
       return behind.length ? `watch caches not synced: ${behind.join(', ')}` : undefined;
     });
-  const tokens = new ServiceAccountTokens(o.serviceAccount, { get: (r, ns, name) => registry.get(r, ns, name) as never });
+  const tokens = new ServiceAccountTokens(o.serviceAccount, registry);
   const rest = new RestServer({
     registry,
     log,

@@ -3,7 +3,7 @@
 // pod; and their authenticator, which checks signature, issuer, audience and time, then that
 // the ServiceAccount (and the pod) still exist with the uids the token names.
 import { createHash, createPublicKey, randomUUID } from 'node:crypto';
-import { errors, errorCode, R, serviceAccountUser, timestamp, type Pod, type ServiceAccount, type TokenRequest } from '@tinykube/api';
+import { errors, errorCode, R, serviceAccountUser, timestamp, type KubeObject, type Pod, type ResourceInfo, type ServiceAccount, type TokenRequest } from '@tinykube/api';
 import type { UserInfo } from './user';
 
 type Jose = typeof import('jose', { with: { 'resolution-mode': 'import' } });
@@ -29,7 +29,7 @@ export interface ServiceAccountTokenOptions {
 
 /** What the authenticator reads back to check that a token's objects are still there. */
 export interface LiveObjects {
-  get<T>(r: typeof R.serviceaccounts | typeof R.pods, namespace: string, name: string): Promise<T>;
+  get(r: ResourceInfo, namespace: string | undefined, name: string): Promise<KubeObject>;
 }
 
 interface Claims {
@@ -78,9 +78,9 @@ export class ServiceAccountTokens {
     const ref = spec.boundObjectRef;
     if (ref) {
       if (ref.kind !== 'Pod') throw errors.badRequest(`cannot bind token to object of type ${ref.kind ?? '""'}: only Pod is supported`);
-      pod = await this.live.get<Pod>(R.pods, ns, ref.name ?? '').catch((err: unknown) => {
+      pod = (await this.live.get(R.pods, ns, ref.name ?? '').catch((err: unknown) => {
         throw errorCode(err) === 404 ? errors.notFound('pods', ref.name ?? '') : err;
-      });
+      })) as Pod;
       if (ref.uid && ref.uid !== pod.metadata.uid) throw errors.conflict('pods', ref.name ?? '', `the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`);
       if ((pod.spec.serviceAccountName ?? 'default') !== sa.metadata.name) throw errors.badRequest(`cannot bind token for serviceaccount "${sa.metadata.name}" to pod running with different serviceaccount name.`);
     }
@@ -122,10 +122,10 @@ export class ServiceAccountTokens {
     }
     const k = claims?.['kubernetes.io'];
     if (!claims || !k?.serviceaccount || !claims.sub.startsWith('system:serviceaccount:')) return undefined;
-    const sa = await this.live.get<ServiceAccount>(R.serviceaccounts, k.namespace, k.serviceaccount.name).catch(() => undefined);
+    const sa = (await this.live.get(R.serviceaccounts, k.namespace, k.serviceaccount.name).catch(() => undefined)) as ServiceAccount | undefined;
     if (!sa || sa.metadata.uid !== k.serviceaccount.uid || sa.metadata.deletionTimestamp) return undefined;
     if (k.pod) {
-      const pod = await this.live.get<Pod>(R.pods, k.namespace, k.pod.name).catch(() => undefined);
+      const pod = (await this.live.get(R.pods, k.namespace, k.pod.name).catch(() => undefined)) as Pod | undefined;
       if (!pod || pod.metadata.uid !== k.pod.uid || pod.metadata.deletionTimestamp) return undefined;
     }
     return {
