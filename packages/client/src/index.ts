@@ -13,3 +13,5 @@ export * from './fake-api-client';
 export * from './queue-controller';
 export * from './tls';
 export * from './swappable-client';
+export * from './certificate-manager';
+export * from './atomic-file';

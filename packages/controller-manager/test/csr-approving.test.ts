@@ -1,12 +1,13 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { X509Certificate } from 'node:crypto';
-import { R, SIGNERS, type CertificateSigningRequest } from '@tinykube/api';
+import { R, SIGNERS, type CertificateSigningRequest, type Node, type Secret } from '@tinykube/api';
 import { createCa, createCertificateRequest } from '@tinykube/pki';
 import { startOnFake, until } from './fake-cluster';
-import { notKubeletClient } from '../src/controllers/csr-approving';
+import { notKubeletClient, notKubeletServing, notKubeProxyClient } from '../src/controllers/csr-approving';
+import { signingTokens } from '../src/controllers/bootstrap-signer';
 
-async function csr(subject: { commonName: string; organizations?: string[]; ipAddresses?: string[] }, requester: { username: string; groups: string[] }, o: { signerName?: string; usages?: string[] } = {}): Promise<CertificateSigningRequest> {
+async function csr(subject: { commonName: string; organizations?: string[]; ipAddresses?: string[]; dnsNames?: string[] }, requester: { username: string; groups: string[] }, o: { signerName?: string; usages?: string[] } = {}): Promise<CertificateSigningRequest> {
   const { request } = await createCertificateRequest(subject);
   return { apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: { name: 'x' }, spec: { request: Buffer.from(request).toString('base64'), signerName: o.signerName ?? SIGNERS.kubeletClient, usages: o.usages ?? ['digital signature', 'client auth'], ...requester } };
 }
@@ -39,4 +40,37 @@ test('csrapproving and csrsigning over the fake API: a bootstrapper\'s kubelet r
   } finally {
     await c.stop();
   }
+});
+
+test('the kubelet serving approver: asked by system:node:<name> for itself, naming only <name> and addresses its Node reports, server usages', async () => {
+  const nodes = (name: string): Node | undefined => (name === 'n1' ? { apiVersion: 'v1', kind: 'Node', metadata: { name }, status: { addresses: [{ type: 'InternalIP', address: '10.0.0.1' }] } } : undefined);
+  const self = { username: 'system:node:n1', groups: ['system:nodes'] };
+  const serving = { signerName: SIGNERS.kubeletServing, usages: ['digital signature', 'server auth'] };
+  assert.equal(notKubeletServing(await csr({ ...node, dnsNames: ['n1'], ipAddresses: ['10.0.0.1'] }, self, serving), nodes), undefined);
+  assert.equal(notKubeletServing(await csr({ ...node, ipAddresses: ['10.0.0.2'] }, self, serving), nodes), "an IP address that is not the Node's");
+  assert.equal(notKubeletServing(await csr({ ...node, dnsNames: ['n2'] }, self, serving), nodes), 'a DNS name other than the node name');
+  assert.equal(notKubeletServing(await csr({ ...node, ipAddresses: ['10.0.0.1'] }, bootstrapper, serving), nodes), 'not asked by that node');
+  assert.equal(notKubeletServing(await csr(node, self, serving), nodes), 'names no address');
+  assert.equal(notKubeletServing(await csr({ ...node, ipAddresses: ['10.0.0.1'] }, self, { ...serving, usages: ['server auth', 'client auth'] }), nodes), 'usages are not server auth');
+  assert.equal(notKubeletServing(await csr({ commonName: 'system:node:n3', organizations: ['system:nodes'], ipAddresses: ['10.0.0.1'] }, { username: 'system:node:n3', groups: ['system:nodes'] }, serving), nodes), "an IP address that is not the Node's", 'no Node yet: no address is known');
+});
+
+test('the kube-proxy approver: exactly CN=system:kube-proxy with client usages, from a bootstrapper or kube-proxy itself', async () => {
+  const proxy = { commonName: 'system:kube-proxy' };
+  const client = { signerName: SIGNERS.apiserverClient };
+  assert.equal(notKubeProxyClient(await csr(proxy, bootstrapper, client)), undefined);
+  assert.equal(notKubeProxyClient(await csr(proxy, { username: 'system:kube-proxy', groups: ['system:authenticated'] }, client)), undefined);
+  assert.equal(notKubeProxyClient(await csr(proxy, { username: 'alice', groups: ['system:authenticated'] }, client)), 'the requester is neither a bootstrapper nor kube-proxy');
+  assert.equal(notKubeProxyClient(await csr({ ...proxy, organizations: ['system:masters'] }, bootstrapper, client)), 'subject is not exactly CN=system:kube-proxy');
+  assert.equal(notKubeProxyClient(await csr({ commonName: 'admin' }, bootstrapper, client)), 'subject is not exactly CN=system:kube-proxy');
+  assert.equal(notKubeProxyClient(await csr(proxy, bootstrapper)), 'another signer');
+});
+
+test('the bootstrap signer signs with tokens of kube-system that allow signing and have not expired', () => {
+  const b64 = (s: string): string => Buffer.from(s).toString('base64');
+  const token = (id: string, extra: Record<string, string> = {}, ns = 'kube-system'): Secret => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: `bootstrap-token-${id}`, namespace: ns }, type: 'bootstrap.kubernetes.io/token', data: Object.fromEntries(Object.entries({ 'token-id': id, 'token-secret': '0123456789abcdef', 'usage-bootstrap-signing': 'true', ...extra }).map(([k, v]) => [k, b64(v)])) });
+  const now = Date.parse('2026-01-01T00:00:00Z');
+  const { tokens, nextExpiry } = signingTokens([token('aaaaaa'), token('bbbbbb', { 'usage-bootstrap-signing': 'false' }), token('cccccc', { expiration: '2025-12-31T00:00:00Z' }), token('dddddd', { expiration: '2026-01-02T00:00:00Z' }), token('eeeeee', {}, 'default')], now);
+  assert.deepEqual([...tokens.keys()], ['aaaaaa', 'dddddd']);
+  assert.equal(nextExpiry, Date.parse('2026-01-02T00:00:00Z'));
 });

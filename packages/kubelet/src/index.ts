@@ -7,4 +7,3 @@ export * from './env';
 export * from './labels';
 export * from './kubelet-server';
 export * from './projected-volumes';
-export * from './certificate-manager';

@@ -1,4 +1,5 @@
 import type * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { verifiedPeer } from '@tinykube/pki';
@@ -25,8 +26,8 @@ export interface LogRequest {
 export interface KubeletServerOptions {
   address: string;
   port: number;
-  /** Serving certificate and key, and the CA that signs callers' client certificates (PEM). */
-  tls: { cert: string; key: string; clientCa: string };
+  /** Serving certificate and key (none yet: handshakes fail until setCertificate), and the CA that signs callers' client certificates (PEM). */
+  tls: { cert?: string; key?: string; clientCa: string };
   metrics: Registry;
   log: Logger;
   healthy: () => boolean;
@@ -49,8 +50,15 @@ function fail(res: http.ServerResponse, code: number, message: string): void {
   res.end(`${message}\n`);
 }
 
-export function startKubeletServer(o: KubeletServerOptions): Promise<https.Server> {
-  const server = https.createServer({ cert: o.tls.cert, key: o.tls.key, ca: o.tls.clientCa, requestCert: true, rejectUnauthorized: false }, (req, res) => {
+export interface KubeletServer {
+  /** Serves with this certificate from the next handshake on (a new or rotated one). */
+  setCertificate(id: { cert: string; key: string }): void;
+  address(): AddressInfo;
+  close(): void;
+}
+
+export function startKubeletServer(o: KubeletServerOptions): Promise<KubeletServer> {
+  const server = https.createServer({ ...(o.tls.cert && o.tls.key ? { cert: o.tls.cert, key: o.tls.key } : {}), ca: o.tls.clientCa, requestCert: true, rejectUnauthorized: false }, (req, res) => {
     const url = new URL(req.url ?? '/', 'https://kubelet');
     if (url.pathname === '/healthz') return fail(res, o.healthy() ? 200 : 500, o.healthy() ? 'ok' : 'not healthy');
     const caller = callerCheck(req);
@@ -109,8 +117,8 @@ export function startKubeletServer(o: KubeletServerOptions): Promise<https.Serve
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.port, o.address, () => {
-      o.log.info({ address: o.address, port: o.port }, 'kubelet server listening');
-      resolve(server);
+      o.log.info({ address: o.address, port: o.port, certificate: Boolean(o.tls.cert) }, 'kubelet server listening');
+      resolve({ setCertificate: (id) => server.setSecureContext({ cert: id.cert, key: id.key, ca: o.tls.clientCa }), address: () => server.address() as AddressInfo, close: () => server.close() });
     });
   });
 }

@@ -15,8 +15,8 @@ export interface KubeletOptions {
   apiserver: string;
   /** Whom to trust and who we are (system:node:<name>) towards the apiserver. */
   identity: TlsIdentity;
-  /** This node's serving certificate for :10250, and the CA that signs the apiserver's client certificate (PEM). */
-  serving: { cert: string; key: string; clientCa: string };
+  /** This node's serving certificate for :10250 (or none yet: see useServingCertificate), and the CA that signs the apiserver's client certificate (PEM). */
+  serving: { cert?: string; key?: string; clientCa: string };
   nodeName: string;
   nodeIP: string;
   dockerSocket: string;
@@ -41,6 +41,8 @@ export interface KubeletOptions {
 export interface Kubelet {
   /** Talks to the apiserver as this identity from now on (a rotated certificate). */
   useIdentity(id: TlsIdentity): void;
+  /** Serves :10250 with this certificate from now on (issued or rotated). */
+  useServingCertificate(id: { cert: string; key: string }): void;
   stop(): Promise<void>;
 }
 
@@ -209,6 +211,9 @@ export async function startKubelet(o: KubeletOptions): Promise<Kubelet> {
   return {
     useIdentity(id) {
       api.swap(new GrpcClient(o.apiserver, id));
+    },
+    useServingCertificate(id) {
+      server.setCertificate(id);
     },
     async stop() {
       for (const t of timers) clearInterval(t);

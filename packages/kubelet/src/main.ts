@@ -2,9 +2,8 @@
 // tk-kubelet: runs the pods bound to this node as Docker containers.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadKubeconfig, readTlsIdentity } from '@tinykube/client';
+import { CertificateManager, kubeletClientProfile, kubeletServingProfile, loadKubeconfig, readTlsIdentity, type TlsIdentity } from '@tinykube/client';
 import { runDaemon } from '@tinykube/daemon';
-import { CertificateManager } from './certificate-manager';
 import { KUBELET_PORT, startKubelet } from './kubelet';
 
 runDaemon({
@@ -17,15 +16,16 @@ runDaemon({
       .option('cert-file', { type: 'string', describe: 'a client certificate (system:node:<name>) to use as is, without bootstrap or rotation' })
       .option('key-file', { type: 'string', describe: 'the key of --cert-file' })
       .option('bootstrap-kubeconfig', { type: 'string', describe: 'kubeconfig with the apiserver\'s REST address and a bootstrap token, for TLS bootstrap and certificate rotation' })
-      .option('cert-dir', { type: 'string', describe: 'where the client certificate from TLS bootstrap is kept (default: <root-dir>/pki)' })
+      .option('cert-dir', { type: 'string', describe: 'where the certificates from TLS bootstrap are kept (default: <root-dir>/pki)' })
       .option('rotate-certificates', { type: 'boolean', default: true, describe: 'renew the client certificate before it expires' })
+      .option('rotate-server-certificates', { type: 'boolean', default: false, describe: 'request the serving certificate of :10250 by a CertificateSigningRequest (kubernetes.io/kubelet-serving) and renew it, instead of --tls-cert-file' })
       .option('node-name', { type: 'string', demandOption: true })
       .option('node-ip', { type: 'string', demandOption: true, describe: 'this host\'s address (InternalIP)' })
       .option('docker-socket', { type: 'string', default: '/var/run/docker.sock' })
       .option('root-dir', { type: 'string', default: '/var/lib/tinykube/kubelet', describe: 'volumes and node-local claims' })
       .option('cluster-cidr', { type: 'string', default: '10.244.0.0/16' })
-      .option('tls-cert-file', { type: 'string', demandOption: true, describe: 'serving certificate (PEM) of :10250, signed by the cluster CA, naming --node-ip' })
-      .option('tls-private-key-file', { type: 'string', demandOption: true, describe: 'the key of --tls-cert-file' })
+      .option('tls-cert-file', { type: 'string', describe: 'serving certificate (PEM) of :10250, signed by the cluster CA, naming --node-ip' })
+      .option('tls-private-key-file', { type: 'string', describe: 'the key of --tls-cert-file' })
       .option('client-ca-file', { type: 'string', describe: 'CA of the callers\' client certificates (default: --ca-file)' })
       .option('port', { type: 'number', default: KUBELET_PORT })
       .option('pause-image', { type: 'string', default: 'pause:3.9' })
@@ -39,12 +39,16 @@ runDaemon({
       .option('backoff-reset', { type: 'number', default: 600, describe: 'seconds of running that clear a back-off' })
       .option('workers', { type: 'number', default: 16, describe: 'pods synced at once' }),
   async run({ args: a, log, metrics, onStop }) {
-    let identity;
+    const ca = fs.readFileSync(a['ca-file'], 'utf8');
+    const certDir = a['cert-dir'] ?? path.join(a['root-dir'], 'pki');
+    const boot = a['bootstrap-kubeconfig'] ? loadKubeconfig(a['bootstrap-kubeconfig']) : undefined;
+    if (a['rotate-server-certificates'] && !boot) throw new Error('--rotate-server-certificates needs --bootstrap-kubeconfig (the apiserver\'s REST address)');
+    if (!a['rotate-server-certificates'] && !(a['tls-cert-file'] && a['tls-private-key-file'])) throw new Error('give --tls-cert-file and --tls-private-key-file, or --rotate-server-certificates');
+    let identity: TlsIdentity;
     let certificates: CertificateManager | undefined;
     if (a['cert-file'] && a['key-file']) identity = readTlsIdentity({ caFile: a['ca-file'], certFile: a['cert-file'], keyFile: a['key-file'] });
-    else if (a['bootstrap-kubeconfig']) {
-      const boot = loadKubeconfig(a['bootstrap-kubeconfig']);
-      certificates = new CertificateManager({ nodeName: a['node-name'], certDir: a['cert-dir'] ?? path.join(a['root-dir'], 'pki'), server: boot.server, ca: fs.readFileSync(a['ca-file'], 'utf8'), ...(boot.token ? { bootstrapToken: boot.token } : {}), log });
+    else if (boot) {
+      certificates = new CertificateManager({ profile: kubeletClientProfile(a['node-name']), certDir, server: boot.server, ca, ...(boot.token ? { bootstrapToken: boot.token } : {}), log });
       identity = await certificates.identity();
     } else throw new Error('give --cert-file and --key-file, or --bootstrap-kubeconfig');
     const kubelet = await startKubelet({
@@ -55,7 +59,10 @@ runDaemon({
       rootDir: a['root-dir'],
       clusterCidr: a['cluster-cidr'],
       identity,
-      serving: { cert: fs.readFileSync(a['tls-cert-file'], 'utf8'), key: fs.readFileSync(a['tls-private-key-file'], 'utf8'), clientCa: fs.readFileSync(a['client-ca-file'] ?? a['ca-file'], 'utf8') },
+      serving: {
+        ...(a['tls-cert-file'] && a['tls-private-key-file'] && !a['rotate-server-certificates'] ? { cert: fs.readFileSync(a['tls-cert-file'], 'utf8'), key: fs.readFileSync(a['tls-private-key-file'], 'utf8') } : {}),
+        clientCa: fs.readFileSync(a['client-ca-file'] ?? a['ca-file'], 'utf8'),
+      },
       port: a.port,
       pauseImage: a['pause-image'],
       maxPods: a['max-pods'],
@@ -71,8 +78,34 @@ runDaemon({
       metrics,
     });
     if (certificates && a['rotate-certificates']) {
-      certificates.startRotation((id) => kubelet.useIdentity(id));
+      certificates.startRotation((id) => {
+        identity = id;
+        kubelet.useIdentity(id);
+      });
       onStop(() => certificates?.stop());
+    }
+    if (boot && a['rotate-server-certificates']) {
+      // Asked for once the Node is registered: the approver checks the names against the Node's
+      // addresses. Until it is signed :10250 fails its handshakes, as Kubernetes' kubelet does.
+      const serving = new CertificateManager({ profile: kubeletServingProfile(a['node-name'], a['node-ip']), certDir, server: boot.server, ca, requester: () => identity, log });
+      let stopped = false;
+      onStop(() => {
+        stopped = true;
+        serving.stop();
+      });
+      void (async () => {
+        for (let delay = 1000; !stopped; delay = Math.min(delay * 2, 30_000)) {
+          try {
+            kubelet.useServingCertificate(await serving.identity());
+            serving.startRotation((id) => kubelet.useServingCertificate(id));
+            log.info({ certDir }, 'serving certificate in use');
+            return;
+          } catch (err) {
+            log.warn({ err: String(err) }, 'no serving certificate yet; asking again');
+            await new Promise((r) => setTimeout(r, delay));
+          }
+        }
+      })();
     }
     onStop(() => kubelet.stop());
   },

@@ -5,8 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { R, type ConfigMap, type Pod, type Stored, type Volume, type VolumeProjection } from '@tinykube/api';
-import type { ApiClient } from '@tinykube/client';
-import { writeFileAtomic } from './atomic-file';
+import { writeFileAtomic, type ApiClient } from '@tinykube/client';
 import { fieldRefValue } from './env';
 
 const DAY_MS = 86_400_000;
