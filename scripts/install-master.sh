@@ -8,8 +8,9 @@
 #                             [--node NAME=IP ...]   # nodes to issue certificates for
 #
 # The cluster PKI (CA, ServiceAccount key, every daemon's certificate) is made in
-# /etc/tinykube/pki and kept on re-runs; each --node gets a bundle in /etc/tinykube/pki/nodes/NAME
-# to copy to that host for install-node.sh --pki.
+# /etc/tinykube/pki and kept on re-runs. As `kubeadm init`, it ends by printing the command that
+# joins a node (a bootstrap token and the CA's pin). Each --node also gets a bundle of
+# certificates in /etc/tinykube/pki/nodes/NAME, for install-node.sh --pki instead of the token.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ip="" cluster_cidr=10.244.0.0/16 service_cidr=10.96.0.0/16 nodes=()
@@ -39,10 +40,14 @@ systemctl enable --now tinykube-etcd tinykube-registry tinykube-apiserver tinyku
 $hosts images --registry "$ip:5000" --state-dir "$state"
 
 install -m 600 "$pki/admin.kubeconfig" "$state/kubeconfig"
+# The join command holds the bootstrap token: kept for root only.
+(umask 077 && $hosts join-command --pki-dir "$pki" --master-ip "$ip" > "$state/join-command")
 echo "install-master: done. kubeconfig (cluster admin): $state/kubeconfig"
+echo "To join a node, run this on it, in a checkout of tinykube, as root (also in $state/join-command):"
+echo "  sudo $(cat "$state/join-command") --name <node name>"
 for dir in "$pki"/nodes/*/; do
   [ -d "$dir" ] || continue
   node=$(basename "$dir")
-  echo "  to join $node: copy $dir to it (e.g. scp -r $dir root@$node:/root/$node), then there:"
+  echo "  or, with the certificates made for $node: copy $dir to it (e.g. scp -r $dir root@$node:/root/$node), then there:"
   echo "    sudo scripts/install-node.sh --apiserver $ip --name $node --pki /root/$node"
 done

@@ -4,9 +4,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as tls from 'node:tls';
 import * as path from 'node:path';
 import { X509Certificate } from 'node:crypto';
-import { getCondition, R, type CertificateSigningRequest, type Lease, type Node, type Pod, type Stored } from '@tinykube/api';
+import { getCondition, R, SIGNERS, type CertificateSigningRequest, type Lease, type Node, type Pod, type Stored } from '@tinykube/api';
 import { tlsFetch } from '@tinykube/client';
 import { Daemons, makePlan, up } from '@tinykube/hosts';
 import { REPO_DIR, run, startCluster, testPlanOptions, waitFor, type LocalCluster } from '../helpers';
@@ -142,26 +143,55 @@ test('etcd listens on loopback only; the apiserver serves only TLS, and nothing 
   assert.equal(anonymous.status, 401);
 });
 
-test('kubelets join with the bootstrap token through CertificateSigningRequests, as system:node:<name>, and rotate their certificates without losing the node', async () => {
+/** The certificate a node's kubelet serves on :10250, verified against the cluster CA and its IP. */
+function servedCertificate(ip: string): Promise<X509Certificate> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: ip, port: 10250, ca: cluster.api.tls.ca }, () => {
+      const cert = socket.getPeerX509Certificate();
+      socket.end();
+      if (cert) resolve(cert);
+      else reject(new Error('no certificate'));
+    });
+    socket.on('error', reject);
+  });
+}
+
+test('nodes join by token discovery; the kubelet client, kubelet serving and tk-proxy certificates come from CSRs and are rotated without losing the node', async () => {
   const csrs = async (): Promise<Stored<CertificateSigningRequest>[]> => (await cluster.api.list<CertificateSigningRequest>(R.csrs)).items;
+  const issued = (c: CertificateSigningRequest): X509Certificate => new X509Certificate(Buffer.from(c.status!.certificate!, 'base64'));
   for (const n of cluster.plan.nodes) {
     const joined = (await csrs()).find((c) => c.spec.username?.startsWith('system:bootstrap:') && c.metadata.name.startsWith(`node-csr-${n.name}-`));
     assert.ok(joined, `${n.name} joined with the token`);
     assert.equal(joined.status?.conditions?.find((c) => c.type === 'Approved')?.reason, 'AutoApproved');
-    const cert = new X509Certificate(Buffer.from(joined.status!.certificate!, 'base64'));
-    assert.deepEqual(cert.subject.split('\n').sort(), [`CN=system:node:${n.name}`, 'O=system:nodes']);
+    assert.deepEqual(issued(joined).subject.split('\n').sort(), [`CN=system:node:${n.name}`, 'O=system:nodes']);
+    // The serving certificate: asked by the node itself, naming its address; the one :10250 presents.
+    const serving = await waitFor(async () => (await csrs()).find((c) => c.spec.signerName === SIGNERS.kubeletServing && c.spec.username === `system:node:${n.name}` && c.status?.certificate), { timeoutMs: 30_000, what: `${n.name}'s serving certificate` });
+    assert.equal(issued(serving).checkIP(n.ip), n.ip);
+    assert.equal((await servedCertificate(n.ip)).checkIP(n.ip), n.ip, 'verified against the CA, for the node IP');
+    const proxy = (await csrs()).find((c) => c.metadata.name.startsWith(`csr-kube-proxy-${n.name}-`) && c.status?.certificate);
+    assert.ok(proxy, `${n.name}'s tk-proxy got a certificate`);
+    assert.equal(issued(proxy).subject, 'CN=system:kube-proxy');
   }
-  // A renewal is a request by the node itself, with the certificate it holds.
-  const renewed = await waitFor(async () => (await csrs()).find((c) => c.spec.username === 'system:node:node-1' && c.status?.certificate), { timeoutMs: 120_000, intervalMs: 1000, what: 'node-1 renewing its certificate' });
+  // Renewals: by the node itself with the certificate it holds; the kubelet then serves the new one.
+  const renewed = await waitFor(async () => (await csrs()).find((c) => c.spec.username === 'system:node:node-1' && c.spec.signerName === SIGNERS.kubeletClient && c.status?.certificate), { timeoutMs: 120_000, intervalMs: 1000, what: 'node-1 renewing its certificate' });
   const after = Date.parse(renewed.metadata.creationTimestamp);
   await waitFor(async () => {
     const lease = await cluster.api.get<Lease>(R.leases, 'kube-node-lease', 'node-1');
     return Date.parse(lease.spec.renewTime ?? '') > after + 1000 ? lease : undefined;
   }, { timeoutMs: 30_000, what: 'a lease renewal on the new certificate' });
+  const node1 = cluster.plan.nodes[0]!;
+  const servingCsrs = async () => (await csrs()).filter((c) => c.spec.signerName === SIGNERS.kubeletServing && c.spec.username === 'system:node:node-1' && c.status?.certificate);
+  const first = issued((await servingCsrs()).sort((a, b) => Date.parse(a.metadata.creationTimestamp) - Date.parse(b.metadata.creationTimestamp))[0]!).serialNumber;
+  await waitFor(async () => {
+    const serials = new Set((await servingCsrs()).map((c) => issued(c).serialNumber));
+    const served = (await servedCertificate(node1.ip)).serialNumber;
+    return served !== first && serials.has(served) ? served : undefined;
+  }, { timeoutMs: 120_000, intervalMs: 1000, what: ':10250 serving a renewed certificate' });
   const node = await cluster.api.get<Node>(R.nodes, undefined, 'node-1');
   assert.equal(getCondition(node.status?.conditions, 'Ready')?.status, 'True');
   const log = fs.readFileSync(path.join(testPlanOptions(3).stateDir, 'logs', 'kubelet-node-1.log'), 'utf8');
-  assert.match(log, /client certificate rotated/);
+  assert.match(log, /"certificate":"kubelet-client"[^\n]*"msg":"certificate rotated"/);
+  assert.match(log, /"certificate":"kubelet-server"[^\n]*"msg":"certificate rotated"/);
 });
 
 test('ranges that overlap the machine are refused before anything is created', async () => {

@@ -53,7 +53,7 @@ export async function startTestApi(etcd?: TestEtcd, ports: { port?: number; grpc
     { clusterCidr: '10.244.0.0/16', nodeCidrMaskSize: 24, nodeMonitorGracePeriodMs: 40_000, disruption: DEFAULT_DISRUPTION, podGc: { terminatedThreshold: 12500, periodMs: 20_000, quarantineMs: 40_000 }, workers: 2, rootCa: pki.admin.ca, clusterSigning: { cert: pki.admin.ca, key: fs.readFileSync(path.join(pki.dir, 'ca.key'), 'utf8'), durationMs: 365 * 86_400_000 } },
     pino({ level: 'silent' }),
     new Metrics(),
-    ['serviceaccount', 'root-ca-cert-publisher', 'csrapproving', 'csrsigning'],
+    ['serviceaccount', 'root-ca-cert-publisher', 'csrapproving', 'csrsigning', 'bootstrapsigner'],
   );
   await waitFor(async () => {
     const [sas, cms] = await Promise.all([rest.list(R.serviceaccounts), rest.list(R.configmaps)]);

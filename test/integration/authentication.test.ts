@@ -12,7 +12,6 @@ import { pkiFiles } from '@tinykube/hosts';
 import { startKubeletServer } from '@tinykube/kubelet';
 import { createCa, issueCertificate } from '@tinykube/pki';
 import * as fs from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { startTestApi, type TestCluster } from '../helpers';
 
 let c: TestCluster;
@@ -110,7 +109,7 @@ test("the kubelet's API: only the apiserver's kubelet-client certificate (or sys
     exec: (_req, socket) => socket.end(),
   });
   try {
-    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const url = `https://127.0.0.1:${server.address().port}`;
     const as = (name?: string) => tlsFetch(name ? c.pki.identity(name) : { ca: c.pki.admin.ca });
     assert.equal((await as()(`${url}/healthz`)).status, 200);
     assert.equal((await as()(`${url}/containerLogs/default/p/c`)).status, 401);

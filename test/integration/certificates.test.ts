@@ -6,10 +6,11 @@ import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
-import { R, SIGNERS, type CertificateSigningRequest } from '@tinykube/api';
-import { tlsFetch, type TlsIdentity } from '@tinykube/client';
-import { createCertificateRequest } from '@tinykube/pki';
-import { CertificateManager } from '@tinykube/kubelet';
+import { X509Certificate } from 'node:crypto';
+import { R, SIGNERS, type CertificateSigningRequest, type ConfigMap, type Node, type Secret } from '@tinykube/api';
+import { CertificateManager, kubeletClientProfile, kubeletServingProfile, tlsFetch, type TlsIdentity } from '@tinykube/client';
+import { CLUSTER_INFO_PATH, discoverCluster, ensureClusterInfo } from '@tinykube/hosts';
+import { caCertHash, createCa, createCertificateRequest } from '@tinykube/pki';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -37,7 +38,7 @@ function client(as: As) {
     f(`${c.api.url}${path}`, { method: init.method ?? 'GET', headers: { ...headers, 'Content-Type': 'application/json' }, ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }) });
 }
 
-async function request(as: As, name: string, subject: { commonName: string; organizations?: string[] }, signerName: string = SIGNERS.kubeletClient, usages = ['digital signature', 'key encipherment', 'client auth']) {
+async function request(as: As, name: string, subject: { commonName: string; organizations?: string[]; dnsNames?: string[]; ipAddresses?: string[] }, signerName: string = SIGNERS.kubeletClient, usages = ['digital signature', 'key encipherment', 'client auth']) {
   const { request: pem, key } = await createCertificateRequest(subject);
   const res = await client(as)('/apis/certificates.k8s.io/v1/certificatesigningrequests', {
     method: 'POST',
@@ -119,16 +120,77 @@ test("the kubelet's certificate manager bootstraps with the token, keeps the cer
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tk-certdir-'));
   try {
     const log = pino({ level: 'silent' });
-    const manager = new CertificateManager({ nodeName: 'node-7', certDir: dir, server: c.api.url, ca: c.pki.admin.ca, bootstrapToken: TOKEN, log });
+    const manager = new CertificateManager({ profile: kubeletClientProfile('node-7'), certDir: dir, server: c.api.url, ca: c.pki.admin.ca, bootstrapToken: TOKEN, log });
     const id = await manager.identity();
     assert.deepEqual(await whoami(id), { username: 'system:node:node-7', groups: ['system:nodes', 'system:authenticated'] });
     assert.equal(fs.statSync(path.join(dir, 'kubelet-client-current.key')).mode & 0o777, 0o600);
-    const again = await new CertificateManager({ nodeName: 'node-7', certDir: dir, server: c.api.url, ca: c.pki.admin.ca, log }).identity();
+    const again = await new CertificateManager({ profile: kubeletClientProfile('node-7'), certDir: dir, server: c.api.url, ca: c.pki.admin.ca, log }).identity();
     assert.equal(again.cert, id.cert, 'the kept certificate, no new request');
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'tk-certdir-'));
-    await assert.rejects(new CertificateManager({ nodeName: 'node-8', certDir: empty, server: c.api.url, ca: c.pki.admin.ca, log }).identity(), /no valid client certificate in .* and no bootstrap token/);
+    await assert.rejects(new CertificateManager({ profile: kubeletClientProfile('node-8'), certDir: empty, server: c.api.url, ca: c.pki.admin.ca, log }).identity(), /no valid kubelet-client certificate in .* and no bootstrap token/);
     fs.rmSync(empty, { recursive: true, force: true });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("a node's serving certificate: approved when it names the node and its Node's addresses, asked by that node; otherwise it waits", async () => {
+  await c.rest.create(R.nodes, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-20' } } as never);
+  const node = await c.rest.get<Node>(R.nodes, undefined, 'node-20');
+  await c.rest.updateStatus<Node>(R.nodes, { ...node, status: { addresses: [{ type: 'InternalIP', address: '10.9.9.20' }, { type: 'Hostname', address: 'node-20' }] } });
+  const log = pino({ level: 'silent' });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tk-certdir-'));
+  try {
+    const client = await new CertificateManager({ profile: kubeletClientProfile('node-20'), certDir: dir, server: c.api.url, ca: c.pki.admin.ca, bootstrapToken: TOKEN, log }).identity();
+    const serving = await new CertificateManager({ profile: kubeletServingProfile('node-20', '10.9.9.20'), certDir: dir, server: c.api.url, ca: c.pki.admin.ca, requester: () => client, log }).identity();
+    const cert = new X509Certificate(serving.cert);
+    assert.equal(cert.checkIP('10.9.9.20'), '10.9.9.20');
+    assert.equal(cert.checkHost('node-20'), 'node-20');
+    assert.ok(fs.existsSync(path.join(dir, 'kubelet-server-current.crt')));
+    const approved = (await c.rest.list<CertificateSigningRequest>(R.csrs)).items.find((x) => x.spec.signerName === SIGNERS.kubeletServing && x.spec.username === 'system:node:node-20');
+    assert.match(approved?.status?.conditions?.[0]?.message ?? '', /kubelet serving certificate/);
+
+    // Another address, another node's name, or asked by a bootstrapper: left for a person.
+    const servingUsages = ['digital signature', 'server auth'];
+    await request(client, 'serve-other-ip', { commonName: 'system:node:node-20', organizations: ['system:nodes'], ipAddresses: ['10.9.9.99'] }, SIGNERS.kubeletServing, servingUsages);
+    await request(client, 'serve-other-node', { commonName: 'system:node:node-21', organizations: ['system:nodes'], dnsNames: ['node-21'] }, SIGNERS.kubeletServing, servingUsages);
+    await request({ token: TOKEN }, 'serve-by-bootstrapper', { commonName: 'system:node:node-20', organizations: ['system:nodes'], ipAddresses: ['10.9.9.20'] }, SIGNERS.kubeletServing, servingUsages);
+    // tk-proxy's certificate from a bootstrapper is approved; one that also asks for a group is not.
+    const proxy = await request({ token: TOKEN }, 'kube-proxy-1', { commonName: 'system:kube-proxy' }, SIGNERS.apiserverClient, ['digital signature', 'client auth']);
+    assert.deepEqual(await whoami({ ca: c.pki.admin.ca, cert: await issued('kube-proxy-1'), key: proxy.key }), { username: 'system:kube-proxy', groups: ['system:authenticated'] });
+    await request({ token: TOKEN }, 'kube-proxy-masters', { commonName: 'system:kube-proxy', organizations: ['system:masters'] }, SIGNERS.apiserverClient, ['digital signature', 'client auth']);
+    for (const name of ['serve-other-ip', 'serve-other-node', 'serve-by-bootstrapper', 'kube-proxy-masters']) {
+      const csr = await c.rest.get<CertificateSigningRequest>(R.csrs, undefined, name);
+      assert.equal(csr.status?.conditions, undefined, `${name} waits for a person`);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('token discovery: cluster-info is readable without credentials and signed with the token; a node trusts it only with the right token and CA pin', async () => {
+  const anonymous = tlsFetch({ ca: c.pki.admin.ca });
+  await ensureClusterInfo(c.rest, c.api.url, c.pki.admin.ca);
+  assert.equal((await anonymous(`${c.api.url}/api/v1/namespaces/kube-public/configmaps/kube-root-ca.crt`)).status, 401, 'nothing else in kube-public');
+  // The token of this file becomes one that signs.
+  const held = await c.rest.get<Secret>(R.secrets, 'kube-system', 'bootstrap-token-jointk');
+  await c.rest.update<Secret>(R.secrets, { ...held, data: { ...held.data, 'usage-bootstrap-signing': Buffer.from('true').toString('base64') } });
+  const signed = await waitFor(async () => {
+    const r = await anonymous(`${c.api.url}${CLUSTER_INFO_PATH}`);
+    const cm = (await r.json()) as ConfigMap;
+    return cm.data?.['jws-kubeconfig-jointk'] ? cm : undefined;
+  }, { what: 'the bootstrap signer to sign cluster-info', timeoutMs: 15_000 });
+  assert.match(signed.data?.['jws-kubeconfig-jointk'] ?? '', /^[\w-]+\.\.[\w-]+$/, 'a detached JWS');
+  const address = new URL(c.api.url).host;
+  const pin = caCertHash(c.pki.admin.ca);
+  const found = await discoverCluster({ apiserver: address, token: TOKEN, caCertHashes: [pin] });
+  assert.equal(found.server, c.api.url);
+  assert.equal(found.ca, c.pki.admin.ca);
+  const other = await createCa('another-ca');
+  await assert.rejects(discoverCluster({ apiserver: address, token: TOKEN, caCertHashes: [caCertHash(other.cert)] }), /cluster CA found in cluster-info ConfigMap is invalid: none of the public keys "sha256:[0-9a-f]{64}" are pinned/);
+  await assert.rejects(discoverCluster({ apiserver: address, token: 'jointk.ffffffffffffffff', caCertHashes: [pin] }), /failed to verify JWS signature/);
+  await assert.rejects(discoverCluster({ apiserver: address, token: 'nosuch.0123456789abcdef', caCertHashes: [pin], timeoutMs: 1000 }), /no JWS signed token in the cluster-info ConfigMap. This token id "nosuch" is invalid/);
+  // A token that is deleted loses its signature.
+  await c.rest.delete(R.secrets, 'kube-system', 'bootstrap-token-jointk');
+  await waitFor(async () => !(await c.rest.get<ConfigMap>(R.configmaps, 'kube-public', 'cluster-info')).data?.['jws-kubeconfig-jointk'], { what: 'the signature of the deleted token to go', timeoutMs: 15_000 });
 });

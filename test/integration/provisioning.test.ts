@@ -29,7 +29,10 @@ test('the provisioning scripts parse and use the same install logic as npm run u
   assert.match(read('scripts/install-node.sh'), /units node/);
   const vagrantfile = read('vagrant/Vagrantfile');
   assert.match(vagrantfile, /scripts\/install-master\.sh --ip/);
-  assert.match(vagrantfile, /scripts\/install-node\.sh --apiserver/);
+  // Nodes run the master's join command (install-master.sh writes it; install-node.sh's flags).
+  assert.match(vagrantfile, /\$\(cat \/vagrant\/vagrant\/join-command\) --name/);
+  assert.match(read('scripts/install-master.sh'), /join-command --pki-dir/);
+  assert.match(read('scripts/install-node.sh'), /--discovery-token-ca-cert-hash[|)]/);
   if (has('vagrant')) execFileSync('vagrant', ['validate'], { cwd: path.join(REPO_DIR, 'vagrant') });
   else if (has('ruby')) execFileSync('ruby', ['-c', path.join(REPO_DIR, 'vagrant/Vagrantfile')]);
 });
@@ -47,6 +50,14 @@ test('generated units restart on failure, verify, and run the local cluster\'s c
     const expected = kubeletArgs({ repoDir: REPO_DIR, apiserverGrpc: '192.168.56.10:6444', nodeName: 'node-1', nodeIp: '192.168.56.11', dockerSocket: '/run/tinykube/docker.sock', rootDir: path.join(state, 'kubelet'), clusterCidr: '10.244.0.0/16', pkiDir: '/etc/tinykube/pki' });
     assert.ok(kubelet.includes(`ExecStart=${process.execPath} ${expected.join(' ')}`), kubelet);
     assert.match(fs.readFileSync(path.join(out, 'tinykube-dockerd.service'), 'utf8'), /--registry-mirror=http:\/\/192\.168\.56\.10:5000/);
+    // A node joined by token: certificates by CSR, the kubelet's serving one too, and tk-proxy's.
+    const joined = path.join(out, 'joined');
+    execFileSync(process.execPath, [hosts, 'units', 'node', '--master-ip', '192.168.56.10', '--name', 'node-2', '--node-ip', '192.168.56.12', '--out', joined, '--state-dir', state, '--bootstrap-kubeconfig', '/etc/tinykube/bootstrap-kubelet.kubeconfig']);
+    const joinedKubelet = fs.readFileSync(path.join(joined, 'tinykube-kubelet.service'), 'utf8');
+    assert.match(joinedKubelet, /--bootstrap-kubeconfig=\/etc\/tinykube\/bootstrap-kubelet\.kubeconfig .*--rotate-server-certificates/);
+    assert.doesNotMatch(joinedKubelet, /--tls-cert-file|--cert-file/);
+    assert.match(fs.readFileSync(path.join(joined, 'tinykube-proxy.service'), 'utf8'), /--bootstrap-kubeconfig=\/etc\/tinykube\/bootstrap-kubelet\.kubeconfig --cert-dir=.*\/proxy\/pki/);
+    if (has('systemd-analyze')) execFileSync('systemd-analyze', ['verify', ...fs.readdirSync(joined).map((f) => path.join(joined, f))], { stdio: 'pipe' });
     if (has('systemd-analyze')) execFileSync('systemd-analyze', ['verify', ...files.map((f) => path.join(out, f))], { stdio: 'pipe' });
   } finally {
     fs.rmSync(out, { recursive: true, force: true });

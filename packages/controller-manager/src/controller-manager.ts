@@ -13,6 +13,7 @@ import { ReplicaSetController } from './controllers/replicaset';
 import { CsrApprovingController } from './controllers/csr-approving';
 import { CsrSigningController } from './controllers/csr-signing';
 import { RootCaPublisher } from './controllers/root-ca-publisher';
+import { BootstrapSigner } from './controllers/bootstrap-signer';
 import { ServiceAccountController } from './controllers/service-account';
 import { StatefulSetController } from './controllers/statefulset';
 
@@ -33,6 +34,7 @@ export const CONTROLLERS: Record<string, (ctx: ControllerContext) => QueueContro
   'root-ca-cert-publisher': (ctx) => new RootCaPublisher(ctx),
   csrapproving: (ctx) => new CsrApprovingController(ctx),
   csrsigning: (ctx) => new CsrSigningController(ctx),
+  bootstrapsigner: (ctx) => new BootstrapSigner(ctx),
 };
 
 export interface RunningControllers {

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Docker from 'dockerode';
 import { getCondition, R, type Node } from '@tinykube/api';
-import { readTlsIdentity, renderBootstrapKubeconfig, RestClient, renderKubeconfig, tlsFetch, type TlsIdentity } from '@tinykube/client';
+import { readTlsIdentity, RestClient, renderKubeconfig, tlsFetch, type TlsIdentity } from '@tinykube/client';
 import { apiserverArgs, CONTROLLER_MANAGER_PORT, controllerManagerArgs, etcdArgs, kubeletArgs, nodeHeartbeat, proxyArgs, schedulerArgs, SCHEDULER_PORT, type MasterConfig, type NodeConfig } from './daemon-args';
 import { startDockerd, stopDockerd, unmountUnder, type DockerdOptions } from './dockerd';
 import { ensureImage, loadImageSpecs } from './images';
@@ -11,6 +11,8 @@ import { makePlan, type ClusterPlan, type NodePlan, type PlanOptions } from './p
 import { Daemons } from './processes';
 import { startRegistry } from './registry';
 import { ensureBootstrapToken, ensureClusterPki, pkiFiles } from './pki';
+import { discoverCluster, ensureClusterInfo, writeJoinFiles } from './join';
+import { caCertHash } from '@tinykube/pki';
 import { assertNoOverlap } from './safety';
 import { waitForDaemons } from './wait';
 
@@ -95,7 +97,8 @@ export async function up(o: UpOptions): Promise<ClusterFile> {
   fs.mkdirSync(path.join(plan.stateDir, 'etcd'), { recursive: true });
   // The PKI first: every daemon needs its certificate; a second `up` keeps it.
   const pkiDir = path.join(plan.stateDir, 'pki');
-  await ensureClusterPki({ dir: pkiDir, masterIps: [plan.masterIp], serviceCidr: plan.serviceCidr, nodes: plan.nodes.map((n) => ({ name: n.name, ip: n.ip })) });
+  // Nodes join with the bootstrap token: their certificates come from CSRs, not from here.
+  await ensureClusterPki({ dir: pkiDir, masterIps: [plan.masterIp], serviceCidr: plan.serviceCidr, nodes: [] });
   const admin = adminIdentity(pkiDir);
   const master: MasterConfig = {
     repoDir: o.repoDir,
@@ -116,9 +119,9 @@ export async function up(o: UpOptions): Promise<ClusterFile> {
   const anonymous = tlsFetch({ ca: admin.ca });
   await waitForDaemons({ what: 'tk-apiserver to be ready (etcd reachable, watch caches synced)', timeoutMs: 60_000, daemons, watch: ['apiserver'], check: async () => (await anonymous(`${apiserverUrl(plan)}/readyz`, { signal: AbortSignal.timeout(2000) })).ok });
   fs.writeFileSync(path.join(plan.stateDir, 'kubeconfig'), renderKubeconfig(apiserverUrl(plan), admin), { mode: 0o600 });
-  // Kubelets join as kubeadm's do: a bootstrap token, a CertificateSigningRequest, a certificate.
-  const bootstrapKubeconfig = path.join(plan.stateDir, 'bootstrap-kubelet.kubeconfig');
-  fs.writeFileSync(bootstrapKubeconfig, renderBootstrapKubeconfig(apiserverUrl(plan), admin.ca, await ensureBootstrapToken(api, pkiDir)), { mode: 0o600 });
+  // Nodes join as kubeadm's do (tk-hosts join): cluster-info, signed with the bootstrap token.
+  const token = await ensureBootstrapToken(api, pkiDir);
+  await ensureClusterInfo(api, apiserverUrl(plan), admin.ca);
 
   next('starting tk-scheduler and tk-controller-manager');
   const grpc = `${plan.masterIp}:${plan.grpcPort}`;
@@ -134,11 +137,16 @@ export async function up(o: UpOptions): Promise<ClusterFile> {
     }),
   );
 
-  next('starting tk-kubelet and tk-proxy on every node');
+  next('joining every node (token discovery, as tk-hosts join) and starting its tk-kubelet and tk-proxy');
+  const hash = caCertHash(admin.ca);
   for (const node of plan.nodes) {
-    const root = path.join(plan.stateDir, 'hosts', node.name, 'kubelet');
+    const host = path.join(plan.stateDir, 'hosts', node.name);
+    const root = path.join(host, 'kubelet');
     fs.mkdirSync(root, { recursive: true });
-    const nc: NodeConfig = { repoDir: o.repoDir, apiserverGrpc: grpc, nodeName: node.name, nodeIp: node.ip, dockerSocket: node.dockerSocket, rootDir: root, clusterCidr: plan.clusterCidr, pkiDir, bootstrapKubeconfig, ...(o.nodeMonitorGracePeriod ? { nodeMonitorGracePeriod: o.nodeMonitorGracePeriod } : {}) };
+    const join = { pkiDir: path.join(host, 'pki'), bootstrapKubeconfig: path.join(host, 'bootstrap-kubelet.kubeconfig') };
+    const found = await discoverCluster({ apiserver: `${plan.masterIp}:${plan.apiserverPort}`, token, caCertHashes: [hash], timeoutMs: 60_000 });
+    writeJoinFiles({ ...join, ...found, token });
+    const nc: NodeConfig = { repoDir: o.repoDir, apiserverGrpc: grpc, nodeName: node.name, nodeIp: node.ip, dockerSocket: node.dockerSocket, rootDir: root, clusterCidr: plan.clusterCidr, ...join, ...(o.nodeMonitorGracePeriod ? { nodeMonitorGracePeriod: o.nodeMonitorGracePeriod } : {}) };
     daemons.start({ name: `kubelet-${node.name}`, command: process.execPath, netns: node.netns, args: kubeletArgs(nc) });
     daemons.start({ name: `proxy-${node.name}`, command: process.execPath, netns: node.netns, args: proxyArgs(nc) });
   }

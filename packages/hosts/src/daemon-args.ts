@@ -28,9 +28,12 @@ export interface NodeConfig {
   dockerSocket: string;
   rootDir: string;
   clusterCidr: string;
-  /** Holds ca.crt, proxy.crt/key and this node's kubelet-<name>.crt/key and kubelet-<name>-serving.crt/key. */
+  /** Holds ca.crt; for a node installed from a bundle also proxy.crt/key and this node's kubelet-<name>.crt/key and kubelet-<name>-serving.crt/key. */
   pkiDir: string;
-  /** With it, the kubelet gets its client certificate by TLS bootstrap (and rotates it) instead of kubelet-<name>.crt. */
+  /**
+   * A joined node (`tk-hosts join`): the kubelet and tk-proxy get their certificates, the
+   * kubelet's serving one too, by CertificateSigningRequests and renew them, instead of the bundle's.
+   */
   bootstrapKubeconfig?: string;
   /** The controller-manager's --node-monitor-grace-period the kubelet must keep up with. */
   nodeMonitorGracePeriod?: number;
@@ -129,9 +132,9 @@ export function kubeletArgs(c: NodeConfig): string[] {
     `--docker-socket=${c.dockerSocket}`,
     `--root-dir=${c.rootDir}`,
     `--cluster-cidr=${c.clusterCidr}`,
-    ...(c.bootstrapKubeconfig ? [`--ca-file=${pkiFiles(c.pkiDir).ca}`, `--bootstrap-kubeconfig=${c.bootstrapKubeconfig}`, `--cert-dir=${path.join(c.rootDir, 'pki')}`] : clientTls(c.pkiDir, `kubelet-${c.nodeName}`)),
-    `--tls-cert-file=${pkiFiles(c.pkiDir).crt(`kubelet-${c.nodeName}-serving`)}`,
-    `--tls-private-key-file=${pkiFiles(c.pkiDir).key(`kubelet-${c.nodeName}-serving`)}`,
+    ...(c.bootstrapKubeconfig
+      ? [`--ca-file=${pkiFiles(c.pkiDir).ca}`, `--bootstrap-kubeconfig=${c.bootstrapKubeconfig}`, `--cert-dir=${path.join(c.rootDir, 'pki')}`, '--rotate-server-certificates']
+      : [...clientTls(c.pkiDir, `kubelet-${c.nodeName}`), `--tls-cert-file=${pkiFiles(c.pkiDir).crt(`kubelet-${c.nodeName}-serving`)}`, `--tls-private-key-file=${pkiFiles(c.pkiDir).key(`kubelet-${c.nodeName}-serving`)}`]),
     ...heartbeatArgs(c.nodeMonitorGracePeriod),
   ];
 }
@@ -143,5 +146,6 @@ function heartbeatArgs(grace: number | undefined): string[] {
 }
 
 export function proxyArgs(c: NodeConfig): string[] {
-  return [mainOf(c.repoDir, 'proxy'), `--apiserver=${c.apiserverGrpc}`, ...clientTls(c.pkiDir, 'proxy'), `--node-name=${c.nodeName}`, `--node-ip=${c.nodeIp}`, `--cluster-cidr=${c.clusterCidr}`];
+  const identity = c.bootstrapKubeconfig ? [`--ca-file=${pkiFiles(c.pkiDir).ca}`, `--bootstrap-kubeconfig=${c.bootstrapKubeconfig}`, `--cert-dir=${path.join(path.dirname(c.rootDir), 'proxy', 'pki')}`] : clientTls(c.pkiDir, 'proxy');
+  return [mainOf(c.repoDir, 'proxy'), `--apiserver=${c.apiserverGrpc}`, ...identity, `--node-name=${c.nodeName}`, `--node-ip=${c.nodeIp}`, `--cluster-cidr=${c.clusterCidr}`];
 }

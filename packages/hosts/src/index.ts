@@ -8,3 +8,4 @@ export * from './daemon-args';
 export * from './units';
 export * from './network';
 export * from './pki';
+export * from './join';

@@ -4,13 +4,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { renderKubeconfig } from '@tinykube/client';
+import { renderKubeconfig, RestClient, tlsFetch } from '@tinykube/client';
+import { caCertHash } from '@tinykube/pki';
 import { adminIdentity, buildImages, down, up } from './cluster';
 import { prepareBareNode } from './network';
 import { Daemons } from './processes';
 import { assertNoOverlap } from './safety';
 import { writeUnits } from './write-units';
-import { ensureClusterPki, writeNodeBundle } from './pki';
+import { ensureBootstrapToken, ensureClusterPki, writeNodeBundle } from './pki';
+import { discoverCluster, ensureClusterInfo, writeJoinFiles } from './join';
 import { isIPv4 } from '@tinykube/api';
 import type { PlanOptions } from './plan';
 
@@ -106,7 +108,8 @@ async function main(): Promise<void> {
           .option('service-cidr', { type: 'string', default: '10.96.0.0/16' })
           .option('pki-dir', { type: 'string', default: '/etc/tinykube/pki', describe: 'the cluster PKI on this host (see `tk-hosts pki`)' })
           .option('name', { type: 'string', describe: 'node name (node role)' })
-          .option('node-ip', { type: 'string', describe: "this node's address (node role)" }),
+          .option('node-ip', { type: 'string', describe: "this node's address (node role)" })
+          .option('bootstrap-kubeconfig', { type: 'string', describe: 'a node joined by `tk-hosts join`: its bootstrap kubeconfig (node role)' }),
       (a) => {
         const out = writeUnits(repoDir, a.role, {
           out: a.out,
@@ -117,6 +120,7 @@ async function main(): Promise<void> {
           pkiDir: a['pki-dir'],
           ...(a.name ? { name: a.name } : {}),
           ...(a['node-ip'] ? { nodeIp: a['node-ip'] } : {}),
+          ...(a['bootstrap-kubeconfig'] ? { bootstrapKubeconfig: a['bootstrap-kubeconfig'] } : {}),
         });
         for (const f of out) say(`wrote ${f}`);
       },
@@ -142,6 +146,49 @@ async function main(): Promise<void> {
         fs.writeFileSync(kubeconfig, renderKubeconfig(`https://${a['master-ip']}:${a['apiserver-port']}`, adminIdentity(a['pki-dir'])), { mode: 0o600 });
         say(`admin kubeconfig (system:masters): ${kubeconfig}`);
         for (const n of nodes) say(`node bundle: ${writeNodeBundle(a['pki-dir'], n.name)} (copy it to ${n.name} and run install-node.sh --pki <dir>)`);
+      },
+    )
+    .command(
+      'join-command',
+      'on the master: make sure of the bootstrap token and the cluster-info ConfigMap, and print the command that joins a node (add --name)',
+      (y) =>
+        y
+          .option('pki-dir', { type: 'string', default: '/etc/tinykube/pki' })
+          .option('master-ip', { type: 'string', demandOption: true, describe: "the master's address on the hosts' network" })
+          .option('apiserver-port', { type: 'number', default: 6443 }),
+      async (a) => {
+        const server = `https://${a['master-ip']}:${a['apiserver-port']}`;
+        const admin = adminIdentity(a['pki-dir']);
+        const api = new RestClient(server, { tls: admin });
+        // Just installed: systemd may still be starting the apiserver.
+        const ready = tlsFetch({ ca: admin.ca });
+        for (let delay = 500, deadline = Date.now() + 120_000; !(await ready(`${server}/readyz`).then((r) => r.ok, () => false)); delay = Math.min(delay * 2, 5000)) {
+          if (Date.now() > deadline) throw new Error(`the apiserver at ${server} is not ready (journalctl -u tinykube-apiserver)`);
+          await new Promise((r) => setTimeout(r, delay));
+        }
+        try {
+          const token = await ensureBootstrapToken(api, a['pki-dir']);
+          await ensureClusterInfo(api, server, admin.ca);
+          say(`scripts/install-node.sh --apiserver ${a['master-ip']}:${a['apiserver-port']} --token ${token} --discovery-token-ca-cert-hash ${caCertHash(admin.ca)}`);
+        } finally {
+          api.close();
+        }
+      },
+    )
+    .command(
+      'join',
+      "on a new node: discover the cluster with a bootstrap token and the CA's pin (kubeadm's token discovery) and write the CA and the bootstrap kubeconfig",
+      (y) =>
+        y
+          .option('apiserver', { type: 'string', demandOption: true, describe: "the master's REST address, HOST[:PORT] (6443)" })
+          .option('token', { type: 'string', demandOption: true, describe: 'the bootstrap token, <id>.<secret>' })
+          .option('discovery-token-ca-cert-hash', { type: 'string', array: true, demandOption: true, describe: "sha256:<hex> of the cluster CA's public key" })
+          .option('pki-dir', { type: 'string', default: '/etc/tinykube/pki' })
+          .option('bootstrap-kubeconfig', { type: 'string', default: '/etc/tinykube/bootstrap-kubelet.kubeconfig' }),
+      async (a) => {
+        const found = await discoverCluster({ apiserver: a.apiserver, token: a.token, caCertHashes: a['discovery-token-ca-cert-hash'] });
+        writeJoinFiles({ pkiDir: a['pki-dir'], bootstrapKubeconfig: a['bootstrap-kubeconfig'], server: found.server, ca: found.ca, token: a.token });
+        say(`join: the cluster at ${found.server} is trusted (CA ${caCertHash(found.ca)}); wrote ${path.join(a['pki-dir'], 'ca.crt')} and ${a['bootstrap-kubeconfig']}`);
       },
     )
     .command(

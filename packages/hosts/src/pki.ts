@@ -88,10 +88,13 @@ export async function ensureBootstrapToken(api: ApiClient, dir: string): Promise
     kind: 'Secret',
     metadata: { name: `bootstrap-token-${id}`, namespace: 'kube-system' },
     type: 'bootstrap.kubernetes.io/token',
-    stringData: { 'token-id': id, 'token-secret': secret, 'usage-bootstrap-authentication': 'true', description: 'tinykube: nodes join with this token', 'auth-extra-groups': 'system:bootstrappers:tinykube:default-node-token' },
+    stringData: { 'token-id': id, 'token-secret': secret, 'usage-bootstrap-authentication': 'true', 'usage-bootstrap-signing': 'true', description: 'tinykube: nodes join with this token', 'auth-extra-groups': 'system:bootstrappers:tinykube:default-node-token' },
   };
-  await api.create(R.secrets, s).catch((err: unknown) => {
+  await api.create(R.secrets, s).catch(async (err: unknown) => {
     if (errorCode(err) !== 409) throw err;
+    // Made by an earlier run, perhaps with other usages: make it what this run expects.
+    const held = await api.get<Secret>(R.secrets, 'kube-system', `bootstrap-token-${id}`);
+    await api.update<Secret>(R.secrets, { ...s, metadata: held.metadata });
   });
   return token;
 }

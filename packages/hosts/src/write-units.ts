@@ -16,6 +16,8 @@ export interface HostUnitOptions {
   pkiDir: string;
   name?: string;
   nodeIp?: string;
+  /** A node joined with `tk-hosts join`: its bootstrap kubeconfig, instead of a bundle's certificates. */
+  bootstrapKubeconfig?: string;
 }
 
 export function unitsFor(repoDir: string, role: 'master' | 'node', o: HostUnitOptions): Unit[] {
@@ -47,6 +49,7 @@ export function unitsFor(repoDir: string, role: 'master' | 'node', o: HostUnitOp
     rootDir: path.join(o.stateDir, 'kubelet'),
     clusterCidr: o.clusterCidr,
     pkiDir: o.pkiDir,
+    ...(o.bootstrapKubeconfig ? { bootstrapKubeconfig: o.bootstrapKubeconfig } : {}),
     dockerd: { name: 'dockerd', socket: '/run/tinykube/docker.sock', dataRoot: path.join(o.stateDir, 'docker'), execRoot: '/run/tinykube/docker', registry, cgroup: o.name },
   });
 }

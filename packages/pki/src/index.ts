@@ -3,3 +3,4 @@ export * from './certificates';
 export * from './pki-dir';
 export * from './certificate-requests';
 export * from './peer';
+export * from './cluster-info';

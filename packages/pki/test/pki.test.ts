@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { test } from 'node:test';
-import { createCa, createCertificateRequest, ensurePki, issueCertificate, readCertificateRequest, signCertificateRequest, verifyCertificateRequest, type CertAndKey } from '../src';
+import { caCertHash, createCa, createCertificateRequest, detachedSignature, ensurePki, verifyDetachedSignature, issueCertificate, readCertificateRequest, signCertificateRequest, verifyCertificateRequest, type CertAndKey } from '../src';
 
 test('a CA signs server certificates with the SANs asked for and client certificates carrying user and groups', async () => {
   const ca = await createCa('tinykube-ca');
@@ -94,4 +94,23 @@ test('a certificate request carries its subject and SANs; the CA signs it for th
   assert.ok(cert.checkPrivateKey(createPrivateKey(key)), 'the certificate is for the requester\'s own key');
   assert.ok(Date.parse(cert.validTo) - Date.now() <= 3600_000 + 60_000);
   assert.throws(() => readCertificateRequest('-----BEGIN CERTIFICATE REQUEST-----\nbm9wZQ==\n-----END CERTIFICATE REQUEST-----\n'));
+});
+
+test("the CA pin is kubeadm's: the SHA-256 of the certificate's SubjectPublicKeyInfo", async () => {
+  const ca = await createCa('pin-ca');
+  const spki = new X509Certificate(ca.cert).publicKey.export({ type: 'spki', format: 'der' });
+  // kubeadm's documented way: openssl x509 -pubkey | openssl pkey -pubin -outform der | openssl dgst -sha256
+  assert.equal(caCertHash(ca.cert), `sha256:${createHash('sha256').update(spki).digest('hex')}`);
+  assert.notEqual(caCertHash(ca.cert), caCertHash((await createCa('pin-ca')).cert), 'another key, another pin');
+});
+
+test('the bootstrap signature is a detached HS256 JWS keyed with the token secret, kid the token id', async () => {
+  const sig = await detachedSignature('kubeconfig text', 'abcdef', '0123456789abcdef');
+  const [header, payload] = sig.split('.');
+  assert.equal(payload, '', 'detached: no payload');
+  assert.deepEqual(JSON.parse(Buffer.from(header ?? '', 'base64url').toString()), { alg: 'HS256', kid: 'abcdef' });
+  assert.ok(await verifyDetachedSignature('kubeconfig text', sig, 'abcdef', '0123456789abcdef'));
+  assert.ok(!(await verifyDetachedSignature('kubeconfig text!', sig, 'abcdef', '0123456789abcdef')), 'other content');
+  assert.ok(!(await verifyDetachedSignature('kubeconfig text', sig, 'abcdef', 'ffffffffffffffff')), 'other secret');
+  assert.ok(!(await verifyDetachedSignature('kubeconfig text', sig, 'bcdefa', '0123456789abcdef')), 'other token id');
 });

@@ -19,7 +19,11 @@ export function userFromClientCertificate(req: IncomingMessage): UserInfo | unde
   return peer && { name: peer.name, groups: [...peer.groups, 'system:authenticated'] };
 }
 
-/** The paths Kubernetes' default RBAC lets anyone read (system:public-info-viewer). */
+/**
+ * What a Kubernetes cluster lets anyone read: the health and version paths (RBAC's
+ * system:public-info-viewer) and, as kubeadm's Role kubeadm:bootstrap-signer-clusterinfo grants
+ * system:anonymous, the ConfigMap kube-public/cluster-info joining nodes discover the cluster by.
+ */
 export function isPublicInfo(method: string, path: string): boolean {
-  return method === 'GET' && /^\/(healthz|livez|readyz)(\/[^/]+)?$|^\/version$/.test(path.replace(/\/+$/, '') || '/');
+  return method === 'GET' && /^\/(healthz|livez|readyz)(\/[^/]+)?$|^\/version$|^\/api\/v1\/namespaces\/kube-public\/configmaps\/cluster-info$/.test(path.replace(/\/+$/, '') || '/');
 }
