@@ -17,3 +17,4 @@ export * from './net';
 export * from './time';
 export * from './json';
 export * from './auth';
+export * from './rbac';

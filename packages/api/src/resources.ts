@@ -40,6 +40,10 @@ export const RESOURCES: readonly ResourceInfo[] = [
   row({ group: 'apps', version: 'v1', kind: 'StatefulSet', plural: 'statefulsets', namespaced: true, shortNames: ['sts'], hasStatus: true, hasScale: true, categories: ['all'] }),
   row({ group: 'apps', version: 'v1', kind: 'ControllerRevision', plural: 'controllerrevisions', namespaced: true, shortNames: [], hasStatus: false, hasScale: false }),
   row({ group: 'certificates.k8s.io', version: 'v1', kind: 'CertificateSigningRequest', plural: 'certificatesigningrequests', namespaced: false, shortNames: ['csr'], hasStatus: true, hasScale: false }),
+  row({ group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'Role', plural: 'roles', namespaced: true, shortNames: [], hasStatus: false, hasScale: false }),
+  row({ group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'ClusterRole', plural: 'clusterroles', namespaced: false, shortNames: [], hasStatus: false, hasScale: false }),
+  row({ group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'RoleBinding', plural: 'rolebindings', namespaced: true, shortNames: [], hasStatus: false, hasScale: false }),
+  row({ group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'ClusterRoleBinding', plural: 'clusterrolebindings', namespaced: false, shortNames: [], hasStatus: false, hasScale: false }),
   row({ group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', plural: 'leases', namespaced: true, shortNames: [], hasStatus: false, hasScale: false }),
 ];
 
@@ -67,6 +71,10 @@ export const R = {
   controllerrevisions: byKind('ControllerRevision'),
   leases: byKind('Lease'),
   csrs: byKind('CertificateSigningRequest'),
+  roles: byKind('Role'),
+  clusterroles: byKind('ClusterRole'),
+  rolebindings: byKind('RoleBinding'),
+  clusterrolebindings: byKind('ClusterRoleBinding'),
 } as const;
 
 export function apiVersionOf(r: ResourceInfo): string {

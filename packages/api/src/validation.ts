@@ -44,7 +44,13 @@ export class Errs {
   }
 }
 
-export type NameRule = 'subdomain' | 'label';
+export type NameRule = 'subdomain' | 'label' | 'path';
+
+/** Kubernetes' IsValidPathSegmentName: the names of RBAC objects (`system:node`). */
+function pathSegmentName(name: string): string[] {
+  if (name === '.' || name === '..') return [`may not be '${name}'`];
+  return [...(name.includes('/') ? ["may not contain '/'"] : []), ...(name.includes('%') ? ["may not contain '%'"] : [])];
+}
 
 function isObject<T>(v: T): v is NonNullable<T> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -74,7 +80,7 @@ function validateAnnotations(e: Errs, field: string, ann: unknown): void {
 
 export function validateObjectMeta(e: Errs, meta: ObjectMeta | undefined, namespaced: boolean, rule: NameRule): void {
   if (!isObject(meta)) return e.required('metadata');
-  const nameCheck = rule === 'label' ? isDns1123Label : isDns1123Subdomain;
+  const nameCheck = rule === 'label' ? isDns1123Label : rule === 'path' ? pathSegmentName : isDns1123Subdomain;
   if (!meta.name && !meta.generateName) e.required('metadata.name', 'name or generateName is required');
   if (meta.name !== undefined) {
     if (typeof meta.name !== 'string') e.invalid('metadata.name', meta.name, 'must be a string');

@@ -7,10 +7,11 @@ import { CONFIG_SCHEMAS } from './config-schemas';
 import { CORE_SCHEMAS } from './core-schemas';
 import { META_SCHEMAS } from './meta-schemas';
 import { POD_SCHEMAS } from './pod-schemas';
+import { RBAC_SCHEMAS } from './rbac-schemas';
 import type { Schema } from './schema-builders';
 
 /** The modelled definitions, each with the Kubernetes fields tinykube only stores added in. */
-export const DEFINITIONS: Readonly<Record<string, Schema>> = withAccepted({ ...META_SCHEMAS, ...POD_SCHEMAS, ...CORE_SCHEMAS, ...CONFIG_SCHEMAS, ...APPS_SCHEMAS, ...CERTIFICATES_SCHEMAS });
+export const DEFINITIONS: Readonly<Record<string, Schema>> = withAccepted({ ...META_SCHEMAS, ...POD_SCHEMAS, ...CORE_SCHEMAS, ...CONFIG_SCHEMAS, ...APPS_SCHEMAS, ...CERTIFICATES_SCHEMAS, ...RBAC_SCHEMAS });
 
 function withAccepted(defs: Record<string, Schema>): Record<string, Schema> {
   for (const [name, fields] of Object.entries(ACCEPTED_FIELDS)) {

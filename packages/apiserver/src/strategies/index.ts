@@ -9,6 +9,7 @@ import { nodeStrategy } from './node';
 import { podStrategy } from './pod';
 import { secretStrategy } from './secret';
 import { serviceStrategy } from './service';
+import { clusterRoleBindingStrategy, clusterRoleStrategy, roleBindingStrategy, roleStrategy } from './rbac';
 import { controllerRevisionStrategy, endpointsStrategy, eventStrategy, leaseStrategy, pvcStrategy, serviceAccountStrategy } from './simple-kinds';
 import type { Strategy } from './strategy';
 import { deploymentStrategy, replicaSetStrategy, statefulSetStrategy } from './workloads';
@@ -36,6 +37,10 @@ export class Strategies {
       ['ControllerRevision', controllerRevisionStrategy],
       ['Lease', leaseStrategy],
       ['CertificateSigningRequest', csrStrategy],
+      ['Role', roleStrategy],
+      ['ClusterRole', clusterRoleStrategy],
+      ['RoleBinding', roleBindingStrategy],
+      ['ClusterRoleBinding', clusterRoleBindingStrategy],
     ]);
   }
 
