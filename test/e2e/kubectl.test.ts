@@ -443,6 +443,14 @@ test('from inside a pod, its mounted ServiceAccount token reaches https://kubern
   assert.deepEqual(answer.status?.userInfo?.extra?.['authentication.kubernetes.io/pod-name'], ['in-cluster']);
   assert.match(out, /^namespace=sa-e2e$/m);
 
+  // What the account may do is RBAC's: nothing until a RoleBinding grants view, then listing pods here only.
+  const listPods = async (ns: string): Promise<string> =>
+    (await kubectl('exec', '-n', 'sa-e2e', 'in-cluster', '--', 'sh', '-c', `curl -s -o /dev/null -w '%{http_code}' --cacert ${sa}/ca.crt --resolve kubernetes.default.svc:443:$KUBERNETES_SERVICE_HOST -H "Authorization: Bearer $(cat ${sa}/token)" https://kubernetes.default.svc/api/v1/namespaces/${ns}/pods`)).trim();
+  assert.equal(await listPods('sa-e2e'), '403');
+  await kubectl('create', 'rolebinding', 'reader-view', '--clusterrole=view', '--serviceaccount=sa-e2e:reader', '-n', 'sa-e2e');
+  await waitFor(async () => ((await listPods('sa-e2e')) === '200' ? true : undefined), { timeoutMs: 20_000, what: 'the RoleBinding to let the account list pods' });
+  assert.equal(await listPods('default'), '403', 'nothing in another namespace');
+
   const token = (await kubectl('exec', '-n', 'sa-e2e', 'in-cluster', '--', 'cat', `${sa}/token`)).trim();
   const whoami = async (): Promise<number> => (await tlsFetch({ ca: cluster.api.tls.ca })(`${cluster.file.apiserver}/apis/authentication.k8s.io/v1/selfsubjectreviews`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: review })).status;
   assert.equal(await whoami(), 201);

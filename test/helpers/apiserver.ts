@@ -4,8 +4,8 @@ import { startApiserver, type Apiserver } from '@tinykube/apiserver';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { GrpcClient, RestClient, renderKubeconfig, tlsFetch, type TlsFetch } from '@tinykube/client';
-import { R } from '@tinykube/api';
-import { DEFAULT_DISRUPTION, startControllers } from '@tinykube/controller-manager';
+import { canonicalJson, R, type ClusterRole } from '@tinykube/api';
+import { aggregatedRules, DEFAULT_DISRUPTION, startControllers } from '@tinykube/controller-manager';
 import { Registry as Metrics } from 'prom-client';
 import { TestEtcd } from './etcd';
 import { waitFor } from './wait';
@@ -53,12 +53,17 @@ export async function startTestApi(etcd?: TestEtcd, ports: { port?: number; grpc
     { clusterCidr: '10.244.0.0/16', nodeCidrMaskSize: 24, nodeMonitorGracePeriodMs: 40_000, disruption: DEFAULT_DISRUPTION, podGc: { terminatedThreshold: 12500, periodMs: 20_000, quarantineMs: 40_000 }, workers: 2, rootCa: pki.admin.ca, clusterSigning: { cert: pki.admin.ca, key: fs.readFileSync(path.join(pki.dir, 'ca.key'), 'utf8'), durationMs: 365 * 86_400_000 } },
     pino({ level: 'silent' }),
     new Metrics(),
-    ['serviceaccount', 'root-ca-cert-publisher', 'csrapproving', 'csrsigning', 'bootstrapsigner'],
+    ['serviceaccount', 'root-ca-cert-publisher', 'csrapproving', 'csrsigning', 'bootstrapsigner', 'clusterrole-aggregation'],
   );
   await waitFor(async () => {
     const [sas, cms] = await Promise.all([rest.list(R.serviceaccounts), rest.list(R.configmaps)]);
     return ['default', 'kube-system', 'kube-public', 'kube-node-lease'].every((ns) => sas.items.some((s) => s.metadata.namespace === ns && s.metadata.name === 'default') && cms.items.some((c) => c.metadata.namespace === ns && c.metadata.name === 'kube-root-ca.crt'));
   }, { what: 'default ServiceAccounts and CA ConfigMaps', timeoutMs: 10_000 });
+  // And admin, edit and view hold their aggregated rules: no controller write is still to come.
+  await waitFor(async () => {
+    const roles = (await rest.list<ClusterRole>(R.clusterroles)).items;
+    return roles.filter((r) => r.aggregationRule).every((r) => canonicalJson(r.rules ?? []) === canonicalJson(aggregatedRules(r, roles)) && (r.rules ?? []).length > 0);
+  }, { what: 'the aggregated ClusterRoles', timeoutMs: 10_000 });
   return {
     etcd: e,
     api,

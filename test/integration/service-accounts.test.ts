@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
-import { R, type Endpoints, type Pod, type SelfSubjectReview, type Service, type ServiceAccount, type TokenRequest } from '@tinykube/api';
+import { R, type Endpoints, type Pod, type RoleBinding, type SelfSubjectReview, type Service, type ServiceAccount, type TokenRequest } from '@tinykube/api';
 import { tlsFetch } from '@tinykube/client';
 import { startTestApi, waitFor, type TestCluster } from '../helpers';
 
@@ -56,9 +56,14 @@ test('a TokenRequest gives a token that authenticates as the ServiceAccount, unt
     groups: ['system:serviceaccounts', `system:serviceaccounts:${NS}`, 'system:authenticated'],
     extra: { 'authentication.kubernetes.io/credential-id': [(who as { extra: Record<string, string[]> }).extra['authentication.kubernetes.io/credential-id']![0]!] },
   });
-  // The token is also good for the API itself.
-  const pods = await tlsFetch({ ca: c.pki.admin.ca })(`${c.api.url}/api/v1/namespaces/${NS}/pods`, { headers: { Authorization: `Bearer ${body.status!.token}` } });
-  assert.equal(pods.status, 200);
+  // The token is good for the API itself, for what RBAC grants it: nothing, until a RoleBinding to view.
+  const listPods = (ns: string) => tlsFetch({ ca: c.pki.admin.ca })(`${c.api.url}/api/v1/namespaces/${ns}/pods`, { headers: { Authorization: `Bearer ${body.status!.token}` } });
+  const refused = await listPods(NS);
+  assert.equal(refused.status, 403);
+  assert.equal(((await refused.json()) as { message: string }).message, `pods is forbidden: User "system:serviceaccount:${NS}:robot" cannot list resource "pods" in API group "" in the namespace "${NS}"`);
+  await c.rest.create<RoleBinding>(R.rolebindings, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'robot-view', namespace: NS }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' }, subjects: [{ kind: 'ServiceAccount', name: 'robot', namespace: NS }] });
+  await waitFor(async () => ((await listPods(NS)).status === 200 ? true : undefined), { what: 'the RoleBinding to take effect', timeoutMs: 10_000 });
+  assert.equal((await listPods('default')).status, 403, 'nothing in another namespace');
   await c.rest.delete(R.serviceaccounts, NS, 'robot');
   assert.equal(await whoami(body.status!.token), 401);
   await account('robot');

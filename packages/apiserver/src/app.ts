@@ -5,7 +5,7 @@ import { firstAddress, R, storageKey } from '@tinykube/api';
 import { HealthChecks } from '@tinykube/daemon';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import pino, { type Logger } from 'pino';
-import { admissionChain } from './admission';
+import { admissionChain, type RbacPolicyView } from './admission';
 import { ServiceAllocators } from './allocators';
 import { createMetrics, type Metrics } from './metrics';
 import { Registry } from './registry';
@@ -14,6 +14,8 @@ import { GrpcServer } from './grpc/server';
 import { execUpgradeHandler } from './exec-proxy';
 import { podLogHandler } from './kubelet-proxy';
 import { ServiceAccountTokens, type ServiceAccountTokenOptions } from './authn/service-account-tokens';
+import { Authorizer, type AuthorizationMode } from './authz/authorizer';
+import { reconcileBootstrapPolicy } from './authz/reconcile-policy';
 import { MasterServiceReconciler } from './master-service';
 import { EtcdStore } from './storage/etcd-store';
 import { Strategies } from './strategies';
@@ -31,6 +33,8 @@ export interface ApiserverOptions {
   watchCacheSize?: number;
   /** The serving certificate and key, and the CA whose client certificates authenticate users (PEM). */
   tls: { cert: string; key: string; clientCa: string };
+  /** --authorization-mode, in order (Node,RBAC). */
+  authorizationModes?: readonly AuthorizationMode[];
   /** Unauthenticated reads of /healthz, /livez, /readyz and /version (Kubernetes' --anonymous-auth; true). */
   anonymousAuth?: boolean;
   /** Issuer, keys and audiences of ServiceAccount tokens. */
@@ -71,6 +75,15 @@ function etcdFaultHandling(): NonNullable<ConstructorParameters<typeof Etcd3>[0]
   };
 }
 
+/** What escalation prevention reads of RBAC. */
+function policyView(authorizer: Authorizer): RbacPolicyView {
+  return {
+    allows: (user, a) => authorizer.authorize(user, a).decision === 'allow',
+    rulesOf: (user, namespace) => authorizer.rbac.grants(user, namespace).flatMap((g) => g.rules),
+    roleRules: (kind, namespace, name) => authorizer.rbac.roleRules(kind, namespace, name),
+  };
+}
+
 const BOOTSTRAP_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 export async function startApiserver(o: ApiserverOptions): Promise<Apiserver> {
@@ -90,14 +103,18 @@ export async function startApiserver(o: ApiserverOptions): Promise<Apiserver> {
       read: async (ns, name) => (await store.get(storageKey(R.serviceaccounts, ns, name)))?.obj,
     },
     defaultTolerationSeconds: { notReady: o.defaultNotReadyTolerationSeconds ?? 300, unreachable: o.defaultUnreachableTolerationSeconds ?? 300 },
+    rbac: () => policyView(authorizer),
   });
   const registry: Registry = new Registry(store, new Strategies(new ServiceAllocators(store, o.serviceCidr, o.nodePortRange)), admission, (err) => log.warn({ err }, 'watch cache restarting'), o.watchCacheSize);
+  const authorizer = new Authorizer(registry, o.authorizationModes ?? ['Node', 'RBAC']);
   await registry.start();
   for (const ns of BOOTSTRAP_NAMESPACES) {
     await registry.create(R.namespaces, undefined, { metadata: { name: ns } }).catch((e: { code?: number }) => {
       if (e.code !== 409) throw e;
     });
   }
+  // The roles and bindings the cluster starts with, before the first request is served.
+  await reconcileBootstrapPolicy(registry);
   const health = (o.health ?? new HealthChecks())
     .addLive('etcd', async () => {
       // Any answer from etcd within the deadline will do.
@@ -119,10 +136,11 @@ export async function startApiserver(o: ApiserverOptions): Promise<Apiserver> {
     tls: o.tls,
     anonymousAuth: o.anonymousAuth ?? true,
     tokens,
+    authorizer,
     ...(o.kubeletClient ? { podSubresources: { log: podLogHandler(registry, o.kubeletClient) }, onUpgrade: execUpgradeHandler(registry, o.kubeletClient) } : {}),
   });
   const port = await rest.listen(o.port, o.bindAddress);
-  const grpcServer = new GrpcServer(registry, log, metrics, tokens);
+  const grpcServer = new GrpcServer(registry, log, metrics, tokens, authorizer);
   const grpcPort = await grpcServer.listen(`${o.bindAddress}:${o.grpcPort}`, o.tls);
   let compactTimer: NodeJS.Timeout | undefined;
   if (o.compactionIntervalMs > 0) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // tk-apiserver: the only daemon that talks to etcd.
 import * as fs from 'node:fs';
+import { AUTHORIZATION_MODES, type AuthorizationMode } from './authz/authorizer';
 import { runDaemon } from '@tinykube/daemon';
 import { startApiserver } from './app';
 import { DEFAULT_ISSUER } from './authn/service-account-tokens';
@@ -35,6 +36,7 @@ runDaemon({
       .option('api-audiences', { type: 'string', describe: 'comma-separated audiences the API accepts in tokens (default: the issuer)' })
       .option('service-account-max-token-expiration', { type: 'number', default: 172800, describe: 'longest token lifetime a TokenRequest gets, seconds' })
       .option('advertise-address', { type: 'string', describe: 'the address the kubernetes Service\'s Endpoints name (default: --bind-address)' })
+      .option('authorization-mode', { type: 'string', default: 'Node,RBAC', describe: 'authorizers, in order: Node, RBAC, AlwaysAllow (comma-separated)' })
       .option('anonymous-auth', { type: 'boolean', default: true, describe: 'let unauthenticated requests read /healthz, /livez, /readyz and /version' })
       .option('kubelet-client-certificate', { type: 'string', describe: 'client certificate presented to kubelets (logs, exec)' })
       .option('kubelet-client-key', { type: 'string', describe: 'the key of --kubelet-client-certificate' })
@@ -55,6 +57,7 @@ runDaemon({
       watchCacheSize: a['watch-cache-size'],
       tls: { cert: read(a['tls-cert-file']), key: read(a['tls-private-key-file']), clientCa: read(a['client-ca-file']) },
       anonymousAuth: a['anonymous-auth'],
+      authorizationModes: authorizationModes(a['authorization-mode']),
       serviceAccount: {
         issuer: a['service-account-issuer'],
         signingKey: read(a['service-account-signing-key-file']),
@@ -75,3 +78,10 @@ runDaemon({
     onStop(() => server.stop());
   },
 });
+
+function authorizationModes(flag: string): AuthorizationMode[] {
+  const modes = flag.split(',').map((m) => m.trim()).filter(Boolean);
+  for (const m of modes) if (!AUTHORIZATION_MODES.includes(m as AuthorizationMode)) throw new Error(`--authorization-mode: unknown authorizer "${m}"; known: ${AUTHORIZATION_MODES.join(', ')}`);
+  if (!modes.length) throw new Error('--authorization-mode: at least one authorizer');
+  return modes as AuthorizationMode[];
+}

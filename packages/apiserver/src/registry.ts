@@ -386,8 +386,8 @@ export class Registry {
     return next;
   }
 
-  /** Builds the next object of a status update: only status (and nothing else) changes. */
-  private mergeStatusUpdate(r: ResourceInfo, cur: KubeObject, body: KubeObject): KubeObject {
+  /** Builds the next object of a status update: only status (and nothing else) changes; the validating admission plugins see it (NodeRestriction). */
+  private async mergeStatusUpdate(r: ResourceInfo, cur: KubeObject, body: KubeObject, opts: WriteOptions): Promise<KubeObject> {
     const next = structuredClone(cur);
     next.status = structuredClone(body.status);
     // Kubernetes lets the status path carry ownerReferences/labels/annotations changes for some kinds; keep it strict.
@@ -396,6 +396,7 @@ export class Registry {
       const fieldErrors = validateNew(next, r.namespaced, s.nameRule, s.validate);
       if (fieldErrors.length) throw errors.invalid(qualifiedKind(r), cur.metadata.name as string, fieldErrors);
     }
+    await this.admission.validate(attributes('UPDATE', r, next, cur, { ...opts, subresource: 'status' }));
     return next;
   }
 
@@ -410,7 +411,7 @@ export class Registry {
       r,
       ns,
       name,
-      (cur) => (status ? this.mergeStatusUpdate(r, cur, obj) : this.mergeMainUpdate(r, cur, obj, opts)),
+      (cur) => (status ? this.mergeStatusUpdate(r, cur, obj, opts) : this.mergeMainUpdate(r, cur, obj, opts)),
       { ...opts, allowCreate, precondition: obj.metadata.resourceVersion },
     );
   }
@@ -425,7 +426,7 @@ export class Registry {
       name,
       (cur) => {
         const obj = this.checkBody(r, applyPatchBody(type, withType(r, structuredClone(cur)), patch), cur.metadata.namespace, opts);
-        return status ? this.mergeStatusUpdate(r, cur, obj) : this.mergeMainUpdate(r, cur, obj, opts);
+        return status ? this.mergeStatusUpdate(r, cur, obj, opts) : this.mergeMainUpdate(r, cur, obj, opts);
       },
       // The resourceVersion in a patch is a precondition only when the patch sets it.
       { ...opts, precondition: resourceVersionIn(patch) },
@@ -591,5 +592,5 @@ export function toScale(o: KubeObject): Scale {
 
 function attributes(operation: Operation, r: ResourceInfo, object: KubeObject | undefined, oldObject: KubeObject | undefined, opts: WriteOptions): Attributes {
   const meta = (object ?? oldObject)?.metadata;
-  return { operation, resource: r, subresource: opts.subresource ?? '', namespace: meta?.namespace, name: meta?.name ?? '', object, oldObject, dryRun: !!opts.dryRun };
+  return { operation, resource: r, subresource: opts.subresource ?? '', namespace: meta?.namespace, name: meta?.name ?? '', object, oldObject, dryRun: !!opts.dryRun, ...(opts.user ? { user: opts.user } : {}) };
 }

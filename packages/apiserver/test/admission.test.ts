@@ -35,8 +35,8 @@ const attrs = (o: Partial<Attributes> & Pick<Attributes, 'operation' | 'resource
 
 const code = (n: number) => (e: unknown): boolean => e instanceof ApiError && e.code === n;
 
-test('NamespaceLifecycle runs first, then ServiceAccount, then DefaultTolerationSeconds', () => {
-  assert.deepEqual(chain.names, ['NamespaceLifecycle', 'ServiceAccount', 'DefaultTolerationSeconds']);
+test("the plugins run in Kubernetes' order: NamespaceLifecycle first, then ServiceAccount, NodeRestriction, DefaultTolerationSeconds; RBAC's escalation check last", () => {
+  assert.deepEqual(chain.names, ['NamespaceLifecycle', 'ServiceAccount', 'NodeRestriction', 'DefaultTolerationSeconds', 'RBACEscalation']);
 });
 
 test('NamespaceLifecycle: creates in a missing namespace are 404, in a terminating one 403; the cache answers for an active one (in the mutating phase, before the other plugins)', async () => {

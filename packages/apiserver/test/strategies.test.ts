@@ -1,10 +1,11 @@
 // Each kind's strategy on its own, without etcd: what the registry asks of it at each step.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Errs, R, validateChange, validateNew, type ConfigMap, type KubeObject, type Pod, type Secret, type Service, SIGNERS, type CertificateSigningRequest } from '@tinykube/api';
+import { Errs, formatFieldError, R, validateChange, validateNew, type ConfigMap, type KubeObject, type Pod, type Secret, type Service, SIGNERS, type CertificateSigningRequest } from '@tinykube/api';
 import { createCertificateRequest } from '@tinykube/pki';
 import type { ServiceAllocators } from '../src/allocators';
 import { Strategies, type Strategy } from '../src/strategies';
+import { bootstrapClusterRoleBindings, bootstrapClusterRoles, bootstrapRoles } from '../src/authz/bootstrap-policy';
 
 /** Allocators over a set of taken values, as the etcd side keys would be. */
 function fakeAllocators(): ServiceAllocators & { ips: Set<string>; ports: Set<number> } {
@@ -170,4 +171,21 @@ test('serviceaccount: a subdomain name; the table shows its secrets as kubectl d
   assert.deepEqual(errors, []);
   assert.deepEqual(of('serviceaccounts').printer?.cells(obj).slice(0, 2), ['robot', 1]);
   assert.ok(created('serviceaccounts', { metadata: { name: 'Robot', namespace: 'x' } } as KubeObject).errors.some((e) => e.startsWith('metadata.name')));
+});
+
+test('RBAC: the bootstrap policy is valid; bad rules and bindings are refused by field; a binding\'s roleRef is immutable', () => {
+  const strategies = new Strategies({} as ServiceAllocators);
+  const check = (r: (typeof R)[keyof typeof R], o: KubeObject): string[] => validateNew(o, r.namespaced, strategies.for(r).nameRule, strategies.for(r).validate).map(formatFieldError);
+  for (const role of bootstrapClusterRoles()) assert.deepEqual(check(R.clusterroles, role), [], role.metadata.name);
+  for (const b of bootstrapClusterRoleBindings()) assert.deepEqual(check(R.clusterrolebindings, b), [], b.metadata.name);
+  const { roles, bindings } = bootstrapRoles();
+  for (const r of roles) assert.deepEqual(check(R.roles, r), []);
+  for (const b of bindings) assert.deepEqual(check(R.rolebindings, b), []);
+  const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'r', namespace: 'ns' }, rules: [{ verbs: ['get'], nonResourceURLs: ['/healthz'] }, { verbs: ['get'], apiGroups: [''] }] } as KubeObject;
+  assert.deepEqual(check(R.roles, role), ['rules[0].nonResourceURLs: Invalid value: ["/healthz"]: namespaced rules cannot apply to non-resource URLs', 'rules[1].resources: Required value: resource rules must supply at least one resource']);
+  const binding = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'b' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'x' }, subjects: [{ kind: 'ServiceAccount', name: 'sa', apiGroup: '' }, { kind: 'Robot', name: 'r' }] } as KubeObject;
+  assert.deepEqual(check(R.clusterrolebindings, binding), ['roleRef.kind: Unsupported value: "Role": supported values: "ClusterRole"', 'subjects[0].namespace: Required value', 'subjects[1].kind: Unsupported value: "Robot": supported values: "ServiceAccount", "User", "Group"']);
+  const prev = { ...binding, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' } } as KubeObject;
+  const next = { ...binding, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' } } as KubeObject;
+  assert.match(validateChange(next, prev, strategies.for(R.clusterrolebindings).validateUpdate!).map(formatFieldError).join(), /cannot change roleRef/);
 });

@@ -14,6 +14,7 @@ import { CsrApprovingController } from './controllers/csr-approving';
 import { CsrSigningController } from './controllers/csr-signing';
 import { RootCaPublisher } from './controllers/root-ca-publisher';
 import { BootstrapSigner } from './controllers/bootstrap-signer';
+import { ClusterRoleAggregationController } from './controllers/clusterrole-aggregation';
 import { ServiceAccountController } from './controllers/service-account';
 import { StatefulSetController } from './controllers/statefulset';
 
@@ -35,6 +36,7 @@ export const CONTROLLERS: Record<string, (ctx: ControllerContext) => QueueContro
   csrapproving: (ctx) => new CsrApprovingController(ctx),
   csrsigning: (ctx) => new CsrSigningController(ctx),
   bootstrapsigner: (ctx) => new BootstrapSigner(ctx),
+  'clusterrole-aggregation': (ctx) => new ClusterRoleAggregationController(ctx),
 };
 
 export interface RunningControllers {

@@ -2,3 +2,4 @@
 export * from './controller-context';
 export * from './controller-manager';
 export * from './controllers/zone-disruption';
+export { aggregatedRules } from './controllers/clusterrole-aggregation';

@@ -1,7 +1,8 @@
 // The namespace, node IPAM and pod GC controllers' syncs, over the fake API.
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { R, timestamp, type ConfigMap, type Namespace, type Node, type Pod } from '@tinykube/api';
+import { R, timestamp, type ClusterRole, type ConfigMap, type Namespace, type Node, type PolicyRule, type Pod } from '@tinykube/api';
+import { aggregatedRules } from '../src/controllers/clusterrole-aggregation';
 import { startOnFake, until } from './fake-cluster';
 
 const pod = (name: string, ns: string, extra: Partial<Pod['spec']> = {}, phase?: string, created?: string): Pod => ({
@@ -104,4 +105,13 @@ test('root-ca-cert-publisher: kube-root-ca.crt with the cluster CA in every name
   } finally {
     await c.stop();
   }
+});
+
+test('clusterrole aggregation: the union of the rules of the roles any selector matches, once each', () => {
+  const role = (name: string, labels: Record<string, string>, rules: PolicyRule[]): ClusterRole => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name, labels }, rules });
+  const view: ClusterRole = { ...role('view', {}, []), aggregationRule: { clusterRoleSelectors: [{ matchLabels: { 'rbac.authorization.k8s.io/aggregate-to-view': 'true' } }] } };
+  const pods = { verbs: ['get'], apiGroups: [''], resources: ['pods'] };
+  const svcs = { verbs: ['get'], apiGroups: [''], resources: ['services'] };
+  const all = [view, role('b', { 'rbac.authorization.k8s.io/aggregate-to-view': 'true' }, [svcs, pods]), role('a', { 'rbac.authorization.k8s.io/aggregate-to-view': 'true' }, [pods]), role('c', {}, [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }])];
+  assert.deepEqual(aggregatedRules(view, all), [pods, svcs]);
 });

@@ -2,6 +2,7 @@
 // (after the kind's own defaulting and validation) the validating plugins in order. A plugin
 // refuses by throwing an ApiError; each is a small file of its own.
 import type { KubeObject, ResourceInfo } from '@tinykube/api';
+import type { UserInfo } from '../authn/user';
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE';
 
@@ -17,6 +18,8 @@ export interface Attributes {
   /** The stored object on UPDATE and DELETE. */
   oldObject: KubeObject | undefined;
   dryRun: boolean;
+  /** Who writes; absent for the apiserver's own writes. */
+  user?: UserInfo;
 }
 
 export interface AdmissionPlugin {

@@ -4,11 +4,14 @@
 import { AdmissionChain } from './admission';
 import { DefaultTolerationSeconds } from './default-toleration-seconds';
 import { NamespaceLifecycle, type NamespaceLookup } from './namespace-lifecycle';
+import { NodeRestriction } from './node-restriction';
+import { RbacEscalation, type RbacPolicyView } from './rbac-escalation';
 import { ServiceAccountAdmission, type ServiceAccountLookup } from './service-account';
 
 export { AdmissionChain, type AdmissionPlugin, type Attributes, type Operation } from './admission';
 export type { NamespaceLookup } from './namespace-lifecycle';
 export type { ServiceAccountLookup } from './service-account';
+export type { RbacPolicyView } from './rbac-escalation';
 
 export interface AdmissionOptions {
   namespaces: NamespaceLookup;
@@ -17,8 +20,16 @@ export interface AdmissionOptions {
   defaultServiceAccountWaitMs?: number;
   /** tolerationSeconds of the not-ready/unreachable tolerations added to every pod. */
   defaultTolerationSeconds: { notReady: number; unreachable: number };
+  /** What RBAC grants, for escalation prevention (set once the authorizer exists). */
+  rbac?: () => RbacPolicyView | undefined;
 }
 
 export function admissionChain(o: AdmissionOptions): AdmissionChain {
-  return new AdmissionChain([new NamespaceLifecycle(o.namespaces), new ServiceAccountAdmission(o.serviceAccounts, o.defaultServiceAccountWaitMs), new DefaultTolerationSeconds(o.defaultTolerationSeconds)]);
+  return new AdmissionChain([
+    new NamespaceLifecycle(o.namespaces),
+    new ServiceAccountAdmission(o.serviceAccounts, o.defaultServiceAccountWaitMs),
+    new NodeRestriction(),
+    new DefaultTolerationSeconds(o.defaultTolerationSeconds),
+    new RbacEscalation(o.rbac ?? (() => undefined)),
+  ]);
 }

@@ -25,5 +25,5 @@ export function userFromClientCertificate(req: IncomingMessage): UserInfo | unde
  * system:anonymous, the ConfigMap kube-public/cluster-info joining nodes discover the cluster by.
  */
 export function isPublicInfo(method: string, path: string): boolean {
-  return method === 'GET' && /^\/(healthz|livez|readyz)(\/[^/]+)?$|^\/version$|^\/api\/v1\/namespaces\/kube-public\/configmaps\/cluster-info$/.test(path.replace(/\/+$/, '') || '/');
+  return method === 'GET' && /^\/(healthz|livez|readyz|version)$|^\/api\/v1\/namespaces\/kube-public\/configmaps\/cluster-info$/.test(path.replace(/\/+$/, '') || '/');
 }

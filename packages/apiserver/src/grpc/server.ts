@@ -1,6 +1,6 @@
 // The gRPC front door for the scheduler, controller-manager and node agents.
 import * as grpc from '@grpc/grpc-js';
-import { ApiError, errors, R, resourceByPlural, statusFailure, type KubeObject, type ResourceInfo, type TokenRequest } from '@tinykube/api';
+import { ApiError, errors, R, resourceByPlural, statusFailure, type Attributes, type KubeObject, type ResourceInfo, type TokenRequest } from '@tinykube/api';
 import { grpcCodeFor, KEEPALIVE_OPTIONS, loadApiService, type BindRequest, type DeleteRequest, type GetRequest, type ListRequest, type ListResponse, type ObjectResponse, type PatchRequest, type WatchEventMsg, type WatchRequest, type WriteRequest } from '@tinykube/wire';
 import type { Logger } from 'pino';
 import { parseJson } from '../decode';
@@ -9,12 +9,25 @@ import type { PatchType } from '../patch';
 import type { Registry } from '../registry';
 import type { ServiceAccountTokens } from '../authn/service-account-tokens';
 import { bindPod } from '../subresources/binding';
+import type { PeerCertificate } from 'node:tls';
+import type { UserInfo } from '../authn/user';
+import { resourceAttributes } from '../authz/attributes';
+import type { Authorizer } from '../authz/authorizer';
 
 function resourceOf(name: string): ResourceInfo {
   const slash = name.indexOf('/');
   const r = slash < 0 ? resourceByPlural('', name) : resourceByPlural(name.slice(0, slash), name.slice(slash + 1));
   if (!r) throw errors.notFound('resources', name);
   return r;
+}
+
+/** The user of a call: its verified client certificate's CN, and its O as groups (Kubernetes' x509 authenticator). */
+function peerUser(call: { getAuthContext(): { sslPeerCertificate?: PeerCertificate } | null }): UserInfo {
+  const cert = call.getAuthContext()?.sslPeerCertificate;
+  const cn = cert?.subject?.CN;
+  if (!cert || !cn) throw new ApiError(statusFailure(401, 'Unauthorized', 'Unauthorized'));
+  const o = cert.subject.O;
+  return { name: Array.isArray(cn) ? (cn[0] ?? '') : cn, groups: [...(o === undefined ? [] : Array.isArray(o) ? o : [o]), 'system:authenticated'] };
 }
 
 function toServiceError(err: unknown): grpc.ServiceError {
@@ -38,10 +51,18 @@ export class GrpcServer {
     private readonly log: Logger,
     private readonly metrics: Metrics,
     tokens: ServiceAccountTokens,
+    private readonly authorizer: Authorizer,
   ) {
-    const unary = <Req, Res>(method: string, fn: (req: Req) => Promise<Res>) =>
+    /** A call runs as its client certificate's user, once the authorizers allow what it asks. */
+    const unary = <Req, Res>(method: string, fn: (req: Req, user: UserInfo) => Promise<Res>, attrs: (req: Req) => Attributes) =>
       (call: grpc.ServerUnaryCall<Req, Res>, cb: grpc.sendUnaryData<Res>): void => {
-        fn(call.request).then(
+        Promise.resolve()
+          .then(() => {
+            const user = peerUser(call);
+            this.authorizer.check(user, attrs(call.request));
+            return fn(call.request, user);
+          })
+          .then(
           (res) => {
             this.metrics.grpcRequests.inc({ method, code: 'OK' });
             cb(null, res);
@@ -56,41 +77,70 @@ export class GrpcServer {
       };
     const obj = (o: KubeObject): ObjectResponse => ({ object: enc(o) });
     /** Runs a write with Kubernetes' default field validation (Warn); dropped unknown fields are logged. */
-    const write = async (resource: string, fn: (opts: { warnings: Set<string> }) => Promise<KubeObject>): Promise<ObjectResponse> => {
+    const write = async (resource: string, user: UserInfo, fn: (opts: { warnings: Set<string>; user: UserInfo }) => Promise<KubeObject>): Promise<ObjectResponse> => {
       const warnings = new Set<string>();
-      const out = await fn({ warnings });
+      const out = await fn({ warnings, user });
       if (warnings.size) this.log.warn({ resource, warnings: [...warnings] }, 'dropped unknown fields');
       return obj(out);
     };
+    const at = (verb: string, req: { resource: string; namespace?: string; name?: string }, subresource = ''): Attributes => {
+      const r = resourceOf(req.resource);
+      return resourceAttributes({ verb, group: r.group, resource: r.plural, subresource, namespace: req.namespace ?? '', name: req.name ?? '' });
+    };
     this.server.addService(loadApiService().service, {
-      Get: unary<GetRequest, ObjectResponse>('Get', async (req) => obj(await registry.get(resourceOf(req.resource), req.namespace || undefined, req.name))),
-      List: unary<ListRequest, ListResponse>('List', async (req) => {
-        const page = { ...(req.limit ? { limit: Number(req.limit) } : {}), ...(req.continue ? { continue: req.continue } : {}) };
-        const out = await registry.list(resourceOf(req.resource), req.namespace || undefined, { labelSelector: req.labelSelector, fieldSelector: req.fieldSelector, ...page });
-        return { items: out.items.map(enc), resourceVersion: out.metadata.resourceVersion ?? '', continue: out.metadata.continue ?? '' };
-      }),
-      Create: unary<WriteRequest, ObjectResponse>('Create', (req) => write(req.resource, (o) => registry.create(resourceOf(req.resource), req.namespace || undefined, dec(req.object), { ...o, dryRun: req.dryRun }))),
-      Update: unary<WriteRequest, ObjectResponse>('Update', (req) => write(req.resource, (o) => registry.update(resourceOf(req.resource), req.namespace || undefined, req.name, dec(req.object), { ...o, dryRun: req.dryRun }))),
-      UpdateStatus: unary<WriteRequest, ObjectResponse>('UpdateStatus', (req) =>
-        write(req.resource, (o) => registry.update(resourceOf(req.resource), req.namespace || undefined, req.name, dec(req.object), { ...o, dryRun: req.dryRun, subresource: 'status' })),
+      Get: unary<GetRequest, ObjectResponse>('Get', async (req) => obj(await registry.get(resourceOf(req.resource), req.namespace || undefined, req.name)), (req) => at('get', req)),
+      List: unary<ListRequest, ListResponse>(
+        'List',
+        async (req) => {
+          const page = { ...(req.limit ? { limit: Number(req.limit) } : {}), ...(req.continue ? { continue: req.continue } : {}) };
+          const out = await registry.list(resourceOf(req.resource), req.namespace || undefined, { labelSelector: req.labelSelector, fieldSelector: req.fieldSelector, ...page });
+          return { items: out.items.map(enc), resourceVersion: out.metadata.resourceVersion ?? '', continue: out.metadata.continue ?? '' };
+        },
+        (req) => at('list', req),
       ),
-      Patch: unary<PatchRequest, ObjectResponse>('Patch', (req) =>
-        write(req.resource, (o) => registry.patch(resourceOf(req.resource), req.namespace || undefined, req.name, req.patchType as PatchType, dec(req.patch), { ...o, ...(req.status ? { subresource: 'status' as const } : {}) })),
+      Create: unary<WriteRequest, ObjectResponse>('Create', (req, user) => write(req.resource, user, (o) => registry.create(resourceOf(req.resource), req.namespace || undefined, dec(req.object), { ...o, dryRun: req.dryRun })), (req) => at('create', { ...req, name: '' })),
+      Update: unary<WriteRequest, ObjectResponse>('Update', (req, user) => write(req.resource, user, (o) => registry.update(resourceOf(req.resource), req.namespace || undefined, req.name, dec(req.object), { ...o, dryRun: req.dryRun })), (req) => at('update', req)),
+      UpdateStatus: unary<WriteRequest, ObjectResponse>(
+        'UpdateStatus',
+        (req, user) => write(req.resource, user, (o) => registry.update(resourceOf(req.resource), req.namespace || undefined, req.name, dec(req.object), { ...o, dryRun: req.dryRun, subresource: 'status' })),
+        (req) => at('update', req, 'status'),
       ),
-      Delete: unary<DeleteRequest, ObjectResponse>('Delete', async (req) =>
-        obj(
-          await registry.delete(resourceOf(req.resource), req.namespace || undefined, req.name, {
-            gracePeriodSeconds: req.gracePeriodSeconds >= 0 ? req.gracePeriodSeconds : undefined,
-            propagationPolicy: (req.propagationPolicy || undefined) as never,
-            preconditions: req.preconditionUid || req.preconditionResourceVersion ? { uid: req.preconditionUid || undefined, resourceVersion: req.preconditionResourceVersion || undefined } : undefined,
-          }),
-        ),
+      Patch: unary<PatchRequest, ObjectResponse>(
+        'Patch',
+        (req, user) => write(req.resource, user, (o) => registry.patch(resourceOf(req.resource), req.namespace || undefined, req.name, req.patchType as PatchType, dec(req.patch), { ...o, ...(req.status ? { subresource: 'status' as const } : {}) })),
+        (req) => at('patch', req, req.status ? 'status' : ''),
       ),
-      Bind: unary<BindRequest, object>('Bind', async (req) => {
-        await bindPod(registry, req.namespace, req.name, { metadata: { name: req.name, uid: req.podUid || undefined }, target: { kind: 'Node', name: req.nodeName } });
-        return {};
-      }),
-      CreateToken: unary<WriteRequest, ObjectResponse>('CreateToken', async (req) => ({ object: enc(await tokens.request(await registry.get(R.serviceaccounts, req.namespace, req.name), dec(req.object) as TokenRequest)) })),
+      Delete: unary<DeleteRequest, ObjectResponse>(
+        'Delete',
+        async (req, user) =>
+          obj(
+            await registry.delete(
+              resourceOf(req.resource),
+              req.namespace || undefined,
+              req.name,
+              {
+                gracePeriodSeconds: req.gracePeriodSeconds >= 0 ? req.gracePeriodSeconds : undefined,
+                propagationPolicy: (req.propagationPolicy || undefined) as never,
+                preconditions: req.preconditionUid || req.preconditionResourceVersion ? { uid: req.preconditionUid || undefined, resourceVersion: req.preconditionResourceVersion || undefined } : undefined,
+              },
+              { user },
+            ),
+          ),
+        (req) => at('delete', req),
+      ),
+      Bind: unary<BindRequest, object>(
+        'Bind',
+        async (req) => {
+          await bindPod(registry, req.namespace, req.name, { metadata: { name: req.name, uid: req.podUid || undefined }, target: { kind: 'Node', name: req.nodeName } });
+          return {};
+        },
+        (req) => at('create', { resource: 'pods', namespace: req.namespace, name: req.name }, 'binding'),
+      ),
+      CreateToken: unary<WriteRequest, ObjectResponse>(
+        'CreateToken',
+        async (req) => ({ object: enc(await tokens.request(await registry.get(R.serviceaccounts, req.namespace, req.name), dec(req.object) as TokenRequest)) }),
+        (req) => at('create', { resource: 'serviceaccounts', namespace: req.namespace, name: req.name }, 'token'),
+      ),
       Watch: (call: grpc.ServerWritableStream<WatchRequest, WatchEventMsg>) => this.watch(call),
     });
   }
@@ -112,6 +162,7 @@ export class GrpcServer {
     let r: ResourceInfo;
     try {
       r = resourceOf(req.resource);
+      this.authorizer.check(peerUser(call), resourceAttributes({ verb: 'watch', group: r.group, resource: r.plural, namespace: req.namespace }));
     } catch (err) {
       call.write({ type: 'ERROR', object: enc((err as ApiError).status) });
       end();

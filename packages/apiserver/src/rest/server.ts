@@ -16,6 +16,10 @@ import { parseJson, parseYamlBody } from '../decode';
 import { parseAccept, parseBody, readBody, sendError, sendJson, type Accept } from './http-util';
 import { bindPod } from '../subresources/binding';
 import { toTable } from './table';
+import { forbiddenMessage, requestAttributes } from '../authz/attributes';
+import type { Authorizer } from '../authz/authorizer';
+import { reviewAccess, reviewRules } from '../authz/reviews';
+import { impersonatedUser } from '../authn/impersonation';
 import { ANONYMOUS, isPublicInfo, userFromClientCertificate, type UserInfo } from '../authn/user';
 import type { ServiceAccountTokens } from '../authn/service-account-tokens';
 import { authenticateBootstrapToken, BOOTSTRAP_TOKEN, type SecretReader } from '../authn/bootstrap-tokens';
@@ -34,6 +38,8 @@ export interface RestOptions {
   tls: { cert: string; key: string; clientCa: string };
   /** Let unauthenticated requests read the public info paths (Kubernetes' --anonymous-auth, default true). */
   anonymousAuth: boolean;
+  /** Decides what each user may do (--authorization-mode). */
+  authorizer: Authorizer;
   /** Issues (TokenRequest) and authenticates ServiceAccount tokens. */
   tokens: ServiceAccountTokens;
 }
@@ -69,6 +75,13 @@ export function parseResourcePath(path: string): Target | undefined {
   const r = resourceByPlural(group, rest[0] as string);
   if (!r || rest.length > 3) return undefined;
   return { r, name: rest[1], sub: rest[2] };
+}
+
+/** A connection upgrade (exec, attach, port-forward) is authorized as a create of the subresource, as Kubernetes does for WebSockets. */
+function upgradeAttributes(req: IncomingMessage): ReturnType<typeof requestAttributes> {
+  const url = new URL(req.url ?? '/', 'https://localhost');
+  const a = requestAttributes('GET', url.pathname, url.searchParams);
+  return ['exec', 'attach', 'portforward'].includes(a.subresource) ? { ...a, verb: 'create' } : a;
 }
 
 function boolParam(q: URLSearchParams, key: string): boolean {
@@ -128,11 +141,14 @@ export class RestServer {
     const onUpgrade = opts.onUpgrade;
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       void this.authenticate(req).then((user) => {
-        if (!onUpgrade || !user || user === ANONYMOUS) {
-          const body = JSON.stringify(onUpgrade ? UNAUTHORIZED : statusFailure(404, 'NotFound', 'the server could not find the requested resource'));
-          socket.end(`HTTP/1.1 ${onUpgrade ? '401 Unauthorized' : '404 Not Found'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-          return;
-        }
+        const refuse = (code: number, text: string, status: unknown): void => {
+          const body = JSON.stringify(status);
+          socket.end(`HTTP/1.1 ${code} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+        };
+        if (!onUpgrade) return refuse(404, 'Not Found', statusFailure(404, 'NotFound', 'the server could not find the requested resource'));
+        if (!user || user === ANONYMOUS) return refuse(401, 'Unauthorized', UNAUTHORIZED);
+        const d = this.opts.authorizer.authorize(user, upgradeAttributes(req));
+        if (d.decision !== 'allow') return refuse(403, 'Forbidden', statusFailure(403, 'Forbidden', forbiddenMessage(user.name, upgradeAttributes(req), d.reason)));
         onUpgrade(req, socket, head);
       });
     });
@@ -176,7 +192,16 @@ export class RestServer {
       res.end(JSON.stringify(UNAUTHORIZED));
       return;
     }
-    return this.handle(req, res, user);
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    let acting = user;
+    try {
+      acting = impersonatedUser(req.headers, (a) => this.opts.authorizer.check(user, a)) ?? user;
+    } catch (err) {
+      if ((err as { badRequest?: boolean }).badRequest) throw errors.badRequest((err as Error).message);
+      throw err;
+    }
+    this.opts.authorizer.check(acting, requestAttributes(req.method ?? 'GET', url.pathname.replace(/\/+$/, '') || '/', url.searchParams));
+    return this.handle(req, res, acting);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse, user: UserInfo): Promise<void> {
@@ -232,6 +257,11 @@ export class RestServer {
         status: { userInfo: { username: user.name, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups, ...(user.extra ? { extra: user.extra } : {}) } },
       };
       return sendJson(res, 201, review);
+    }
+    if (method === 'POST' && /^\/apis\/authorization\.k8s\.io\/v1\/(selfsubjectaccessreviews|subjectaccessreviews|selfsubjectrulesreviews|namespaces\/[^/]+\/localsubjectaccessreviews)$/.test(path)) {
+      const review = parseBody(await readBody(req), req.headers['content-type']);
+      const kind = path.endsWith('selfsubjectrulesreviews') ? 'rules' : 'access';
+      return sendJson(res, 201, kind === 'rules' ? reviewRules(this.opts.authorizer, user, review) : reviewAccess(this.opts.authorizer, user, review, path));
     }
     const t = parseResourcePath(path);
     if (!t) {

@@ -73,6 +73,11 @@ export class WatchCache {
     return this.currentRv;
   }
 
+  /** Every cached object (none while the cache is not listed yet). */
+  items(): IterableIterator<KubeObject> {
+    return (this.synced ? this.state : new Map<string, KubeObject>()).values();
+  }
+
   /** The cached object at an etcd key, or undefined (also while the cache is not listed yet). */
   peek(key: string): KubeObject | undefined {
     return this.synced ? this.state.get(key) : undefined;
