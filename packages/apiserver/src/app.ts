@@ -5,7 +5,7 @@ import { firstAddress, R, storageKey } from '@tinykube/api';
 import { HealthChecks } from '@tinykube/daemon';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import pino, { type Logger } from 'pino';
-import { admissionChain, type RbacPolicyView } from './admission';
+import { admissionChain, type PodSecurityConfig, type RbacPolicyView } from './admission';
 import { ServiceAllocators } from './allocators';
 import { createMetrics, type Metrics } from './metrics';
 import { Registry } from './registry';
@@ -33,6 +33,8 @@ export interface ApiserverOptions {
   watchCacheSize?: number;
   /** The serving certificate and key, and the CA whose client certificates authenticate users (PEM). */
   tls: { cert: string; key: string; clientCa: string };
+  /** Pod Security admission's defaults and exemptions (from --admission-control-config-file). */
+  podSecurity?: PodSecurityConfig;
   /** --authorization-mode, in order (Node,RBAC). */
   authorizationModes?: readonly AuthorizationMode[];
   /** Unauthenticated reads of /healthz, /livez, /readyz and /version (Kubernetes' --anonymous-auth; true). */
@@ -104,6 +106,7 @@ export async function startApiserver(o: ApiserverOptions): Promise<Apiserver> {
     },
     defaultTolerationSeconds: { notReady: o.defaultNotReadyTolerationSeconds ?? 300, unreachable: o.defaultUnreachableTolerationSeconds ?? 300 },
     rbac: () => policyView(authorizer),
+    ...(o.podSecurity ? { podSecurity: o.podSecurity } : {}),
   });
   const registry: Registry = new Registry(store, new Strategies(new ServiceAllocators(store, o.serviceCidr, o.nodePortRange)), admission, (err) => log.warn({ err }, 'watch cache restarting'), o.watchCacheSize);
   const authorizer = new Authorizer(registry, o.authorizationModes ?? ['Node', 'RBAC']);

@@ -592,5 +592,5 @@ export function toScale(o: KubeObject): Scale {
 
 function attributes(operation: Operation, r: ResourceInfo, object: KubeObject | undefined, oldObject: KubeObject | undefined, opts: WriteOptions): Attributes {
   const meta = (object ?? oldObject)?.metadata;
-  return { operation, resource: r, subresource: opts.subresource ?? '', namespace: meta?.namespace, name: meta?.name ?? '', object, oldObject, dryRun: !!opts.dryRun, ...(opts.user ? { user: opts.user } : {}) };
+  return { operation, resource: r, subresource: opts.subresource ?? '', namespace: meta?.namespace, name: meta?.name ?? '', object, oldObject, dryRun: !!opts.dryRun, ...(opts.user ? { user: opts.user } : {}), ...(opts.warnings ? { warnings: opts.warnings } : {}) };
 }

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError, R, type KubeObject, type Pod } from '@tinykube/api';
 import { admissionChain, type Attributes } from '../src/admission';
+import { podSecurityViolations } from '../src/admission/pod-security-checks';
 
 const namespaces = new Map<string, KubeObject>([
   ['active', { metadata: { name: 'active' } }],
@@ -35,8 +36,8 @@ const attrs = (o: Partial<Attributes> & Pick<Attributes, 'operation' | 'resource
 
 const code = (n: number) => (e: unknown): boolean => e instanceof ApiError && e.code === n;
 
-test("the plugins run in Kubernetes' order: NamespaceLifecycle first, then ServiceAccount, NodeRestriction, DefaultTolerationSeconds; RBAC's escalation check last", () => {
-  assert.deepEqual(chain.names, ['NamespaceLifecycle', 'ServiceAccount', 'NodeRestriction', 'DefaultTolerationSeconds', 'RBACEscalation']);
+test("the plugins run in Kubernetes' order: NamespaceLifecycle first, then ServiceAccount, NodeRestriction, PodSecurity, DefaultTolerationSeconds; RBAC's escalation check last", () => {
+  assert.deepEqual(chain.names, ['NamespaceLifecycle', 'ServiceAccount', 'NodeRestriction', 'PodSecurity', 'DefaultTolerationSeconds', 'RBACEscalation']);
 });
 
 test('NamespaceLifecycle: creates in a missing namespace are 404, in a terminating one 403; the cache answers for an active one (in the mutating phase, before the other plugins)', async () => {
@@ -85,4 +86,26 @@ test('ServiceAccount: a pod runs as default and gets the kube-api-access volume 
 
   const missing: Pod = { metadata: { name: 'm', namespace: 'active' }, spec: { serviceAccountName: 'ghost', containers: [{ name: 'c', image: 'i' }] } };
   await assert.rejects(chain.admit(attrs({ operation: 'CREATE', resource: R.pods, namespace: 'active', object: missing })), (e: unknown) => code(403)(e) && /pods "m" is forbidden: error looking up service account active\/ghost: serviceaccount "ghost" not found/.test((e as Error).message));
+});
+
+test("Pod Security levels check what Kubernetes' do, in its words; restricted replaces baseline's capability, hostPath and seccomp checks", () => {
+  const pod = (spec: Record<string, unknown>, container: Record<string, unknown> = {}) => ({ metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'i', ...container }], ...spec } }) as unknown as Pod;
+  assert.deepEqual(podSecurityViolations('privileged', pod({ hostNetwork: true }, { securityContext: { privileged: true } })), []);
+  assert.deepEqual(podSecurityViolations('baseline', pod({ hostNetwork: true, hostPID: true, volumes: [{ name: 'root', hostPath: { path: '/' } }] }, { securityContext: { privileged: true, capabilities: { add: ['NET_ADMIN', 'CHOWN'] } }, ports: [{ containerPort: 80, hostPort: 8080 }] })), [
+    'host namespaces (hostNetwork=true, hostPID=true)',
+    'privileged (container "c" must not set securityContext.privileged=true)',
+    'non-default capabilities (container "c" must not include "NET_ADMIN" in securityContext.capabilities.add)',
+    'hostPath volume ("root")',
+    'hostPort (container "c" uses hostPort 8080)',
+  ]);
+  assert.deepEqual(podSecurityViolations('baseline', pod({})), [], 'a plain pod is baseline');
+  assert.deepEqual(podSecurityViolations('restricted', pod({})), [
+    'allowPrivilegeEscalation != false (container "c" must set securityContext.allowPrivilegeEscalation=false)',
+    'runAsNonRoot != true (pod or container "c" must set securityContext.runAsNonRoot=true)',
+    'seccompProfile (pod or container "c" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")',
+    'unrestricted capabilities (container "c" must set securityContext.capabilities.drop=["ALL"])',
+  ]);
+  const hardened = pod({ securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } }, volumes: [{ name: 'tmp', emptyDir: {} }] }, { securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } } });
+  assert.deepEqual(podSecurityViolations('restricted', hardened), []);
+  assert.deepEqual(podSecurityViolations('restricted', { ...hardened, spec: { ...hardened.spec, volumes: [{ name: 'root', hostPath: { path: '/' } }] } }), ['restricted volume types (volume "root" uses restricted volume type "hostPath")']);
 });

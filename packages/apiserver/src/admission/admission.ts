@@ -20,6 +20,8 @@ export interface Attributes {
   dryRun: boolean;
   /** Who writes; absent for the apiserver's own writes. */
   user?: UserInfo;
+  /** Warnings for the client (sent as Warning headers). */
+  warnings?: Set<string>;
 }
 
 export interface AdmissionPlugin {

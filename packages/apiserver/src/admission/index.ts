@@ -5,6 +5,7 @@ import { AdmissionChain } from './admission';
 import { DefaultTolerationSeconds } from './default-toleration-seconds';
 import { NamespaceLifecycle, type NamespaceLookup } from './namespace-lifecycle';
 import { NodeRestriction } from './node-restriction';
+import { PodSecurity, type PodSecurityConfig } from './pod-security';
 import { RbacEscalation, type RbacPolicyView } from './rbac-escalation';
 import { ServiceAccountAdmission, type ServiceAccountLookup } from './service-account';
 
@@ -12,6 +13,8 @@ export { AdmissionChain, type AdmissionPlugin, type Attributes, type Operation }
 export type { NamespaceLookup } from './namespace-lifecycle';
 export type { ServiceAccountLookup } from './service-account';
 export type { RbacPolicyView } from './rbac-escalation';
+export type { PodSecurityConfig } from './pod-security';
+export { loadAdmissionConfig } from './admission-config';
 
 export interface AdmissionOptions {
   namespaces: NamespaceLookup;
@@ -22,6 +25,8 @@ export interface AdmissionOptions {
   defaultTolerationSeconds: { notReady: number; unreachable: number };
   /** What RBAC grants, for escalation prevention (set once the authorizer exists). */
   rbac?: () => RbacPolicyView | undefined;
+  /** Pod Security admission's defaults and exemptions (--admission-control-config-file). */
+  podSecurity?: PodSecurityConfig;
 }
 
 export function admissionChain(o: AdmissionOptions): AdmissionChain {
@@ -29,6 +34,7 @@ export function admissionChain(o: AdmissionOptions): AdmissionChain {
     new NamespaceLifecycle(o.namespaces),
     new ServiceAccountAdmission(o.serviceAccounts, o.defaultServiceAccountWaitMs),
     new NodeRestriction(),
+    new PodSecurity(o.namespaces, o.podSecurity),
     new DefaultTolerationSeconds(o.defaultTolerationSeconds),
     new RbacEscalation(o.rbac ?? (() => undefined)),
   ]);
