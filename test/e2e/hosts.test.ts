@@ -7,8 +7,9 @@ import * as fs from 'node:fs';
 import * as tls from 'node:tls';
 import * as path from 'node:path';
 import { X509Certificate } from 'node:crypto';
-import { getCondition, R, SIGNERS, type CertificateSigningRequest, type Lease, type Node, type Pod, type Stored } from '@tinykube/api';
+import { getCondition, R, SIGNERS, type CertificateSigningRequest, type Lease, type Node, type Pod, type Secret, type Stored } from '@tinykube/api';
 import { tlsFetch } from '@tinykube/client';
+import { Etcd3 } from 'etcd3';
 import { Daemons, makePlan, up } from '@tinykube/hosts';
 import { REPO_DIR, run, startCluster, testPlanOptions, waitFor, type LocalCluster } from '../helpers';
 
@@ -141,6 +142,19 @@ test('etcd listens on loopback only; the apiserver serves only TLS, and nothing 
   assert.notEqual(plain, 'answered 200', 'plain HTTP is not served');
   const anonymous = await tlsFetch({ ca: cluster.api.tls.ca })(`${cluster.file.apiserver}/api/v1/nodes`);
   assert.equal(anonymous.status, 401);
+});
+
+test('etcd holds no plaintext Secret: the apiserver encrypts Secrets with the key made at install', async () => {
+  await cluster.api.create<Secret>(R.secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'e2e-at-rest', namespace: 'default' }, stringData: { password: 'e2e-plaintext-value' } });
+  const etcd = new Etcd3({ hosts: cluster.plan.etcdClientUrl });
+  try {
+    const stored = (await etcd.get('/registry/secrets/default/e2e-at-rest').buffer())!;
+    assert.equal(stored.subarray(0, 23).toString(), 'k8s:enc:aescbc:v1:key1:');
+    assert.ok(!stored.includes('e2e-plaintext-value') && !stored.includes(Buffer.from('e2e-plaintext-value').toString('base64')));
+  } finally {
+    etcd.close();
+  }
+  assert.equal((await cluster.api.get<Secret>(R.secrets, 'default', 'e2e-at-rest')).data?.['password'], Buffer.from('e2e-plaintext-value').toString('base64'));
 });
 
 /** The certificate a node's kubelet serves on :10250, verified against the cluster CA and its IP. */

@@ -1,6 +1,7 @@
 // An apiserver in-process over a real etcd, for integration tests.
 import pino from 'pino';
-import { startApiserver, type Apiserver } from '@tinykube/apiserver';
+import { loadEncryptionConfig, startApiserver, type Apiserver } from '@tinykube/apiserver';
+import { ENCRYPTION_CONFIG } from '@tinykube/hosts';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { GrpcClient, RestClient, renderKubeconfig, tlsFetch, type TlsFetch } from '@tinykube/client';
@@ -32,6 +33,8 @@ export async function startTestApi(etcd?: TestEtcd, ports: { port?: number; grpc
   const api = await startApiserver({
     tls: pki.serving,
     serviceAccount: pki.serviceAccount,
+    // Secrets encrypted at rest with the PKI's key, as `up` runs the apiserver.
+    encryption: loadEncryptionConfig(path.join(pki.dir, ENCRYPTION_CONFIG)),
     etcdServers: [e.url],
     bindAddress: '127.0.0.1',
     port: ports.port ?? 0,

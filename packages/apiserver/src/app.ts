@@ -18,6 +18,7 @@ import { Authorizer, type AuthorizationMode } from './authz/authorizer';
 import { reconcileBootstrapPolicy } from './authz/reconcile-policy';
 import { MasterServiceReconciler } from './master-service';
 import { EtcdStore } from './storage/etcd-store';
+import type { Transformer } from './storage/encryption';
 import { Strategies } from './strategies';
 
 export interface ApiserverOptions {
@@ -33,6 +34,8 @@ export interface ApiserverOptions {
   watchCacheSize?: number;
   /** The serving certificate and key, and the CA whose client certificates authenticate users (PEM). */
   tls: { cert: string; key: string; clientCa: string };
+  /** Encryption at rest (from --encryption-provider-config); plaintext when absent. */
+  encryption?: Transformer;
   /** Pod Security admission's defaults and exemptions (from --admission-control-config-file). */
   podSecurity?: PodSecurityConfig;
   /** --authorization-mode, in order (Node,RBAC). */
@@ -92,7 +95,7 @@ export async function startApiserver(o: ApiserverOptions): Promise<Apiserver> {
   const log = o.log ?? pino({ name: 'tk-apiserver' });
   // Lists of thousands of objects exceed gRPC's 4 MiB default message size.
   const etcd = new Etcd3({ hosts: o.etcdServers, dialTimeout: 5000, grpcOptions: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 }, faultHandling: etcdFaultHandling() });
-  const store = new EtcdStore(etcd);
+  const store = new EtcdStore(etcd, o.encryption);
   const metrics = createMetrics(o.metricsRegistry);
   const admission = admissionChain({
     // NamespaceLifecycle asks the registry's watch cache first, then etcd.

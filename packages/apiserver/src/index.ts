@@ -7,3 +7,4 @@ export { strategicMergePatch } from './patch';
 export { toTable, humanDuration, podStatusReason } from './rest/table';
 export { parseResourcePath } from './rest/server';
 export { DEFAULT_ISSUER } from './authn/service-account-tokens';
+export { loadEncryptionConfig, type Transformer } from './storage/encryption';

@@ -5,6 +5,7 @@ import { AUTHORIZATION_MODES, type AuthorizationMode } from './authz/authorizer'
 import { runDaemon } from '@tinykube/daemon';
 import { startApiserver } from './app';
 import { loadAdmissionConfig } from './admission';
+import { loadEncryptionConfig } from './storage/encryption';
 import { DEFAULT_ISSUER } from './authn/service-account-tokens';
 
 function read(file: string): string {
@@ -38,6 +39,7 @@ runDaemon({
       .option('service-account-max-token-expiration', { type: 'number', default: 172800, describe: 'longest token lifetime a TokenRequest gets, seconds' })
       .option('advertise-address', { type: 'string', describe: 'the address the kubernetes Service\'s Endpoints name (default: --bind-address)' })
       .option('authorization-mode', { type: 'string', default: 'Node,RBAC', describe: 'authorizers, in order: Node, RBAC, AlwaysAllow (comma-separated)' })
+      .option('encryption-provider-config', { type: 'string', describe: 'an EncryptionConfiguration: which resources are encrypted in etcd, with which keys' })
       .option('admission-control-config-file', { type: 'string', describe: "an AdmissionConfiguration: the PodSecurity plugin's defaults and exemptions" })
       .option('anonymous-auth', { type: 'boolean', default: true, describe: 'let unauthenticated requests read /healthz, /livez, /readyz and /version' })
       .option('kubelet-client-certificate', { type: 'string', describe: 'client certificate presented to kubelets (logs, exec)' })
@@ -60,6 +62,7 @@ runDaemon({
       tls: { cert: read(a['tls-cert-file']), key: read(a['tls-private-key-file']), clientCa: read(a['client-ca-file']) },
       anonymousAuth: a['anonymous-auth'],
       authorizationModes: authorizationModes(a['authorization-mode']),
+      ...(a['encryption-provider-config'] ? { encryption: loadEncryptionConfig(a['encryption-provider-config']) } : {}),
       ...(a['admission-control-config-file'] ? { podSecurity: loadAdmissionConfig(a['admission-control-config-file']).podSecurity } : {}),
       serviceAccount: {
         issuer: a['service-account-issuer'],

@@ -348,7 +348,8 @@ export class Registry {
     }
     const side = (await s.allocate?.(next, cur.obj)) ?? [];
     next.metadata.generation = (cur.obj.metadata.generation ?? 1) + (specOf(next) !== specOf(cur.obj) ? 1 : 0);
-    if (contentOf(next) === contentOf(cur.obj)) return withType(r, cur.obj);
+    // A no-op is not written, unless the stored bytes use an old key (a rewrite rotates them).
+    if (contentOf(next) === contentOf(cur.obj) && !cur.stale) return withType(r, cur.obj);
     if (opts.dryRun) return withType(r, next);
     const res = await this.store.update(key, next, cur.rv, side);
     if (!res.ok) {
@@ -495,7 +496,8 @@ export class Registry {
           m.deletionGracePeriodSeconds = grace;
         }
       }
-      if (contentOf(next) === contentOf(cur.obj)) return withType(r, cur.obj);
+      // A no-op is not written, unless the stored bytes use an old key (a rewrite rotates them).
+    if (contentOf(next) === contentOf(cur.obj) && !cur.stale) return withType(r, cur.obj);
       if (wopts.dryRun) return withType(r, next);
       m.generation = (m.generation ?? 1) + 1;
       const res = await this.store.update(key, next, cur.rv);

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { pkiFiles } from './pki';
+import { ENCRYPTION_CONFIG, pkiFiles } from './pki';
 
 // The command line of every tinykube daemon, in one place: the local cluster starts them with
 // these, and the systemd units for Vagrant and bare hosts run exactly the same ones.
@@ -77,6 +77,7 @@ export function apiserverArgs(c: MasterConfig): string[] {
     `--grpc-port=${c.grpcPort}`,
     `--service-cluster-ip-range=${c.serviceCidr}`,
     ...apiserverTls(c.pkiDir),
+    `--encryption-provider-config=${path.join(c.pkiDir, ENCRYPTION_CONFIG)}`,
     ...(c.podEvictionTimeout ? [`--default-not-ready-toleration-seconds=${c.podEvictionTimeout}`, `--default-unreachable-toleration-seconds=${c.podEvictionTimeout}`] : []),
   ];
 }

@@ -4,7 +4,7 @@
 // daemon (system:kube-scheduler, system:kube-controller-manager, system:kube-proxy), and per node
 // the kubelet's client certificate (system:node:<name> in system:nodes) and serving certificate.
 import * as path from 'node:path';
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import * as fs from 'node:fs';
 import { errorCode, firstAddress, R, type Secret } from '@tinykube/api';
 import type { ApiClient } from '@tinykube/client';
@@ -53,6 +53,34 @@ export async function ensureClusterPki(s: ClusterPkiSpec): Promise<void> {
   const certs = { ...masterCerts(s.masterIps, s.serviceCidr), ...PROXY_CERT };
   for (const n of s.nodes) Object.assign(certs, nodeCerts(n));
   await ensurePki({ dir: s.dir, caName: 'tinykube-ca', certs });
+  ensureEncryptionConfig(s.dir);
+}
+
+/** The apiserver's --encryption-provider-config, beside the PKI. */
+export const ENCRYPTION_CONFIG = 'encryption-config.yaml';
+
+/**
+ * Secrets encrypted at rest with a key made here once (aescbc, 32 random bytes), identity after
+ * it so data written before encryption stays readable; a later run keeps the file.
+ */
+export function ensureEncryptionConfig(dir: string): string {
+  const file = path.join(dir, ENCRYPTION_CONFIG);
+  if (fs.existsSync(file)) return file;
+  const text = [
+    'apiVersion: apiserver.config.k8s.io/v1',
+    'kind: EncryptionConfiguration',
+    'resources:',
+    '  - resources: [secrets]',
+    '    providers:',
+    '      - aescbc:',
+    '          keys:',
+    `            - name: key1`,
+    `              secret: ${randomBytes(32).toString('base64')}`,
+    '      - identity: {}',
+    '',
+  ].join('\n');
+  fs.writeFileSync(file, text, { mode: 0o600 });
+  return file;
 }
 
 /** Paths of the PKI's files. */

@@ -2,6 +2,7 @@
 // creates and updates as transactions so that concurrent writers cannot overwrite each other.
 import { Etcd3, type IKeyValue } from 'etcd3';
 import { errors, type KubeObject } from '@tinykube/api';
+import { IDENTITY, type Transformer } from './encryption';
 
 /**
  * etcd's default --max-request-bytes (1.5 MiB). A larger object is refused here, as a 413 for
@@ -15,6 +16,8 @@ export interface StoredObject {
   obj: KubeObject;
   /** etcd mod_revision of the key, as a decimal string. */
   rv: string;
+  /** Stored with an encryption key (or none) that is no longer the one writes use: an update rewrites it even when nothing changed. */
+  stale?: boolean;
 }
 
 /** Outcome of a guarded write: either it landed at a new revision, or the guard failed. */
@@ -28,20 +31,6 @@ export interface SideKey {
   value?: string;
 }
 
-export function decode(kv: IKeyValue): StoredObject {
-  const obj = JSON.parse(kv.value.toString('utf8')) as KubeObject;
-  const rv = String(kv.mod_revision);
-  obj.metadata.resourceVersion = rv;
-  return { key: kv.key.toString('utf8'), obj, rv };
-}
-
-function encode(obj: KubeObject): string {
-  const copy = { ...obj, metadata: { ...obj.metadata } };
-  delete copy.metadata.resourceVersion;
-  const text = JSON.stringify(copy);
-  if (Buffer.byteLength(text) > MAX_OBJECT_BYTES) throw errors.tooLarge(MAX_OBJECT_BYTES);
-  return text;
-}
 
 /** The end of a prefix's key range: the prefix with its last byte incremented. */
 function prefixEnd(prefix: string): Buffer {
@@ -51,18 +40,39 @@ function prefixEnd(prefix: string): Buffer {
 }
 
 export class EtcdStore {
-  constructor(readonly client: Etcd3) {}
+  constructor(
+    readonly client: Etcd3,
+    /** Encryption at rest of the resources the encryption configuration names. */
+    private readonly transformer: Transformer = IDENTITY,
+  ) {}
+
+  decode(kv: IKeyValue): StoredObject {
+    const key = kv.key.toString('utf8');
+    const plain = this.transformer.fromStorage(key, kv.value);
+    const obj = JSON.parse(plain.value.toString('utf8')) as KubeObject;
+    const rv = String(kv.mod_revision);
+    obj.metadata.resourceVersion = rv;
+    return { key, obj, rv, ...(plain.stale ? { stale: true } : {}) };
+  }
+
+  private encode(key: string, obj: KubeObject): Buffer {
+    const copy = { ...obj, metadata: { ...obj.metadata } };
+    delete copy.metadata.resourceVersion;
+    const text = JSON.stringify(copy);
+    if (Buffer.byteLength(text) > MAX_OBJECT_BYTES) throw errors.tooLarge(MAX_OBJECT_BYTES);
+    return this.transformer.toStorage(key, Buffer.from(text));
+  }
 
   async get(key: string): Promise<StoredObject | undefined> {
     const res = await this.client.get(key).exec();
     const kv = res.kvs[0];
-    return kv ? decode(kv) : undefined;
+    return kv ? this.decode(kv) : undefined;
   }
 
   /** Lists a prefix at one consistent revision; returns that revision for a following watch. */
   async list(prefix: string): Promise<{ items: StoredObject[]; rv: string }> {
     const res = await this.client.getAll().prefix(prefix).sort('Key', 'Ascend').exec();
-    return { items: res.kvs.map(decode), rv: String(res.header.revision) };
+    return { items: res.kvs.map((kv) => this.decode(kv)), rv: String(res.header.revision) };
   }
 
   /**
@@ -80,7 +90,7 @@ export class EtcdStore {
       if (/required revision has been compacted/.test(String((err as Error).message))) throw new Error('compacted');
       throw err;
     }
-    const items = res.kvs.map(decode);
+    const items = res.kvs.map((kv) => this.decode(kv));
     return { items, rv: o.revision ?? String(res.header.revision), more: res.more, remaining: Math.max(0, Number(res.count) - items.length) };
   }
 
@@ -103,12 +113,12 @@ export class EtcdStore {
   private async guardedPut(key: string, modRevision: number, obj: KubeObject, side: SideKey[]): Promise<WriteResult> {
     let txn = this.client.if(key, 'Mod', '==', modRevision);
     for (const s of side) if (s.op === 'create') txn = txn.and(s.key, 'Mod', '==', 0);
-    const ops = [this.client.put(key).value(encode(obj))];
+    const ops = [this.client.put(key).value(this.encode(key, obj))];
     for (const s of side) ops.push(s.op === 'create' ? this.client.put(s.key).value(s.value ?? '') : (this.client.delete().key(s.key) as never));
     const res = await txn.then(...ops).else(this.client.get(key)).commit();
     if (res.succeeded) return { ok: true, rv: String(res.header.revision) };
     const kv = res.responses[0]?.response_range?.kvs?.[0];
-    return { ok: false, current: kv ? decode(kv) : undefined };
+    return { ok: false, current: kv ? this.decode(kv) : undefined };
   }
 
   /** Deletes the key only if its mod_revision is still `rv`, with its side keys. */
@@ -117,7 +127,7 @@ export class EtcdStore {
     const res = await this.client.if(key, 'Mod', '==', Number(rv)).then(...ops).else(this.client.get(key)).commit();
     if (res.succeeded) return { ok: true, rv: String(res.header.revision) };
     const kv = res.responses[0]?.response_range?.kvs?.[0];
-    return { ok: false, current: kv ? decode(kv) : undefined };
+    return { ok: false, current: kv ? this.decode(kv) : undefined };
   }
 
   /** Keys under a prefix without values (used by allocators). */

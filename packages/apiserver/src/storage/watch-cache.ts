@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import type { IKeyValue, Watcher } from 'etcd3';
 import { errors, type KubeObject, type WatchEventType } from '@tinykube/api';
-import { decode, type EtcdStore } from './etcd-store';
+import type { EtcdStore } from './etcd-store';
 
 export interface CacheEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -115,15 +115,15 @@ export class WatchCache {
     const key = kv.key.toString('utf8');
     let ev: CacheEvent;
     if (type === 'Delete') {
-      const prev = prevKv ? decode(prevKv).obj : this.state.get(key);
+      const prev = prevKv ? this.store.decode(prevKv).obj : this.state.get(key);
       if (!prev) return;
       const obj = structuredClone(prev);
       obj.metadata.resourceVersion = String(rv);
       ev = { type: 'DELETED', obj, prev, rv, key };
       this.state.delete(key);
     } else {
-      const { obj } = decode(kv);
-      const prev = prevKv ? decode(prevKv).obj : this.state.get(key);
+      const { obj } = this.store.decode(kv);
+      const prev = prevKv ? this.store.decode(prevKv).obj : this.state.get(key);
       ev = { type: prev ? 'MODIFIED' : 'ADDED', obj, prev, rv, key };
       this.state.set(key, obj);
     }
