@@ -144,7 +144,7 @@ test('etcd listens on loopback only; the apiserver serves only TLS, and nothing 
   assert.equal(anonymous.status, 401);
 });
 
-test('etcd holds no plaintext Secret: the apiserver encrypts Secrets with the key made at install', async () => {
+test('etcd holds no plaintext Secret: the apiserver encrypts Secrets with the key made at install; the audit log records who made it', async () => {
   await cluster.api.create<Secret>(R.secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'e2e-at-rest', namespace: 'default' }, stringData: { password: 'e2e-plaintext-value' } });
   const etcd = new Etcd3({ hosts: cluster.plan.etcdClientUrl });
   try {
@@ -155,6 +155,12 @@ test('etcd holds no plaintext Secret: the apiserver encrypts Secrets with the ke
     etcd.close();
   }
   assert.equal((await cluster.api.get<Secret>(R.secrets, 'default', 'e2e-at-rest')).data?.['password'], Buffer.from('e2e-plaintext-value').toString('base64'));
+  // The audit log says who made it, and not what it holds.
+  const audit = fs.readFileSync(path.join(testPlanOptions(3).stateDir, 'logs', 'audit.log'), 'utf8');
+  const made = audit.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { verb: string; level: string; user: { username: string }; objectRef?: { resource: string; name?: string } }).find((e) => e.verb === 'create' && e.objectRef?.resource === 'secrets' && e.objectRef.name === 'e2e-at-rest');
+  assert.equal(made?.user.username, 'kubernetes-admin');
+  assert.equal(made?.level, 'Metadata');
+  assert.ok(!audit.includes('e2e-plaintext-value'));
 });
 
 /** The certificate a node's kubelet serves on :10250, verified against the cluster CA and its IP. */

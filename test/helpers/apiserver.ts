@@ -1,7 +1,7 @@
 // An apiserver in-process over a real etcd, for integration tests.
 import pino from 'pino';
 import { loadEncryptionConfig, startApiserver, type Apiserver } from '@tinykube/apiserver';
-import { ENCRYPTION_CONFIG } from '@tinykube/hosts';
+import { AUDIT_POLICY, ENCRYPTION_CONFIG } from '@tinykube/hosts';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { GrpcClient, RestClient, renderKubeconfig, tlsFetch, type TlsFetch } from '@tinykube/client';
@@ -18,6 +18,8 @@ export interface TestCluster {
   rest: RestClient;
   grpc: GrpcClient;
   pki: TestPki;
+  /** The apiserver's audit log (the PKI's default policy). */
+  auditLog: string;
   /** A kubeconfig for this apiserver, as the cluster admin (for kubectl). */
   kubeconfig: string;
   /** fetch as the cluster admin (a system:masters client certificate). */
@@ -27,14 +29,18 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
+let started = 0;
+
 export async function startTestApi(etcd?: TestEtcd, ports: { port?: number; grpcPort?: number } = {}): Promise<TestCluster> {
   const e = etcd ?? (await new TestEtcd().start());
   const pki = await testPki();
+  const auditLog = path.join(pki.dir, `audit-${process.pid}-${++started}.log`);
   const api = await startApiserver({
     tls: pki.serving,
     serviceAccount: pki.serviceAccount,
-    // Secrets encrypted at rest with the PKI's key, as `up` runs the apiserver.
+    // Secrets encrypted at rest with the PKI's key and an audit log, as `up` runs the apiserver.
     encryption: loadEncryptionConfig(path.join(pki.dir, ENCRYPTION_CONFIG)),
+    audit: { logPath: auditLog, policyFile: path.join(pki.dir, AUDIT_POLICY) },
     etcdServers: [e.url],
     bindAddress: '127.0.0.1',
     port: ports.port ?? 0,
@@ -74,6 +80,7 @@ export async function startTestApi(etcd?: TestEtcd, ports: { port?: number; grpc
     grpc,
     pki,
     kubeconfig,
+    auditLog,
     fetch: tlsFetch(pki.admin),
     anonymous: tlsFetch({ ca: pki.admin.ca }),
     async stop() {

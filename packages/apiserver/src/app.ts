@@ -18,6 +18,7 @@ import { Authorizer, type AuthorizationMode } from './authz/authorizer';
 import { reconcileBootstrapPolicy } from './authz/reconcile-policy';
 import { MasterServiceReconciler } from './master-service';
 import { EtcdStore } from './storage/etcd-store';
+import { AuditLog } from './audit';
 import type { Transformer } from './storage/encryption';
 import { Strategies } from './strategies';
 
@@ -34,6 +35,8 @@ export interface ApiserverOptions {
   watchCacheSize?: number;
   /** The serving certificate and key, and the CA whose client certificates authenticate users (PEM). */
   tls: { cert: string; key: string; clientCa: string };
+  /** The audit log and its policy (--audit-log-path, --audit-policy-file); none when absent. */
+  audit?: { logPath: string; policyFile: string };
   /** Encryption at rest (from --encryption-provider-config); plaintext when absent. */
   encryption?: Transformer;
   /** Pod Security admission's defaults and exemptions (from --admission-control-config-file). */
@@ -134,6 +137,7 @@ export async function startApiserver(o: ApiserverOptions): Promise<Apiserver> {
       return behind.length ? `watch caches not synced: ${behind.join(', ')}` : undefined;
     });
   const tokens = new ServiceAccountTokens(o.serviceAccount, registry);
+  const audit = o.audit ? AuditLog.fromFiles(o.audit.logPath, o.audit.policyFile) : undefined;
   const rest = new RestServer({
     registry,
     log,
@@ -143,10 +147,11 @@ export async function startApiserver(o: ApiserverOptions): Promise<Apiserver> {
     anonymousAuth: o.anonymousAuth ?? true,
     tokens,
     authorizer,
+    ...(audit ? { audit } : {}),
     ...(o.kubeletClient ? { podSubresources: { log: podLogHandler(registry, o.kubeletClient) }, onUpgrade: execUpgradeHandler(registry, o.kubeletClient) } : {}),
   });
   const port = await rest.listen(o.port, o.bindAddress);
-  const grpcServer = new GrpcServer(registry, log, metrics, tokens, authorizer);
+  const grpcServer = new GrpcServer(registry, log, metrics, tokens, authorizer, audit);
   const grpcPort = await grpcServer.listen(`${o.bindAddress}:${o.grpcPort}`, o.tls);
   let compactTimer: NodeJS.Timeout | undefined;
   if (o.compactionIntervalMs > 0) {
@@ -176,6 +181,7 @@ export async function startApiserver(o: ApiserverOptions): Promise<Apiserver> {
       await rest.close();
       await grpcServer.close();
       await registry.stop();
+      await audit?.close();
       etcd.close();
     },
   };

@@ -39,6 +39,8 @@ runDaemon({
       .option('service-account-max-token-expiration', { type: 'number', default: 172800, describe: 'longest token lifetime a TokenRequest gets, seconds' })
       .option('advertise-address', { type: 'string', describe: 'the address the kubernetes Service\'s Endpoints name (default: --bind-address)' })
       .option('authorization-mode', { type: 'string', default: 'Node,RBAC', describe: 'authorizers, in order: Node, RBAC, AlwaysAllow (comma-separated)' })
+      .option('audit-log-path', { type: 'string', describe: 'append audit.k8s.io/v1 Events here, one JSON line per request (needs --audit-policy-file)' })
+      .option('audit-policy-file', { type: 'string', describe: 'an audit.k8s.io/v1 Policy: which requests are logged at which level' })
       .option('encryption-provider-config', { type: 'string', describe: 'an EncryptionConfiguration: which resources are encrypted in etcd, with which keys' })
       .option('admission-control-config-file', { type: 'string', describe: "an AdmissionConfiguration: the PodSecurity plugin's defaults and exemptions" })
       .option('anonymous-auth', { type: 'boolean', default: true, describe: 'let unauthenticated requests read /healthz, /livez, /readyz and /version' })
@@ -62,6 +64,7 @@ runDaemon({
       tls: { cert: read(a['tls-cert-file']), key: read(a['tls-private-key-file']), clientCa: read(a['client-ca-file']) },
       anonymousAuth: a['anonymous-auth'],
       authorizationModes: authorizationModes(a['authorization-mode']),
+      ...auditOptions(a['audit-log-path'], a['audit-policy-file']),
       ...(a['encryption-provider-config'] ? { encryption: loadEncryptionConfig(a['encryption-provider-config']) } : {}),
       ...(a['admission-control-config-file'] ? { podSecurity: loadAdmissionConfig(a['admission-control-config-file']).podSecurity } : {}),
       serviceAccount: {
@@ -90,4 +93,10 @@ function authorizationModes(flag: string): AuthorizationMode[] {
   for (const m of modes) if (!AUTHORIZATION_MODES.includes(m as AuthorizationMode)) throw new Error(`--authorization-mode: unknown authorizer "${m}"; known: ${AUTHORIZATION_MODES.join(', ')}`);
   if (!modes.length) throw new Error('--authorization-mode: at least one authorizer');
   return modes as AuthorizationMode[];
+}
+
+function auditOptions(logPath: string | undefined, policyFile: string | undefined): { audit?: { logPath: string; policyFile: string } } {
+  if (!logPath && !policyFile) return {};
+  if (!logPath || !policyFile) throw new Error('--audit-log-path and --audit-policy-file go together');
+  return { audit: { logPath, policyFile } };
 }

@@ -109,6 +109,7 @@ export async function up(o: UpOptions): Promise<ClusterFile> {
     serviceCidr: plan.serviceCidr,
     clusterCidr: plan.clusterCidr,
     pkiDir,
+    auditLogPath: path.join(plan.stateDir, 'logs', 'audit.log'),
     ...(o.nodeMonitorGracePeriod ? { nodeMonitorGracePeriod: o.nodeMonitorGracePeriod } : {}),
     ...(o.podEvictionTimeout ? { podEvictionTimeout: o.podEvictionTimeout } : {}),
     ...(o.certificateLifetime ? { certificateLifetime: o.certificateLifetime } : {}),

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { ENCRYPTION_CONFIG, pkiFiles } from './pki';
+import { AUDIT_POLICY, ENCRYPTION_CONFIG, pkiFiles } from './pki';
 
 // The command line of every tinykube daemon, in one place: the local cluster starts them with
 // these, and the systemd units for Vagrant and bare hosts run exactly the same ones.
@@ -18,6 +18,8 @@ export interface MasterConfig {
   podEvictionTimeout?: number;
   /** --cluster-signing-duration of the controller-manager, e.g. `60s`. */
   certificateLifetime?: string;
+  /** The audit log's file (its policy is audit-policy.yaml in the PKI directory). */
+  auditLogPath?: string;
 }
 
 export interface NodeConfig {
@@ -78,6 +80,7 @@ export function apiserverArgs(c: MasterConfig): string[] {
     `--service-cluster-ip-range=${c.serviceCidr}`,
     ...apiserverTls(c.pkiDir),
     `--encryption-provider-config=${path.join(c.pkiDir, ENCRYPTION_CONFIG)}`,
+    ...(c.auditLogPath ? [`--audit-log-path=${c.auditLogPath}`, `--audit-policy-file=${path.join(c.pkiDir, AUDIT_POLICY)}`] : []),
     ...(c.podEvictionTimeout ? [`--default-not-ready-toleration-seconds=${c.podEvictionTimeout}`, `--default-unreachable-toleration-seconds=${c.podEvictionTimeout}`] : []),
   ];
 }

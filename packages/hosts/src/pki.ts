@@ -54,6 +54,45 @@ export async function ensureClusterPki(s: ClusterPkiSpec): Promise<void> {
   for (const n of s.nodes) Object.assign(certs, nodeCerts(n));
   await ensurePki({ dir: s.dir, caName: 'tinykube-ca', certs });
   ensureEncryptionConfig(s.dir);
+  ensureAuditPolicy(s.dir);
+}
+
+/** The apiserver's --audit-policy-file, beside the PKI. */
+export const AUDIT_POLICY = 'audit-policy.yaml';
+
+/**
+ * The audit policy `up` and install-master.sh start with (kept once written, for the user to
+ * change): every change at Request level with who made it; reads, events and the daemons'
+ * heartbeats not at all; Secrets, ConfigMaps and tokens at Metadata only, never their content.
+ */
+export function ensureAuditPolicy(dir: string): string {
+  const file = path.join(dir, AUDIT_POLICY);
+  if (fs.existsSync(file)) return file;
+  fs.mkdirSync(dir, { recursive: true });
+  const text = [
+    'apiVersion: audit.k8s.io/v1',
+    'kind: Policy',
+    'rules:',
+    '  # Reads, events and heartbeats are not logged.',
+    '  - level: None',
+    '    verbs: [get, list, watch]',
+    '  - level: None',
+    '    resources: [{group: "", resources: [events]}, {group: events.k8s.io, resources: [events]}]',
+    '  - level: None',
+    '    resources: [{group: coordination.k8s.io, resources: [leases]}]',
+    '  - level: None',
+    '    userGroups: [system:nodes]',
+    '    verbs: [update, patch]',
+    '    resources: [{group: "", resources: [nodes/status, pods/status]}]',
+    '  # Who touched Secrets, ConfigMaps and tokens, never what they hold.',
+    '  - level: Metadata',
+    '    resources: [{group: "", resources: [secrets, configmaps, serviceaccounts/token]}]',
+    '  # Every other change, with its request body.',
+    '  - level: Request',
+    '',
+  ].join('\n');
+  fs.writeFileSync(file, text, { mode: 0o600 });
+  return file;
 }
 
 /** The apiserver's --encryption-provider-config, beside the PKI. */

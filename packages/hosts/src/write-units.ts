@@ -34,6 +34,7 @@ export function unitsFor(repoDir: string, role: 'master' | 'node', o: HostUnitOp
       serviceCidr: o.serviceCidr,
       clusterCidr: o.clusterCidr,
       pkiDir: o.pkiDir,
+      auditLogPath: '/var/log/tinykube/audit.log',
       registryConfig: path.join(o.stateDir, 'cache', 'registry.yml'),
     });
   }

@@ -13,6 +13,7 @@ import type { PeerCertificate } from 'node:tls';
 import type { UserInfo } from '../authn/user';
 import { resourceAttributes } from '../authz/attributes';
 import type { Authorizer } from '../authz/authorizer';
+import type { AuditLog } from '../audit';
 
 function resourceOf(name: string): ResourceInfo {
   const slash = name.indexOf('/');
@@ -52,16 +53,34 @@ export class GrpcServer {
     private readonly metrics: Metrics,
     tokens: ServiceAccountTokens,
     private readonly authorizer: Authorizer,
+    private readonly audit?: AuditLog,
   ) {
     /** A call runs as its client certificate's user, once the authorizers allow what it asks. */
     const unary = <Req, Res>(method: string, fn: (req: Req, user: UserInfo) => Promise<Res>, attrs: (req: Req) => Attributes) =>
       (call: grpc.ServerUnaryCall<Req, Res>, cb: grpc.sendUnaryData<Res>): void => {
+        const received = new Date();
+        let who: { user: UserInfo; attributes: Attributes } | undefined;
+        const audited = (code: number): void => {
+          if (who && this.audit) this.audit.write({ ...who, requestURI: `/tinykube.Api/${method}`, sourceIPs: [call.getPeer()], code, received });
+        };
         Promise.resolve()
           .then(() => {
             const user = peerUser(call);
-            this.authorizer.check(user, attrs(call.request));
+            const attributes = attrs(call.request);
+            who = { user, attributes };
+            this.authorizer.check(user, attributes);
             return fn(call.request, user);
           })
+          .then(
+            (res) => {
+              audited(200);
+              return res;
+            },
+            (err: unknown) => {
+              audited(err instanceof ApiError ? err.status.code ?? 500 : 500);
+              throw err;
+            },
+          )
           .then(
           (res) => {
             this.metrics.grpcRequests.inc({ method, code: 'OK' });

@@ -6,6 +6,9 @@ import { parseJson, parseYamlBody } from '../decode';
 /** Kubernetes' own request body limit (3 MiB). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
+/** What each request sent and was answered, for the audit log's Request and RequestResponse levels. */
+export const exchanged = { requests: new WeakMap<IncomingMessage, Buffer>(), responses: new WeakMap<ServerResponse, unknown>() };
+
 export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) {
@@ -19,7 +22,9 @@ export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
     if (size > limit) throw errors.tooLarge(limit);
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks);
+  const body = Buffer.concat(chunks);
+  exchanged.requests.set(req, body);
+  return body;
 }
 
 /** The media types a create or update body may have, as Kubernetes lists them in its 415. */
@@ -39,6 +44,7 @@ export function parseBody(buf: Buffer, contentType: string | undefined): unknown
 
 export function sendJson(res: ServerResponse, code: number, body: unknown): void {
   const text = JSON.stringify(body);
+  exchanged.responses.set(res, body);
   res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });
   res.end(text);
 }

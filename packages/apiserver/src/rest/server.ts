@@ -13,7 +13,8 @@ import { openapiDocument, openapiRoot } from '../openapi/documents';
 import { managerFromUserAgent } from '../server-side-apply';
 import type { HealthChecks } from '@tinykube/daemon';
 import { parseJson, parseYamlBody } from '../decode';
-import { parseAccept, parseBody, readBody, sendError, sendJson, type Accept } from './http-util';
+import { exchanged, parseAccept, parseBody, readBody, sendError, sendJson, type Accept } from './http-util';
+import type { AuditLog } from '../audit';
 import { bindPod } from '../subresources/binding';
 import { toTable } from './table';
 import { forbiddenMessage, requestAttributes } from '../authz/attributes';
@@ -40,6 +41,8 @@ export interface RestOptions {
   anonymousAuth: boolean;
   /** Decides what each user may do (--authorization-mode). */
   authorizer: Authorizer;
+  /** The audit log, when --audit-log-path is given. */
+  audit?: AuditLog;
   /** Issues (TokenRequest) and authenticates ServiceAccount tokens. */
   tokens: ServiceAccountTokens;
 }
@@ -200,7 +203,24 @@ export class RestServer {
       if ((err as { badRequest?: boolean }).badRequest) throw errors.badRequest((err as Error).message);
       throw err;
     }
-    this.opts.authorizer.check(acting, requestAttributes(req.method ?? 'GET', url.pathname.replace(/\/+$/, '') || '/', url.searchParams));
+    const attributes = requestAttributes(req.method ?? 'GET', url.pathname.replace(/\/+$/, '') || '/', url.searchParams);
+    const decision = this.opts.authorizer.authorize(acting, attributes);
+    const audit = this.opts.audit;
+    if (audit) {
+      const received = new Date();
+      res.once('finish', () => {
+        const raw = exchanged.requests.get(req);
+        let requestObject: unknown;
+        try {
+          // The apiserver's own decoder: a body it refused (too deep, not JSON) is logged without it.
+          requestObject = raw?.length ? parseJson(raw) : undefined;
+        } catch {
+          requestObject = undefined;
+        }
+        audit.write({ user: acting, attributes, requestURI: req.url ?? '/', sourceIPs: [req.socket.remoteAddress ?? ''], ...(req.headers['user-agent'] ? { userAgent: req.headers['user-agent'] } : {}), code: res.statusCode, received, decision, requestObject, responseObject: exchanged.responses.get(res) });
+      });
+    }
+    if (decision.decision !== 'allow') throw errors.forbidden(forbiddenMessage(acting.name, attributes, decision.reason));
     return this.handle(req, res, acting);
   }
 
