@@ -7,8 +7,9 @@ import { execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { R, type Deployment } from '@tinykube/api';
-import { tlsFetch } from '@tinykube/client';
+import { R, type Deployment, type RoleBinding } from '@tinykube/api';
+import { renderKubeconfig, tlsFetch } from '@tinykube/client';
+import { issueCertificate } from '@tinykube/pki';
 import { REPO_DIR, run, startCluster, waitFor, type LocalCluster } from '../helpers';
 
 let cluster: LocalCluster;
@@ -447,7 +448,7 @@ test('from inside a pod, its mounted ServiceAccount token reaches https://kubern
   const listPods = async (ns: string): Promise<string> =>
     (await kubectl('exec', '-n', 'sa-e2e', 'in-cluster', '--', 'sh', '-c', `curl -s -o /dev/null -w '%{http_code}' --cacert ${sa}/ca.crt --resolve kubernetes.default.svc:443:$KUBERNETES_SERVICE_HOST -H "Authorization: Bearer $(cat ${sa}/token)" https://kubernetes.default.svc/api/v1/namespaces/${ns}/pods`)).trim();
   assert.equal(await listPods('sa-e2e'), '403');
-  await kubectl('create', 'rolebinding', 'reader-view', '--clusterrole=view', '--serviceaccount=sa-e2e:reader', '-n', 'sa-e2e');
+  await cluster.api.create<RoleBinding>(R.rolebindings, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'reader-view', namespace: 'sa-e2e' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' }, subjects: [{ kind: 'ServiceAccount', name: 'reader', namespace: 'sa-e2e' }] });
   await waitFor(async () => ((await listPods('sa-e2e')) === '200' ? true : undefined), { timeoutMs: 20_000, what: 'the RoleBinding to let the account list pods' });
   assert.equal(await listPods('default'), '403', 'nothing in another namespace');
 
@@ -457,4 +458,58 @@ test('from inside a pod, its mounted ServiceAccount token reaches https://kubern
   await kubectl('delete', 'pod', 'in-cluster', '-n', 'sa-e2e', '--wait=true');
   assert.equal(await whoami(), 401, 'the token of a deleted pod');
   await kubectl('delete', 'namespace', 'sa-e2e', '--wait=false');
+});
+
+test('RBAC on real hosts: view lists but creates nothing and sees no other namespace (kubectl auth can-i agrees); edit cannot grant itself cluster-admin; a kubelet cannot read another node\'s pod Secret, patch another Node or its pods\' status', async () => {
+  const pki = path.join(cluster.plan.stateDir, 'pki');
+  const ca = { cert: fs.readFileSync(path.join(pki, 'ca.crt'), 'utf8'), key: fs.readFileSync(path.join(pki, 'ca.key'), 'utf8') };
+  const userKubeconfig = async (name: string): Promise<string> => {
+    const id = await issueCertificate(ca, { commonName: name, usage: 'client' });
+    const file = path.join(dir, `${name}.kubeconfig`);
+    fs.writeFileSync(file, renderKubeconfig(cluster.file.apiserver, { ca: ca.cert, cert: id.cert, key: id.key }, 'tinykube', name), { mode: 0o600 });
+    return file;
+  };
+  const as = (file: string, ...args: string[]): Promise<string> => run('kubectl', ['--kubeconfig', file, ...args]).catch((e: Error) => `failed: ${e.message}`);
+  // can-i answers on stdout and says no with exit code 1.
+  const canI = (file: string, ...args: string[]): Promise<string> => new Promise((resolve) => execFile('kubectl', ['--kubeconfig', file, 'auth', 'can-i', ...args], (err, stdout) => resolve(`${stdout.trim()} (exit ${err ? ((err as { code?: number }).code ?? 1) : 0})`)));
+  await kubectl('create', 'namespace', 'rbac-e2e-a');
+  await kubectl('create', 'namespace', 'rbac-e2e-b');
+  // Bindings through the API: `kubectl create rolebinding` sends protobuf, which tinykube does not read (415).
+  const binding = (name: string, role: string, user: string) => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name, namespace: 'rbac-e2e-a' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role }, subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: user }] }) as RoleBinding;
+  await cluster.api.create<RoleBinding>(R.rolebindings, binding('alice-view', 'view', 'alice'));
+  await cluster.api.create<RoleBinding>(R.rolebindings, binding('eve-edit', 'edit', 'eve'));
+  const alice = await userKubeconfig('alice');
+  const eve = await userKubeconfig('eve');
+  await waitFor(async () => ((await canI(alice, 'list', 'pods', '-n', 'rbac-e2e-a')) === 'yes (exit 0)' ? true : undefined), { timeoutMs: 20_000, what: 'alice to be able to list pods' });
+  assert.equal(await canI(alice, 'create', 'pods', '-n', 'rbac-e2e-a'), 'no (exit 1)');
+  assert.equal(await canI(alice, 'list', 'pods', '-n', 'rbac-e2e-b'), 'no (exit 1)');
+  assert.match(await as(alice, 'get', 'pods', '-n', 'rbac-e2e-b'), /pods is forbidden: User "alice" cannot list resource "pods" in API group "" in the namespace "rbac-e2e-b"/);
+  assert.match(await as(alice, 'run', 'x', '--image=busybox:1.35', '-n', 'rbac-e2e-a'), /pods is forbidden: User "alice" cannot create resource "pods"/);
+  assert.match(await as(alice, 'auth', 'can-i', '--list', '-n', 'rbac-e2e-a'), /^pods\s+\[\]\s+\[\]\s+\[get list watch\]$/m);
+  await waitFor(async () => ((await canI(eve, 'create', 'pods', '-n', 'rbac-e2e-a')) === 'yes (exit 0)' ? true : undefined), { timeoutMs: 20_000, what: 'eve to be an editor' });
+  const root = path.join(dir, 'eve-root.json');
+  fs.writeFileSync(root, JSON.stringify(binding('eve-root', 'cluster-admin', 'eve')));
+  assert.match(await as(eve, 'create', '--validate=false', '-f', root), /rolebindings\.rbac\.authorization\.k8s\.io is forbidden: User "eve" cannot create resource "rolebindings"/);
+
+  // node-1's own kubelet certificate, against node-2's pod, Node and Secret.
+  await kubectl('create', 'secret', 'generic', 'db', '--from-literal=password=x', '-n', 'rbac-e2e-a');
+  const pod = path.join(dir, 'on-node-2.json');
+  fs.writeFileSync(pod, JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'on-node-2', namespace: 'rbac-e2e-a' }, spec: { nodeName: 'node-2', containers: [{ name: 'c', image: 'busybox:1.35', command: ['sleep', '3600'], env: [{ name: 'P', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } }] }] } }));
+  await kubectl('apply', '-f', pod);
+  const certDir = path.join(cluster.plan.stateDir, 'hosts', 'node-1', 'kubelet', 'pki');
+  const node1 = tlsFetch({ ca: ca.cert, cert: fs.readFileSync(path.join(certDir, 'kubelet-client-current.crt'), 'utf8'), key: fs.readFileSync(path.join(certDir, 'kubelet-client-current.key'), 'utf8') });
+  const call = async (method: string, p: string, body?: unknown) => {
+    const r = await node1(`${cluster.file.apiserver}${p}`, { method, headers: { 'Content-Type': 'application/merge-patch+json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    return { status: r.status, message: ((await r.json()) as { message?: string }).message ?? '' };
+  };
+  const secret = await call('GET', '/api/v1/namespaces/rbac-e2e-a/secrets/db');
+  assert.equal(secret.status, 403);
+  assert.match(secret.message, /no relationship found between node 'node-1' and this object/);
+  const patched = await call('PATCH', '/api/v1/nodes/node-2', { metadata: { labels: { stolen: 'yes' } } });
+  assert.equal(patched.status, 403);
+  assert.equal(patched.message, 'nodes "node-2" is forbidden: node "node-1" is not allowed to modify node "node-2"');
+  const status = await call('PATCH', '/api/v1/namespaces/rbac-e2e-a/pods/on-node-2/status', { status: { conditions: [{ type: 'Ready', status: 'False' }] } });
+  assert.equal(status.status, 403);
+  assert.match(status.message, /node "node-1" can only update pod status for pods with spec.nodeName set to itself/);
+  await kubectl('delete', 'namespace', 'rbac-e2e-a', 'rbac-e2e-b', '--wait=false');
 });

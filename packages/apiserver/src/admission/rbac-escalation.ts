@@ -43,7 +43,7 @@ export class RbacEscalation implements AdmissionPlugin {
       const ref = (a.object as RoleBinding).roleRef;
       if (!ref) return;
       const roleNs = ref.kind === 'Role' ? namespace : '';
-      if (view.allows(user, attrs('bind', ref.kind === 'Role' ? 'roles' : 'clusterroles', ref.name, ref.kind === 'Role' ? namespace : namespace))) return;
+      if (view.allows(user, attrs('bind', ref.kind === 'Role' ? 'roles' : 'clusterroles', ref.name, namespace))) return;
       const rules = view.roleRules(ref.kind, roleNs, ref.name);
       if (!rules) throw errors.notFound(ref.kind === 'Role' ? 'roles.rbac.authorization.k8s.io' : 'clusterroles.rbac.authorization.k8s.io', ref.name);
       wanted = rules;

@@ -150,8 +150,9 @@ export class RestServer {
         };
         if (!onUpgrade) return refuse(404, 'Not Found', statusFailure(404, 'NotFound', 'the server could not find the requested resource'));
         if (!user || user === ANONYMOUS) return refuse(401, 'Unauthorized', UNAUTHORIZED);
-        const d = this.opts.authorizer.authorize(user, upgradeAttributes(req));
-        if (d.decision !== 'allow') return refuse(403, 'Forbidden', statusFailure(403, 'Forbidden', forbiddenMessage(user.name, upgradeAttributes(req), d.reason)));
+        const attributes = upgradeAttributes(req);
+        const d = this.opts.authorizer.authorize(user, attributes);
+        if (d.decision !== 'allow') return refuse(403, 'Forbidden', statusFailure(403, 'Forbidden', forbiddenMessage(user.name, attributes, d.reason)));
         onUpgrade(req, socket, head);
       });
     });
