@@ -84,3 +84,12 @@ export const SIGNERS = {
 } as const;
 
 export const KEY_USAGES = ['signing', 'digital signature', 'content commitment', 'key encipherment', 'key agreement', 'data encipherment', 'cert sign', 'crl sign', 'encipher only', 'decipher only', 'any', 'server auth', 'client auth', 'code signing', 'email protection', 's/mime', 'ipsec end system', 'ipsec tunnel', 'ipsec user', 'timestamping', 'ocsp signing', 'microsoft sgc', 'netscape sgc'];
+
+/** A bootstrap token, `<id>.<secret>` (6 and 16 of [a-z0-9]), as Kubernetes' TLS bootstrap uses it. */
+export const BOOTSTRAP_TOKEN = /^([a-z0-9]{6})\.([a-z0-9]{16})$/;
+
+/** A Secret's `data[key]` as text, or undefined when it has none. */
+export function secretText(s: { data?: Record<string, string> }, key: string): string | undefined {
+  const v = s.data?.[key];
+  return v === undefined ? undefined : Buffer.from(v, 'base64').toString('utf8');
+}

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as path from 'node:path';
-import { errorCode, R, type ConfigMap } from '@tinykube/api';
+import { BOOTSTRAP_TOKEN, errorCode, R, type ConfigMap } from '@tinykube/api';
 import { renderBootstrapKubeconfig, type ApiClient } from '@tinykube/client';
 import { caCertHash, verifyDetachedSignature } from '@tinykube/pki';
 import { parse, stringify } from 'yaml';
@@ -77,7 +77,7 @@ async function clusterInfo(url: string, tls: { ca?: string }): Promise<ConfigMap
 
 /** The apiserver's address and CA, trusted only once the token's signature and the CA pin check out. */
 export async function discoverCluster(d: Discovery): Promise<{ server: string; ca: string }> {
-  const m = /^([a-z0-9]{6})\.([a-z0-9]{16})$/.exec(d.token);
+  const m = BOOTSTRAP_TOKEN.exec(d.token);
   if (!m) throw new Error('the token must be of the form [a-z0-9]{6}.[a-z0-9]{16}');
   const [, id, secret] = m as unknown as [string, string, string];
   const pins = d.caCertHashes.map((h) => h.toLowerCase());

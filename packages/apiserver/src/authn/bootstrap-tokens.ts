@@ -4,18 +4,11 @@
 // usage-bootstrap-authentication is "true" and whose expiration has not passed. The user is
 // system:bootstrap:<id> in system:bootstrappers (and the Secret's auth-extra-groups).
 import { timingSafeEqual } from 'node:crypto';
-import { R, type Secret } from '@tinykube/api';
+import { BOOTSTRAP_TOKEN, R, secretText, type Secret } from '@tinykube/api';
 import type { UserInfo } from './user';
-
-export const BOOTSTRAP_TOKEN = /^([a-z0-9]{6})\.([a-z0-9]{16})$/;
 
 export interface SecretReader {
   get(r: typeof R.secrets, namespace: string, name: string): Promise<Secret>;
-}
-
-function data(s: Secret, key: string): string | undefined {
-  const v = s.data?.[key];
-  return v === undefined ? undefined : Buffer.from(v, 'base64').toString('utf8');
 }
 
 export async function authenticateBootstrapToken(token: string, secrets: SecretReader, now = Date.now()): Promise<UserInfo | undefined> {
@@ -24,13 +17,13 @@ export async function authenticateBootstrapToken(token: string, secrets: SecretR
   const [, id, secret] = m as unknown as [string, string, string];
   const s = await secrets.get(R.secrets, 'kube-system', `bootstrap-token-${id}`).catch(() => undefined);
   if (!s || s.type !== 'bootstrap.kubernetes.io/token' || s.metadata.deletionTimestamp) return undefined;
-  if (data(s, 'token-id') !== id) return undefined;
-  const want = Buffer.from(data(s, 'token-secret') ?? '');
+  if (secretText(s, 'token-id') !== id) return undefined;
+  const want = Buffer.from(secretText(s, 'token-secret') ?? '');
   const got = Buffer.from(secret);
   if (want.length !== got.length || !timingSafeEqual(want, got)) return undefined;
-  if (data(s, 'usage-bootstrap-authentication') !== 'true') return undefined;
-  const expiration = data(s, 'expiration');
+  if (secretText(s, 'usage-bootstrap-authentication') !== 'true') return undefined;
+  const expiration = secretText(s, 'expiration');
   if (expiration && !(Date.parse(expiration) > now)) return undefined;
-  const extra = (data(s, 'auth-extra-groups') ?? '').split(',').map((g) => g.trim()).filter((g) => /^system:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9]$/.test(g));
+  const extra = (secretText(s, 'auth-extra-groups') ?? '').split(',').map((g) => g.trim()).filter((g) => /^system:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9]$/.test(g));
   return { name: `system:bootstrap:${id}`, groups: ['system:bootstrappers', ...extra, 'system:authenticated'] };
 }

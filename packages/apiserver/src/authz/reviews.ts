@@ -1,17 +1,13 @@
 // The review APIs kubectl uses: SelfSubjectAccessReview (`kubectl auth can-i`),
 // SubjectAccessReview and LocalSubjectAccessReview (the same question about someone else, for
 // those allowed to ask), SelfSubjectRulesReview (`kubectl auth can-i --list`).
-import { errors, type NonResourceRule, type PolicyRule, type ResourceRule, type SelfSubjectRulesReview, type SubjectAccessReview } from '@tinykube/api';
+import { errors, isPlainObject, type NonResourceRule, type PolicyRule, type ResourceRule, type SelfSubjectRulesReview, type SubjectAccessReview } from '@tinykube/api';
 import type { UserInfo } from '../authn/user';
 import { resourceAttributes } from './attributes';
 import type { Authorizer } from './authorizer';
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 export function reviewAccess(authorizer: Authorizer, caller: UserInfo, body: unknown, path: string): SubjectAccessReview {
-  if (!isObject(body) || !isObject(body['spec'])) throw errors.badRequest('spec: Required value');
+  if (!isPlainObject(body) || !isPlainObject(body['spec'])) throw errors.badRequest('spec: Required value');
   const review = body as unknown as SubjectAccessReview;
   const spec = review.spec;
   const self = path.endsWith('selfsubjectaccessreviews');
@@ -36,7 +32,7 @@ export function reviewAccess(authorizer: Authorizer, caller: UserInfo, body: unk
 }
 
 export function reviewRules(authorizer: Authorizer, caller: UserInfo, body: unknown): SelfSubjectRulesReview {
-  const namespace = isObject(body) && isObject(body['spec']) && typeof body['spec']['namespace'] === 'string' ? body['spec']['namespace'] : '';
+  const namespace = isPlainObject(body) && isPlainObject(body['spec']) && typeof body['spec']['namespace'] === 'string' ? body['spec']['namespace'] : '';
   const rules: PolicyRule[] = authorizer.rbac.grants(caller, namespace).flatMap((g) => g.rules);
   const resourceRules: ResourceRule[] = rules.filter((r) => !(r.nonResourceURLs ?? []).length).map((r) => ({ verbs: r.verbs, apiGroups: r.apiGroups ?? [], resources: r.resources ?? [], ...(r.resourceNames?.length ? { resourceNames: r.resourceNames } : {}) }));
   const nonResourceRules: NonResourceRule[] = rules.filter((r) => (r.nonResourceURLs ?? []).length).map((r) => ({ verbs: r.verbs, nonResourceURLs: r.nonResourceURLs ?? [] }));

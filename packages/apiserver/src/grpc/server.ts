@@ -10,6 +10,7 @@ import type { Registry } from '../registry';
 import type { ServiceAccountTokens } from '../authn/service-account-tokens';
 import { bindPod } from '../subresources/binding';
 import type { PeerCertificate } from 'node:tls';
+import { certificateSubject } from '@tinykube/pki';
 import type { UserInfo } from '../authn/user';
 import { resourceAttributes } from '../authz/attributes';
 import type { Authorizer } from '../authz/authorizer';
@@ -24,11 +25,9 @@ function resourceOf(name: string): ResourceInfo {
 
 /** The user of a call: its verified client certificate's CN, and its O as groups (Kubernetes' x509 authenticator). */
 function peerUser(call: { getAuthContext(): { sslPeerCertificate?: PeerCertificate } | null }): UserInfo {
-  const cert = call.getAuthContext()?.sslPeerCertificate;
-  const cn = cert?.subject?.CN;
-  if (!cert || !cn) throw new ApiError(statusFailure(401, 'Unauthorized', 'Unauthorized'));
-  const o = cert.subject.O;
-  return { name: Array.isArray(cn) ? (cn[0] ?? '') : cn, groups: [...(o === undefined ? [] : Array.isArray(o) ? o : [o]), 'system:authenticated'] };
+  const subject = certificateSubject(call.getAuthContext()?.sslPeerCertificate);
+  if (!subject) throw new ApiError(statusFailure(401, 'Unauthorized', 'Unauthorized'));
+  return { name: subject.name, groups: [...subject.groups, 'system:authenticated'] };
 }
 
 function toServiceError(err: unknown): grpc.ServiceError {

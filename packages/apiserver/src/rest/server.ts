@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
-import { errors, statusFailure, timestamp, qualifiedResource, type CertificateSigningRequest, type Secret, type SelfSubjectReview, type TokenRequest, resourceByPlural, type KubeObject, type ResourceInfo } from '@tinykube/api';
+import { BOOTSTRAP_TOKEN, errors, statusFailure, timestamp, qualifiedResource, type CertificateSigningRequest, type Secret, type SelfSubjectReview, type TokenRequest, resourceByPlural, type KubeObject, type ResourceInfo } from '@tinykube/api';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
 import { patchTypeOf } from '../patch';
@@ -23,7 +23,7 @@ import { reviewAccess, reviewRules } from '../authz/reviews';
 import { impersonatedUser } from '../authn/impersonation';
 import { ANONYMOUS, isPublicInfo, userFromClientCertificate, type UserInfo } from '../authn/user';
 import type { ServiceAccountTokens } from '../authn/service-account-tokens';
-import { authenticateBootstrapToken, BOOTSTRAP_TOKEN, type SecretReader } from '../authn/bootstrap-tokens';
+import { authenticateBootstrapToken, type SecretReader } from '../authn/bootstrap-tokens';
 
 export interface RestOptions {
   registry: Registry;

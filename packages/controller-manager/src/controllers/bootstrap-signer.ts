@@ -1,4 +1,4 @@
-import { errorCode, R, type ConfigMap, type Secret } from '@tinykube/api';
+import { errorCode, R, secretText, type ConfigMap, type Secret } from '@tinykube/api';
 import { QueueController } from '@tinykube/client';
 import { detachedSignature } from '@tinykube/pki';
 import type { ControllerContext } from '../controller-context';
@@ -11,21 +11,16 @@ import type { ControllerContext } from '../controller-context';
 export const CLUSTER_INFO = { namespace: 'kube-public', name: 'cluster-info' };
 const JWS_PREFIX = 'jws-kubeconfig-';
 
-const text = (s: Secret, key: string): string | undefined => {
-  const v = s.data?.[key];
-  return v === undefined ? undefined : Buffer.from(v, 'base64').toString('utf8');
-};
-
 /** id -> secret of the tokens that may sign, as of `now`, and when the first of them expires. */
 export function signingTokens(secrets: Secret[], now = Date.now()): { tokens: Map<string, string>; nextExpiry?: number } {
   const out = new Map<string, string>();
   let nextExpiry: number | undefined;
   for (const s of secrets) {
     if (s.metadata.namespace !== 'kube-system' || s.type !== 'bootstrap.kubernetes.io/token' || s.metadata.deletionTimestamp) continue;
-    const id = text(s, 'token-id');
-    const secret = text(s, 'token-secret');
-    const expiration = text(s, 'expiration');
-    if (!id || !secret || s.metadata.name !== `bootstrap-token-${id}` || text(s, 'usage-bootstrap-signing') !== 'true') continue;
+    const id = secretText(s, 'token-id');
+    const secret = secretText(s, 'token-secret');
+    const expiration = secretText(s, 'expiration');
+    if (!id || !secret || s.metadata.name !== `bootstrap-token-${id}` || secretText(s, 'usage-bootstrap-signing') !== 'true') continue;
     if (expiration && !(Date.parse(expiration) > now)) continue;
     if (expiration) nextExpiry = Math.min(nextExpiry ?? Infinity, Date.parse(expiration));
     out.set(id, secret);
