@@ -63,14 +63,70 @@ export interface ObjectFieldSelector {
   fieldPath: string;
 }
 
+export interface KeySelector {
+  name?: string;
+  key: string;
+  optional?: boolean;
+}
+
+export interface ResourceFieldSelector {
+  containerName?: string;
+  resource: string;
+  divisor?: string;
+}
+
 export interface EnvVar {
   name: string;
   value?: string;
   valueFrom?: {
     fieldRef?: ObjectFieldSelector;
-    configMapKeyRef?: { name: string; key: string };
-    secretKeyRef?: { name: string; key: string };
+    resourceFieldRef?: ResourceFieldSelector;
+    configMapKeyRef?: KeySelector;
+    secretKeyRef?: KeySelector;
   };
+}
+
+export interface EnvFromSource {
+  prefix?: string;
+  configMapRef?: { name?: string; optional?: boolean };
+  secretRef?: { name?: string; optional?: boolean };
+}
+
+export interface Capabilities {
+  add?: string[];
+  drop?: string[];
+}
+
+/** What the kubelet can carry to Docker of a container's security attributes. */
+export interface SecurityContext {
+  runAsUser?: number;
+  runAsGroup?: number;
+  runAsNonRoot?: boolean;
+  readOnlyRootFilesystem?: boolean;
+  privileged?: boolean;
+  allowPrivilegeEscalation?: boolean;
+  capabilities?: Capabilities;
+  seccompProfile?: { type: string; localhostProfile?: string };
+  procMount?: string;
+  seLinuxOptions?: Record<string, string>;
+  appArmorProfile?: { type: string; localhostProfile?: string };
+  windowsOptions?: Record<string, unknown>;
+}
+
+export interface PodSecurityContext {
+  runAsUser?: number;
+  runAsGroup?: number;
+  runAsNonRoot?: boolean;
+  fsGroup?: number;
+  supplementalGroups?: number[];
+  fsGroupChangePolicy?: string;
+  seccompProfile?: { type: string; localhostProfile?: string };
+  sysctls?: { name: string; value: string }[];
+  seLinuxOptions?: Record<string, string>;
+  appArmorProfile?: { type: string; localhostProfile?: string };
+  windowsOptions?: Record<string, unknown>;
+  supplementalGroupsPolicy?: string;
+  seLinuxChangePolicy?: string;
 }
 
 export interface ContainerPort {
@@ -86,6 +142,7 @@ export interface VolumeMount {
   mountPath: string;
   readOnly?: boolean;
   subPath?: string;
+  subPathExpr?: string;
 }
 
 export interface ResourceRequirements {
@@ -136,6 +193,7 @@ export interface Container {
   workingDir?: string;
   ports?: ContainerPort[];
   env?: EnvVar[];
+  envFrom?: EnvFromSource[];
   resources?: ResourceRequirements;
   volumeMounts?: VolumeMount[];
   livenessProbe?: Probe;
@@ -146,7 +204,11 @@ export interface Container {
   terminationMessagePolicy?: 'File' | 'FallbackToLogsOnError';
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
   stdin?: boolean;
+  stdinOnce?: boolean;
   tty?: boolean;
+  /** Only on init containers: Always makes it a sidecar (started in order, kept running). */
+  restartPolicy?: 'Always';
+  securityContext?: SecurityContext;
 }
 
 export interface Volume {
@@ -154,9 +216,17 @@ export interface Volume {
   emptyDir?: { medium?: string; sizeLimit?: string };
   hostPath?: { path: string; type?: string };
   persistentVolumeClaim?: { claimName: string; readOnly?: boolean };
-  configMap?: { name: string };
-  secret?: { secretName: string };
+  configMap?: { name: string; items?: KeyToPath[]; defaultMode?: number; optional?: boolean };
+  secret?: { secretName: string; items?: KeyToPath[]; defaultMode?: number; optional?: boolean };
+  downwardAPI?: { items?: DownwardAPIVolumeFile[]; defaultMode?: number };
   projected?: ProjectedVolumeSource;
+}
+
+export interface DownwardAPIVolumeFile {
+  path: string;
+  fieldRef?: ObjectFieldSelector;
+  resourceFieldRef?: ResourceFieldSelector;
+  mode?: number;
 }
 
 /** Several sources in one directory; Kubernetes' ServiceAccount volume is one (token, ca.crt, namespace). */
@@ -175,7 +245,8 @@ export interface KeyToPath {
 export interface VolumeProjection {
   serviceAccountToken?: { audience?: string; expirationSeconds?: number; path: string };
   configMap?: { name: string; items?: KeyToPath[]; optional?: boolean };
-  downwardAPI?: { items: { path: string; fieldRef?: { apiVersion?: string; fieldPath: string }; mode?: number }[] };
+  secret?: { name: string; items?: KeyToPath[]; optional?: boolean };
+  downwardAPI?: { items: DownwardAPIVolumeFile[] };
 }
 
 export interface NodeSelectorRequirement {
@@ -214,6 +285,9 @@ export interface PodSpec {
   automountServiceAccountToken?: boolean;
   nodeName?: string;
   hostNetwork?: boolean;
+  hostPID?: boolean;
+  hostIPC?: boolean;
+  shareProcessNamespace?: boolean;
   hostname?: string;
   subdomain?: string;
   affinity?: Affinity;
@@ -221,7 +295,8 @@ export interface PodSpec {
   tolerations?: Toleration[];
   priority?: number;
   enableServiceLinks?: boolean;
-  securityContext?: Record<string, unknown>;
+  securityContext?: PodSecurityContext;
+  hostAliases?: { ip: string; hostnames?: string[] }[];
 }
 
 export interface PodTemplateSpec {

@@ -51,8 +51,11 @@ export function defaultPodSpec(spec: PodSpec): void {
   for (const c of spec.containers ?? []) defaultContainer(c);
   for (const c of spec.initContainers ?? []) defaultContainer(c);
   for (const v of spec.volumes ?? []) {
-    if (!v.emptyDir && !v.hostPath && !v.persistentVolumeClaim && !v.configMap && !v.secret && !v.projected) v.emptyDir = {};
+    // A volume that names no source is an emptyDir, as Kubernetes defaults it.
+    if (Object.keys(v).every((k) => k === 'name')) v.emptyDir = {};
   }
+  // A hostNetwork pod's ports are the node's: hostPort defaults to containerPort.
+  if (spec.hostNetwork) for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) for (const p of c.ports ?? []) p.hostPort ??= p.containerPort;
 }
 
 /** The DefaultTolerationSeconds admission plugin: pods tolerate not-ready/unreachable for 300 s. */

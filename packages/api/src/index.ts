@@ -18,3 +18,4 @@ export * from './time';
 export * from './json';
 export * from './auth';
 export * from './rbac';
+export * from './pod-references';

@@ -1,6 +1,6 @@
 // Validation of every served kind, returning Kubernetes-style field errors with paths.
 import type { Deployment, Lease, ReplicaSet, StatefulSet } from './apps';
-import type { Container, Endpoints, Node, PersistentVolumeClaim, Pod, PodSpec, Probe, Service, ServicePort, Volume } from './core';
+import type { Container, DownwardAPIVolumeFile, Endpoints, KeyToPath, Node, PersistentVolumeClaim, Pod, PodSpec, Probe, Service, ServicePort, Volume } from './core';
 import type { FieldError } from './errors';
 import { isValidIntOrPercent, scaledValue } from './intstr';
 import type { KubeObject, LabelSelector, ObjectMeta } from './meta';
@@ -144,8 +144,26 @@ function validateProbe(e: Errs, field: string, p: Probe | undefined, ports: Set<
   if (p.exec && (!Array.isArray(p.exec.command) || p.exec.command.length === 0)) e.required(`${field}.exec.command`);
 }
 
-function validateContainer(e: Errs, f: string, c: Container, volumes: Set<string>): void {
+const RESOURCE_FIELDS = ['limits.cpu', 'limits.ephemeral-storage', 'limits.memory', 'requests.cpu', 'requests.ephemeral-storage', 'requests.memory'];
+
+/** `kind`: init containers may be sidecars (restartPolicy Always); only they may have probes and hooks. */
+function validateContainer(e: Errs, f: string, c: Container, volumes: Set<string>, kind: 'containers' | 'initContainers' = 'containers', hostNetwork = false): void {
   if (!isObject(c)) return e.invalid(f, c, 'must be an object');
+  if (kind === 'containers' && c.restartPolicy !== undefined) e.forbidden(`${f}.restartPolicy`, 'may not be set for non-init containers');
+  if (kind === 'initContainers') {
+    if (c.restartPolicy !== undefined) e.enumOf(`${f}.restartPolicy`, c.restartPolicy, ['Always']);
+    if (c.restartPolicy !== 'Always') {
+      for (const k of ['lifecycle', 'livenessProbe', 'readinessProbe', 'startupProbe'] as const) if (c[k] !== undefined) e.forbidden(`${f}.${k}`, 'may not be set for init containers without restartPolicy=Always');
+    }
+  }
+  const sc = c.securityContext;
+  if (sc !== undefined) {
+    if (!isObject(sc)) e.invalid(`${f}.securityContext`, sc, 'must be an object');
+    else {
+      if (sc.privileged === true && sc.allowPrivilegeEscalation === false) e.invalid(`${f}.securityContext`, '', 'cannot set `allowPrivilegeEscalation` to false and `privileged` to true');
+      for (const k of ['runAsUser', 'runAsGroup'] as const) if (sc[k] !== undefined && !(Number.isInteger(sc[k]) && sc[k] >= 0 && sc[k] <= 2147483647)) e.invalid(`${f}.securityContext.${k}`, sc[k], 'must be between 0 and 2147483647, inclusive');
+    }
+  }
   if (!c.name) e.required(`${f}.name`);
   else e.each(`${f}.name`, c.name, isDns1123Label(c.name));
   if (!c.image || typeof c.image !== 'string' || c.image.trim() === '') e.required(`${f}.image`);
@@ -159,6 +177,7 @@ function validateContainer(e: Errs, f: string, c: Container, volumes: Set<string
     const pf = `${f}.ports[${j}]`;
     e.port(`${pf}.containerPort`, p.containerPort);
     if (p.hostPort !== undefined) e.port(`${pf}.hostPort`, p.hostPort, true);
+    if (hostNetwork && p.hostPort !== undefined && p.hostPort !== p.containerPort) e.invalid(`${pf}.hostPort`, p.hostPort, 'must match `containerPort` when `hostNetwork` is true');
     e.enumOf(`${pf}.protocol`, p.protocol, ['TCP', 'UDP', 'SCTP']);
     if (p.name !== undefined) {
       e.each(`${pf}.name`, p.name, isIanaSvcName(p.name));
@@ -171,11 +190,33 @@ function validateContainer(e: Errs, f: string, c: Container, volumes: Set<string
     if (!v.name) e.required(`${vf}.name`);
     else e.each(`${vf}.name`, v.name, isEnvVarName(v.name));
     if (v.value !== undefined && v.valueFrom !== undefined) e.invalid(`${vf}.valueFrom`, '', 'may not be specified when `value` is not empty');
+    const from = v.valueFrom;
+    if (from !== undefined) {
+      const n = [from.fieldRef, from.resourceFieldRef, from.configMapKeyRef, from.secretKeyRef].filter((x) => x !== undefined).length;
+      if (n > 1) e.invalid(`${vf}.valueFrom`, '', 'may not have more than one field specified at a time');
+      else if (n === 0) e.invalid(`${vf}.valueFrom`, '', 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`');
+      for (const k of ['configMapKeyRef', 'secretKeyRef'] as const) {
+        const ref = from[k];
+        if (ref === undefined) continue;
+        if (!ref.key) e.required(`${vf}.valueFrom.${k}.key`);
+        if (!ref.name) e.required(`${vf}.valueFrom.${k}.name`);
+      }
+      if (from.resourceFieldRef && !RESOURCE_FIELDS.includes(from.resourceFieldRef.resource)) e.notSupported(`${vf}.valueFrom.resourceFieldRef.resource`, from.resourceFieldRef.resource, RESOURCE_FIELDS);
+    }
     const fp = v.valueFrom?.fieldRef?.fieldPath;
     if (v.valueFrom?.fieldRef) {
       const supported = ['metadata.name', 'metadata.namespace', 'metadata.uid', 'spec.nodeName', 'spec.serviceAccountName', 'status.hostIP', 'status.podIP', 'status.podIPs'];
       if (!fp || !(supported.includes(fp) || /^metadata\.(labels|annotations)\['[^']+'\]$/.test(fp))) e.notSupported(`${vf}.valueFrom.fieldRef.fieldPath`, fp, supported);
     }
+  });
+  (c.envFrom ?? []).forEach((src, j) => {
+    const ef = `${f}.envFrom[${j}]`;
+    const n = [src?.configMapRef, src?.secretRef].filter((x) => x !== undefined).length;
+    if (n > 1) e.invalid(ef, '', 'may not have more than one field specified at a time');
+    else if (n === 0) e.invalid(ef, '', 'must specify one of: `configMapRef` or `secretRef`');
+    const ref = src?.configMapRef ?? src?.secretRef;
+    if (ref && !ref.name) e.required(`${ef}.${src.configMapRef ? 'configMapRef' : 'secretRef'}.name`);
+    if (src?.prefix !== undefined && src.prefix.includes('=')) e.invalid(`${ef}.prefix`, src.prefix, "must not contain '='");
   });
   const mountPaths = new Set<string>();
   (c.volumeMounts ?? []).forEach((m, j) => {
@@ -188,6 +229,8 @@ function validateContainer(e: Errs, f: string, c: Container, volumes: Set<string
     if (m.mountPath && mountPaths.has(m.mountPath)) e.invalid(`${mf}.mountPath`, m.mountPath, 'must be unique');
     mountPaths.add(m.mountPath);
     if (m.subPath && (m.subPath.startsWith('/') || m.subPath.split('/').includes('..'))) e.invalid(`${mf}.subPath`, m.subPath, "must be a relative path without '..'");
+    if (m.subPathExpr !== undefined && m.subPath) e.invalid(`${mf}.subPathExpr`, m.subPathExpr, 'subPathExpr and subPath are mutually exclusive');
+    if (m.subPathExpr && m.subPathExpr.startsWith('/')) e.invalid(`${mf}.subPathExpr`, m.subPathExpr, 'must be a relative path');
   });
   validateResources(e, `${f}.resources`, c.resources);
   validateProbe(e, `${f}.livenessProbe`, c.livenessProbe, portNames);
@@ -210,6 +253,33 @@ function volumeFilePath(e: Errs, f: string, p: unknown, seen: Set<string>): void
 
 const DOWNWARD_FIELDS = ['metadata.name', 'metadata.namespace', 'metadata.uid', 'metadata.labels', 'metadata.annotations'];
 
+/** File mode bits: 0 to 0777. */
+function validateMode(e: Errs, f: string, mode: unknown): void {
+  if (mode !== undefined && !(Number.isInteger(mode) && (mode as number) >= 0 && (mode as number) <= 0o777)) e.invalid(f, mode, 'must be a number between 0 and 0777 (octal), both inclusive');
+}
+
+function validateItems(e: Errs, f: string, items: KeyToPath[] | undefined, defaultMode: unknown): void {
+  const paths = new Set<string>();
+  (items ?? []).forEach((it, j) => {
+    if (!it?.key) e.required(`${f}.items[${j}].key`);
+    volumeFilePath(e, `${f}.items[${j}].path`, it?.path, paths);
+    validateMode(e, `${f}.items[${j}].mode`, it?.mode);
+  });
+  validateMode(e, `${f}.defaultMode`, defaultMode);
+}
+
+function validateDownwardFile(e: Errs, f: string, it: DownwardAPIVolumeFile, paths: Set<string>, inVolume: boolean): void {
+  volumeFilePath(e, `${f}.path`, it?.path, paths);
+  validateMode(e, `${f}.mode`, it?.mode);
+  const fp = it?.fieldRef?.fieldPath;
+  if (it?.fieldRef && it.resourceFieldRef) e.invalid(f, '', 'fieldRef and resourceFieldRef can not be specified simultaneously');
+  else if (it?.resourceFieldRef) {
+    if (inVolume && !it.resourceFieldRef.containerName) e.required(`${f}.resourceFieldRef.containerName`);
+    if (!RESOURCE_FIELDS.includes(it.resourceFieldRef.resource)) e.notSupported(`${f}.resourceFieldRef.resource`, it.resourceFieldRef.resource, RESOURCE_FIELDS);
+  } else if (!fp) e.required(`${f}.fieldRef`);
+  else if (!DOWNWARD_FIELDS.includes(fp) && !/^metadata\.(labels|annotations)\['.+'\]$/.test(fp)) e.notSupported(`${f}.fieldRef.fieldPath`, fp, DOWNWARD_FIELDS);
+}
+
 function validateProjected(e: Errs, f: string, p: NonNullable<Volume['projected']>): void {
   if (!Array.isArray(p.sources)) return e.required(`${f}.sources`);
   const paths = new Set<string>();
@@ -230,12 +300,14 @@ function validateProjected(e: Errs, f: string, p: NonNullable<Volume['projected'
         volumeFilePath(e, `${sf}.configMap.items[${j}].path`, it?.path, paths);
       });
     }
-    (s?.downwardAPI?.items ?? []).forEach((it, j) => {
-      volumeFilePath(e, `${sf}.downwardAPI.items[${j}].path`, it?.path, paths);
-      const fp = it?.fieldRef?.fieldPath;
-      if (!fp) e.required(`${sf}.downwardAPI.items[${j}].fieldRef`);
-      else if (!DOWNWARD_FIELDS.includes(fp) && !/^metadata\.(labels|annotations)\['.+'\]$/.test(fp)) e.notSupported(`${sf}.downwardAPI.items[${j}].fieldRef.fieldPath`, fp, DOWNWARD_FIELDS);
-    });
+    if (s?.secret) {
+      if (!s.secret.name) e.required(`${sf}.secret.name`);
+      (s.secret.items ?? []).forEach((it, j) => {
+        if (!it?.key) e.required(`${sf}.secret.items[${j}].key`);
+        volumeFilePath(e, `${sf}.secret.items[${j}].path`, it?.path, paths);
+      });
+    }
+    (s?.downwardAPI?.items ?? []).forEach((it, j) => validateDownwardFile(e, `${sf}.downwardAPI.items[${j}]`, it, paths, true));
   });
 }
 
@@ -250,13 +322,26 @@ export function validatePodSpec(e: Errs, f: string, spec: PodSpec | undefined, c
       if (volumes.has(v.name)) e.duplicate(`${vf}.name`, v.name);
       volumes.add(v.name);
     }
-    const sources = [v.emptyDir, v.hostPath, v.persistentVolumeClaim, v.configMap, v.secret, v.projected].filter((s) => s !== undefined).length;
+    const sources = [v.emptyDir, v.hostPath, v.persistentVolumeClaim, v.configMap, v.secret, v.downwardAPI, v.projected].filter((s) => s !== undefined).length;
     if (sources > 1) e.forbidden(vf, 'may not specify more than 1 volume type');
     if (v.hostPath) {
       if (!v.hostPath.path) e.required(`${vf}.hostPath.path`);
       else if (!v.hostPath.path.startsWith('/') || v.hostPath.path.split('/').includes('..')) e.invalid(`${vf}.hostPath.path`, v.hostPath.path, "must be an absolute path without '..'");
     }
     if (v.projected) validateProjected(e, `${vf}.projected`, v.projected);
+    if (v.configMap) {
+      if (!v.configMap.name) e.required(`${vf}.configMap.name`);
+      validateItems(e, `${vf}.configMap`, v.configMap.items, v.configMap.defaultMode);
+    }
+    if (v.secret) {
+      if (!v.secret.secretName) e.required(`${vf}.secret.secretName`);
+      validateItems(e, `${vf}.secret`, v.secret.items, v.secret.defaultMode);
+    }
+    if (v.downwardAPI) {
+      const paths = new Set<string>();
+      (v.downwardAPI.items ?? []).forEach((it, j) => validateDownwardFile(e, `${vf}.downwardAPI.items[${j}]`, it, paths, true));
+      validateMode(e, `${vf}.downwardAPI.defaultMode`, v.downwardAPI.defaultMode);
+    }
     if (v.persistentVolumeClaim) {
       if (!v.persistentVolumeClaim.claimName) e.required(`${vf}.persistentVolumeClaim.claimName`);
       else e.each(`${vf}.persistentVolumeClaim.claimName`, v.persistentVolumeClaim.claimName, isDns1123Subdomain(v.persistentVolumeClaim.claimName));
@@ -269,7 +354,7 @@ export function validatePodSpec(e: Errs, f: string, spec: PodSpec | undefined, c
     [Array.isArray(spec.containers) ? spec.containers : [], 'containers'],
   ] as const) {
     list.forEach((c, i) => {
-      validateContainer(e, `${f}.${key}[${i}]`, c, volumes);
+      validateContainer(e, `${f}.${key}[${i}]`, c, volumes, key, spec.hostNetwork === true);
       if (c?.name) {
         if (names.has(c.name)) e.duplicate(`${f}.${key}[${i}].name`, c.name);
         names.add(c.name);

@@ -116,3 +116,18 @@ test('defaults follow Kubernetes', () => {
   assert.equal(svc.spec.ports![0]!.targetPort, 80);
   assert.equal(svc.spec.ports![0]!.protocol, 'TCP');
 });
+
+test('the pod spec fields real manifests use are checked with Kubernetes\' paths and words', () => {
+  const errs = (extra: Partial<Pod['spec']>): string[] => validateObject('Pod', pod('p', extra)).map((e) => `${e.field}: ${e.detail}`);
+  const c = { name: 'app', image: 'busybox:1.35' };
+  assert.deepEqual(errs({ containers: [{ ...c, restartPolicy: 'Always' }] }), ['spec.containers[0].restartPolicy: may not be set for non-init containers']);
+  assert.deepEqual(errs({ initContainers: [{ ...c, name: 'i', readinessProbe: { exec: { command: ['true'] } } }] }), ['spec.initContainers[0].readinessProbe: may not be set for init containers without restartPolicy=Always']);
+  assert.deepEqual(errs({ initContainers: [{ ...c, name: 'i', restartPolicy: 'Always', readinessProbe: { exec: { command: ['true'] } } }] }), [], 'a sidecar may have probes');
+  assert.deepEqual(errs({ hostNetwork: true, containers: [{ ...c, ports: [{ containerPort: 80, hostPort: 8080 }] }] }), ['spec.containers[0].ports[0].hostPort: must match `containerPort` when `hostNetwork` is true']);
+  assert.deepEqual(errs({ containers: [{ ...c, envFrom: [{ configMapRef: { name: 'a' }, secretRef: { name: 'b' } }] }] }), ['spec.containers[0].envFrom[0]: may not have more than one field specified at a time']);
+  assert.deepEqual(errs({ containers: [{ ...c, env: [{ name: 'X', valueFrom: { resourceFieldRef: { resource: 'limits.gpu' } } }] }] }).map((e) => e.split(':')[0]), ['spec.containers[0].env[0].valueFrom.resourceFieldRef.resource']);
+  assert.deepEqual(errs({ containers: [{ ...c, volumeMounts: [{ name: 'v', mountPath: '/v', subPath: 'a', subPathExpr: '$(X)' }] }], volumes: [{ name: 'v', emptyDir: {} }] }), ['spec.containers[0].volumeMounts[0].subPathExpr: subPathExpr and subPath are mutually exclusive']);
+  assert.deepEqual(errs({ containers: [{ ...c, securityContext: { privileged: true, allowPrivilegeEscalation: false } }] }), ['spec.containers[0].securityContext: cannot set `allowPrivilegeEscalation` to false and `privileged` to true']);
+  assert.deepEqual(errs({ volumes: [{ name: 'v', configMap: { name: 'cm', items: [{ key: 'k', path: '../x' }], defaultMode: 0o1777 } }] }), ["spec.volumes[0].configMap.items[0].path: must not contain '..'", 'spec.volumes[0].configMap.defaultMode: must be a number between 0 and 0777 (octal), both inclusive']);
+  assert.deepEqual(errs({ volumes: [{ name: 'v', downwardAPI: { items: [{ path: 'cpu', resourceFieldRef: { resource: 'limits.cpu' } }] } }] }), ['spec.volumes[0].downwardAPI.items[0].resourceFieldRef.containerName: '], 'a volume names its container');
+});

@@ -7,13 +7,14 @@ import type { Registry } from './registry';
 
 const LOG_PARAMS = ['follow', 'previous', 'timestamps', 'tailLines', 'sinceSeconds', 'limitBytes'];
 
-/** The pod and the container a logs or exec request means: the named one, or the only one. */
+/** The pod and the container a logs or exec request means: the named one (an app or init container), or the only one. */
 export async function podContainer(registry: Registry, ns: string, name: string, requested: string | null): Promise<{ pod: Pod; container: string }> {
   const pod = (await registry.get(R.pods, ns, name)) as Pod;
   const names = pod.spec.containers.map((c) => c.name);
+  const inits = (pod.spec.initContainers ?? []).map((c) => c.name);
   const container = requested || (names.length === 1 ? names[0]! : '');
-  if (!container) throw errors.badRequest(`a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`);
-  if (!names.includes(container)) throw errors.badRequest(`container ${container} is not valid for pod ${name}`);
+  if (!container) throw errors.badRequest(`a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]${inits.length ? ` or one of the init containers: [${inits.join(' ')}]` : ''}`);
+  if (!names.includes(container) && !inits.includes(container)) throw errors.badRequest(`container ${container} is not valid for pod ${name}`);
   return { pod, container };
 }
 

@@ -33,6 +33,7 @@ import type { UserInfo } from './authn/user';
 import { kindDefinition } from './openapi/definitions';
 import { typeProblems } from './openapi/type-check';
 import { unknownFields } from './openapi/unknown-fields';
+import { notActedFields } from './openapi/not-acted-fields';
 import { applyPatchBody, type PatchType } from './patch';
 import * as ssa from './server-side-apply';
 import type { EtcdStore, StoredObject } from './storage/etcd-store';
@@ -245,6 +246,7 @@ export class Registry {
     if (problems.values.length) throw errors.invalid(qualifiedKind(r), obj.metadata.name ?? '', problems.values);
     const mode = opts.fieldValidation ?? 'Warn';
     const said = unknownFields(obj, kindDefinition(r), mode !== 'Strict').map((path) => `unknown field "${path}"`);
+    for (const path of notActedFields(obj, kindDefinition(r))) opts.warnings?.add(`${path}: not acted on by tinykube`);
     if (!said.length) return;
     if (mode === 'Strict') throw errors.badRequest(`${r.kind} in version "${r.version}" cannot be handled as a ${r.kind}: strict decoding error: ${said.join(', ')}`);
     if (mode === 'Warn') for (const w of said) opts.warnings?.add(w);

@@ -39,7 +39,7 @@ test('unknown fields are found by their path through references, lists and maps,
       template: {
         metadata: { labels: { app: 'web' } },
         spec: {
-          containers: [{ name: 'a', image: 'nginx:1.22' }, { name: 'b', image: 'nginx:1.22', imagee: 'x', ports: [{ containerPort: 80, portocol: 'TCP' }], securityContext: { runAsUser: 1000, whatever: true } }],
+          containers: [{ name: 'a', image: 'nginx:1.22' }, { name: 'b', image: 'nginx:1.22', imagee: 'x', ports: [{ containerPort: 80, portocol: 'TCP' }], securityContext: { runAsUser: 1000, seLinuxOptions: { whatever: 'x' } } }],
           affinity: { podAntiAffinity: { free: 'form' } },
         },
       },
@@ -53,5 +53,5 @@ test('unknown fields are found by their path through references, lists and maps,
   assert.deepEqual(unknownFields(pruned, definition, true), expected);
   assert.deepEqual(unknownFields(pruned, definition, false), []);
   assert.equal(pruned.spec.template.spec.containers[1]!.image, 'nginx:1.22');
-  assert.deepEqual(pruned.spec.template.spec.containers[1]!.securityContext, { runAsUser: 1000, whatever: true });
+  assert.deepEqual(pruned.spec.template.spec.containers[1]!.securityContext, { runAsUser: 1000, seLinuxOptions: { whatever: 'x' } });
 });

@@ -104,6 +104,17 @@ export class DockerRuntime {
     }
   }
 
+  /** The user an image runs as (its config's User, '' for root by default). */
+  async imageUser(ref: string): Promise<string> {
+    return (await bounded('image inspect', CALL_MS, this.docker.getImage(ref).inspect())).Config?.User ?? '';
+  }
+
+  /** The last lines of a container's log, as text. */
+  async tail(id: string, lines: number): Promise<string> {
+    const buf = await bounded('logs', CALL_MS, this.docker.getContainer(id).logs({ stdout: true, stderr: true, follow: false, tail: lines }));
+    return demux(buf).toString('utf8');
+  }
+
   /** Pulls `ref` (through the host's registry mirror); rejects with ImagePullError. */
   async pull(ref: string): Promise<void> {
     const image = ref.includes(':') || ref.includes('@') ? ref : `${ref}:latest`;

@@ -7,6 +7,7 @@ import { ExecServer } from './exec-server';
 import { startKubeletServer, type LogRequest } from './kubelet-server';
 import { KUBELET_PORT, NodeAgent } from './node-agent';
 import { PodManager } from './pod-manager';
+import { syncHostPorts } from './host-ports';
 import { ensureForwarding, ensurePodNetwork, syncRoutes } from './pod-network';
 import { LABEL_POD_NAME, LABEL_POD_NAMESPACE, SANDBOX_NAME } from './labels';
 import { Volumes } from './volumes';
@@ -100,11 +101,20 @@ export async function startKubelet(o: KubeletOptions): Promise<Kubelet> {
     backoffMaxMs: o.backoffMaxMs,
     backoffResetMs: o.backoffResetMs,
     enqueue: (key, afterMs) => queue.addAfter(key, afterMs ?? 0),
+    allocatable: () => agent.allocatable(),
   });
   const enqueue = (p: Pod): void => queue.add(objectKey(p));
   // Our own status writes come back as updates; only changes of what we act on start a sync.
   const acted = (p: Pod): string => JSON.stringify([p.metadata.uid, p.metadata.deletionTimestamp, p.metadata.deletionGracePeriodSeconds, p.spec]);
   pods.addEventHandler({ onAdd: enqueue, onUpdate: (old, p) => acted(old) !== acted(p) && enqueue(p), onDelete: enqueue });
+
+  // hostPort DNAT follows the pods' IPs: rewritten whole when a pod gets or loses one.
+  let hostPortRules: string | undefined;
+  const hostPortQueue = new SyncLoop('hostports', { workers: 1, log, baseDelayMs: 500, maxDelayMs: 10_000 }, async () => {
+    hostPortRules = await syncHostPorts(pods.list(), hostPortRules);
+  });
+  const portsOf = (p: Pod): string => JSON.stringify([p.status?.podIP, p.status?.phase, p.spec.containers.map((c) => c.ports)]);
+  pods.addEventHandler({ onAdd: () => hostPortQueue.add('hostports'), onUpdate: (old, p) => portsOf(old) !== portsOf(p) && hostPortQueue.add('hostports'), onDelete: () => hostPortQueue.add('hostports') });
 
   // The host's pod network follows the Node objects: our pod CIDR, everyone's routes.
   const netQueue = new SyncLoop('network', { workers: 1, log, baseDelayMs: 500, maxDelayMs: 10_000 }, () => syncNetwork());
@@ -169,7 +179,8 @@ export async function startKubelet(o: KubeletOptions): Promise<Kubelet> {
     for (const k of keys) queue.add(k);
     const known = new Set(pods.list().map((p) => p.metadata.uid));
     const withContainers = new Set(containers.map((c) => c.podUid));
-    for (const uid of volumes.podUids()) if (!known.has(uid) && !withContainers.has(uid)) volumes.cleanup(uid);
+    for (const uid of volumes.podUids()) if (!known.has(uid) && !withContainers.has(uid)) await volumes.cleanup(uid);
+    hostPortQueue.add('hostports');
     runningPods.set(containers.filter((c) => c.name === SANDBOX_NAME && c.running).length);
   };
   await housekeeping();
@@ -206,6 +217,7 @@ export async function startKubelet(o: KubeletOptions): Promise<Kubelet> {
 
   queue.run();
   netQueue.run();
+  hostPortQueue.run();
   log.info({ node: o.nodeName, port: o.port }, 'kubelet running');
 
   return {
@@ -219,7 +231,7 @@ export async function startKubelet(o: KubeletOptions): Promise<Kubelet> {
       for (const t of timers) clearInterval(t);
       stopEvents();
       manager.probes.stopAll();
-      const workers = Promise.all([queue.stop(), netQueue.stop()]);
+      const workers = Promise.all([queue.stop(), netQueue.stop(), hostPortQueue.stop()]);
       for (const inf of [pods, services, nodes]) inf.stop();
       server.close();
       await workers;

@@ -48,6 +48,12 @@ export class NodeAgent {
     this.networkMessage = message;
   }
 
+  /** What the node offers pods of cpu and memory (what resourceFieldRef gives for unset limits). */
+  allocatable(): { cpu: string; memory: string } {
+    const c = this.capacity();
+    return { cpu: c.cpu!, memory: c.memory! };
+  }
+
   private capacity(): Record<string, string> {
     return { cpu: String(os.cpus().length), memory: `${Math.floor(os.totalmem() / 1024)}Ki`, pods: String(this.o.maxPods), 'ephemeral-storage': '0' };
   }

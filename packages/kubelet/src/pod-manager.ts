@@ -1,15 +1,16 @@
 import { createHash } from 'node:crypto';
-import { cpuMillis, bytes, R, type Container, type PersistentVolumeClaim, type Pod, type PodStatus, type Service, canonicalJson, errorCode, withoutConditionTimes, type Stored } from '@tinykube/api';
+import { cpuMillis, bytes, podReferences, R, type ConfigMap, type Container, type PersistentVolumeClaim, type Pod, type PodStatus, type Secret, type Service, canonicalJson, errorCode, withoutConditionTimes, type Stored } from '@tinykube/api';
 import type { ApiClient, EventRecorder, Informer } from '@tinykube/client';
 import type { Logger } from 'pino';
 import { Backoff } from './backoff';
 import { ImagePullError, type DockerRuntime, type RuntimeContainer } from './docker-runtime';
-import { containerEnv, expand } from './env';
+import { ContentVolumes, MountError } from './content-volumes';
+import { ContainerConfigError, containerEnv, expand, type PodSources } from './env';
 import { containerName, LABEL_ATTEMPT, LABEL_CONTAINER_NAME, LABEL_HASH, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID, LABEL_TYPE, SANDBOX_NAME } from './labels';
 import { ensureHairpin, POD_NETWORK } from './pod-network';
 import { podStatus, type ContainerView, type Instance } from './pod-status';
 import { ProbeManager, runHandler, type ProbeTarget } from './probes';
-import { ProjectedVolumes } from './projected-volumes';
+import { cpuShares, dockerSecurity } from './security-context';
 import type { Volumes } from './volumes';
 
 // Makes the host's containers match the pods bound to this node. sync(key) is idempotent and
@@ -25,7 +26,16 @@ export interface PodManagerOptions {
   backoffResetMs: number;
   /** Enqueue a pod key again after this many ms (probe results, back-off expiry). */
   enqueue: (key: string, afterMs?: number) => void;
+  /** The node's allocatable cpu and memory, for resourceFieldRef of unset limits. */
+  allocatable: () => { cpu: string; memory: string };
 }
+
+/** How a container is restarted once it exits. */
+type Restart = 'Always' | 'OnFailure' | 'Never';
+
+/** Kubernetes' log fallback for a termination message: the last 80 lines, at most 2 KiB. */
+const FALLBACK_LINES = 80;
+const FALLBACK_BYTES = 2048;
 
 const IMAGE_BACKOFF_MS = 10_000;
 /** Where a node-local claim's data lives (the annotation Kubernetes uses for local volumes). */
@@ -44,7 +54,11 @@ export class PodManager {
   private readonly backoff: Backoff;
   private readonly imageBackoff: Backoff;
   readonly probes: ProbeManager;
-  private readonly projected: ProjectedVolumes;
+  private readonly content: ContentVolumes;
+  /** Immutable ConfigMaps and Secrets, which Kubernetes' kubelet reads once (`<kind>/<ns>/<name>`). */
+  private readonly immutable = new Map<string, ConfigMap | Secret>();
+  /** Termination messages of exited containers, by container id (they never change). */
+  private readonly messages = new Map<string, string>();
   /** Waiting reasons the kubelet decided, per `<uid>/<container>`. */
   private readonly waiting = new Map<string, { reason: string; message?: string }>();
   /** Pods whose termination is running, so a second sync does not start another. */
@@ -62,7 +76,7 @@ export class PodManager {
   ) {
     this.backoff = new Backoff({ initialMs: o.backoffInitialMs, maxMs: o.backoffMaxMs, resetMs: o.backoffResetMs });
     this.imageBackoff = new Backoff({ initialMs: IMAGE_BACKOFF_MS, maxMs: o.backoffMaxMs, resetMs: Number.MAX_SAFE_INTEGER });
-    this.projected = new ProjectedVolumes(api);
+    this.content = new ContentVolumes(api);
     this.probes = new ProbeManager(
       (key, kind, container, outcome) => {
         this.log.info({ pod: key, container, probe: kind, ok: outcome.ok }, 'probe result changed');
@@ -107,7 +121,6 @@ export class PodManager {
     const key = podKey(pod.metadata.namespace!, pod.metadata.name);
     const sandboxes = containers.filter((c) => c.name === SANDBOX_NAME).sort((a, b) => b.attempt - a.attempt);
     let sandbox = sandboxes.find((s) => s.running);
-    let podIP = '';
     if (!sandbox) {
       // A new pod, or its sandbox died: everything of the pod starts again in a new sandbox.
       const apps = containers.filter((c) => c.name !== SANDBOX_NAME && c.running);
@@ -116,33 +129,121 @@ export class PodManager {
       const attempt = sandboxes.length > 0 ? sandboxes[0]!.attempt + 1 : 0;
       const id = await this.createSandbox(pod, attempt);
       this.log.info({ pod: key, uid, attempt }, 'pod sandbox created');
-      await ensureHairpin();
-      sandbox = { id, podUid: uid, podName: pod.metadata.name, namespace: pod.metadata.namespace!, name: SANDBOX_NAME, attempt, hash: '', running: true, created: Date.now() / 1000 };
+      if (!pod.spec.hostNetwork) await ensureHairpin();
+      sandbox = { id, podUid: uid, podName: pod.metadata.name, namespace: pod.metadata.namespace!, name: SANDBOX_NAME, attempt, hash: '', running: true, created: Math.floor(Date.now() / 1000) };
     }
-    podIP = (await this.runtime.inspect(sandbox.id, POD_NETWORK)).ip;
+    const podIP = pod.spec.hostNetwork ? this.o.nodeIP : (await this.runtime.inspect(sandbox.id, POD_NETWORK)).ip;
     for (const s of sandboxes) if (s.id !== sandbox.id) await this.runtime.remove(s.id);
 
     await this.bindClaims(pod);
-    const dirs = this.volumes.prepare(pod);
+    const sources = await this.podSources(pod);
+    let dirs: Map<string, string>;
     try {
-      await this.projected.write(pod, dirs);
+      dirs = await this.volumes.prepare(pod);
+      await this.content.write(pod, dirs, sources);
     } catch (err) {
-      this.events.warning(pod, 'FailedMount', (err as Error).message);
-      throw err;
+      if (!(err instanceof MountError)) throw err;
+      // The pod waits in ContainerCreating; housekeeping tries again every period.
+      this.events.warning(pod, 'FailedMount', err.message);
+      const waiting = (spec: Container): ContainerView => ({ spec, ready: false, started: false, waiting: { reason: spec.restartPolicy === 'Always' || !pod.spec.initContainers?.includes(spec) ? 'ContainerCreating' : 'PodInitializing' } });
+      await this.writeStatus(pod, podStatus(pod, pod.spec.containers.map(waiting), podIP, this.o.nodeIP, (pod.spec.initContainers ?? []).map(waiting), !pod.spec.initContainers?.length));
+      return;
+    }
+    const current = containers.filter((c) => c.created >= sandbox.created);
+    const appNames = new Set(pod.spec.containers.map((c) => c.name));
+    // Once an app container ran in this sandbox the pod is initialized for good, as in Kubernetes.
+    const appsStarted = current.some((c) => appNames.has(c.name));
+    const policy: Restart = pod.spec.restartPolicy ?? 'Always';
+    let appsDone = appsStarted && policy !== 'Always';
+    for (const spec of pod.spec.containers) if (appsDone) appsDone = await this.finished(spec, containers, policy);
+    const live = new Set<string>();
+    const initViews: ContainerView[] = [];
+    let initialized = true;
+    for (const spec of pod.spec.initContainers ?? []) {
+      const sidecar = spec.restartPolicy === 'Always';
+      let view: ContainerView;
+      if (!initialized) view = { spec, ready: false, started: false, waiting: { reason: 'PodInitializing' } };
+      else if (appsDone && sidecar) view = await this.stopSidecar(pod, spec, containers);
+      else if (appsStarted && !sidecar) view = await this.observe(spec, containers);
+      else view = await this.syncContainer(pod, spec, containers, sandbox.id, podIP, dirs, sources, sidecar ? 'Always' : policy === 'Never' ? 'Never' : 'OnFailure', sandbox.created);
+      initViews.push(view);
+      if (view.current?.details.running) live.add(view.current.id);
+      if (appsStarted) continue;
+      const cur = view.current;
+      const done = sidecar ? !!cur?.details.running && view.started : !!cur && !cur.details.running && cur.details.exitCode === 0 && current.some((c) => c.id === cur.id);
+      if (!done) initialized = false;
     }
     const views: ContainerView[] = [];
-    const live = new Set<string>();
     for (const spec of pod.spec.containers) {
-      const view = await this.syncContainer(pod, spec, containers, sandbox.id, podIP, dirs);
+      const view = initialized || appsStarted ? await this.syncContainer(pod, spec, containers, sandbox.id, podIP, dirs, sources, policy) : { spec, ready: false, started: false, waiting: { reason: 'PodInitializing' } };
       views.push(view);
       if (view.current?.details.running) live.add(view.current.id);
     }
     // Probe workers of containers that stopped.
     this.probes.retainPod(key, live);
-    await this.writeStatus(pod, podStatus(pod, views, podIP, this.o.nodeIP));
+    await this.writeStatus(pod, podStatus(pod, views, podIP, this.o.nodeIP, initViews, initialized || appsStarted));
   }
 
-  private async syncContainer(pod: Stored<Pod>, spec: Container, containers: RuntimeContainer[], sandboxId: string, podIP: string, dirs: Map<string, string>): Promise<ContainerView> {
+  /** Whether an app container has exited for good under the pod's restart policy. */
+  private async finished(spec: Container, containers: RuntimeContainer[], policy: Restart): Promise<boolean> {
+    const latest = containers.filter((c) => c.name === spec.name).sort((a, b) => b.attempt - a.attempt)[0];
+    if (!latest || latest.running) return false;
+    return policy === 'Never' || (await this.runtime.inspect(latest.id)).exitCode === 0;
+  }
+
+  /** A container's view from what Docker has, without acting on it. */
+  private async observe(spec: Container, containers: RuntimeContainer[]): Promise<ContainerView> {
+    const [latest, prior] = containers.filter((c) => c.name === spec.name).sort((a, b) => b.attempt - a.attempt);
+    const view: ContainerView = { spec, ready: false, started: false };
+    if (latest) view.current = await this.instance(latest, spec);
+    if (prior) view.previous = await this.instance(prior, spec);
+    if (view.current?.details.running) {
+      view.started = this.probes.result(view.current.id, 'startup');
+      view.ready = view.started && this.probes.result(view.current.id, 'readiness');
+    }
+    if (!view.current) view.waiting = { reason: 'PodInitializing' };
+    return view;
+  }
+
+  /** The app containers are done: a native sidecar is stopped (the pod then completes). */
+  private async stopSidecar(pod: Stored<Pod>, spec: Container, containers: RuntimeContainer[]): Promise<ContainerView> {
+    const running = containers.find((c) => c.name === spec.name && c.running);
+    if (running) {
+      this.events.normal(pod, 'Killing', `Stopping container ${spec.name}`);
+      await this.stopContainer(pod, running.id, spec, pod.spec.terminationGracePeriodSeconds ?? 30);
+      running.running = false;
+    }
+    return this.observe(spec, containers);
+  }
+
+  /** The ConfigMaps and Secrets the pod names, read afresh (immutable ones once). */
+  private async podSources(pod: Stored<Pod>): Promise<PodSources> {
+    const ns = pod.metadata.namespace!;
+    const read = async <T extends ConfigMap | Secret>(kind: 'configmaps' | 'secrets', name: string): Promise<T | undefined> => {
+      const ckey = `${kind}/${ns}/${name}`;
+      const held = this.immutable.get(ckey);
+      if (held) return held as T;
+      try {
+        const o = await this.api.get<T>(kind === 'configmaps' ? R.configmaps : R.secrets, ns, name);
+        if (o.immutable) this.immutable.set(ckey, o);
+        return o;
+      } catch (err) {
+        if (errorCode(err) === 404 || errorCode(err) === 403) return undefined;
+        throw err;
+      }
+    };
+    const configMaps = new Map<string, ConfigMap | undefined>();
+    const secrets = new Map<string, Secret | undefined>();
+    for (const n of podReferences(pod, 'configmaps')) configMaps.set(n, await read<ConfigMap>('configmaps', n));
+    for (const n of podReferences(pod, 'secrets')) secrets.set(n, await read<Secret>('secrets', n));
+    return { configMaps, secrets, allocatable: this.o.allocatable() };
+  }
+
+  /**
+   * Starts or restarts one container as `policy` says. `since`: for init containers, attempts of
+   * an earlier sandbox count as not run (a new sandbox runs its init containers again).
+   */
+  private async syncContainer(pod: Stored<Pod>, spec: Container, containers: RuntimeContainer[], sandboxId: string, podIP: string, dirs: Map<string, string>, sources: PodSources, policy: Restart, since?: number): Promise<ContainerView> {
     const uid = pod.metadata.uid;
     const key = podKey(pod.metadata.namespace!, pod.metadata.name);
     const wkey = `${uid}/${spec.name}`;
@@ -151,9 +252,10 @@ export class PodManager {
     for (const old of instances.slice(2)) await this.runtime.remove(old.id);
     const [latest, prior] = instances;
     const view: ContainerView = { spec, ready: false, started: false };
-    if (latest) view.current = await this.instance(latest);
-    if (prior) view.previous = await this.instance(prior);
+    if (latest) view.current = await this.instance(latest, spec);
+    if (prior) view.previous = await this.instance(prior, spec);
     const hash = containerHash(spec);
+    const earlier = since !== undefined && latest !== undefined && latest.created < since;
 
     if (latest?.running) {
       const t = this.probeTarget(key, latest.id, spec, podIP);
@@ -164,7 +266,7 @@ export class PodManager {
         this.events.normal(pod, 'Killing', `Container ${spec.name} ${why}`);
         await this.stopContainer(pod, latest.id, spec, pod.spec.terminationGracePeriodSeconds ?? 30);
         this.o.enqueue(key);
-        view.current = await this.instance(latest);
+        view.current = await this.instance(latest, spec);
         return view;
       }
       this.waiting.delete(wkey);
@@ -174,8 +276,7 @@ export class PodManager {
     }
 
     // Not running: start it for the first time, or restart it as restartPolicy says.
-    const policy = pod.spec.restartPolicy ?? 'Always';
-    if (latest && view.current) {
+    if (latest && view.current && !earlier) {
       const d = view.current.details;
       if (policy === 'Never' || (policy === 'OnFailure' && d.exitCode === 0)) {
         this.waiting.delete(wkey);
@@ -201,14 +302,14 @@ export class PodManager {
       return view;
     }
     try {
-      const id = await this.createContainer(pod, spec, sandboxId, podIP, attempt, dirs, hash);
+      const id = await this.createContainer(pod, spec, sandboxId, podIP, attempt, dirs, sources, hash);
       await this.runtime.start(id);
       this.events.normal(pod, 'Started', `Started container ${spec.name}`);
       if (latest) this.backoff.next(wkey);
       this.waiting.delete(wkey);
       const created: RuntimeContainer = { id, podUid: uid, podName: pod.metadata.name, namespace: pod.metadata.namespace!, name: spec.name, attempt, hash, running: true, created: Date.now() / 1000 };
       view.previous = view.current;
-      view.current = await this.instance(created);
+      view.current = await this.instance(created, spec);
       if (view.current.details.running) {
         this.probes.ensure(this.probeTarget(key, id, spec, podIP));
         view.started = this.probes.result(id, 'startup');
@@ -223,6 +324,14 @@ export class PodManager {
       }
     } catch (err) {
       const message = (err as Error).message;
+      if (err instanceof ContainerConfigError) {
+        // Kubernetes' CreateContainerConfigError: tried again each sync, so the container starts
+        // once its ConfigMap or Secret is there.
+        if (this.waiting.get(wkey)?.message !== message) this.events.warning(pod, 'Failed', `Error: ${message}`);
+        this.waiting.set(wkey, { reason: 'CreateContainerConfigError', message });
+        view.waiting = this.waiting.get(wkey)!;
+        return view;
+      }
       this.events.warning(pod, 'Failed', `Error: ${message}`);
       this.waiting.set(wkey, { reason: 'CreateContainerError', message });
       view.waiting = this.waiting.get(wkey)!;
@@ -236,8 +345,22 @@ export class PodManager {
     return Math.max(this.backoff.remaining(wkey, Date.now(), 0), this.o.backoffInitialMs);
   }
 
-  private async instance(c: RuntimeContainer): Promise<Instance> {
-    return { id: c.id, attempt: c.attempt, details: await this.runtime.inspect(c.id) };
+  private async instance(c: RuntimeContainer, spec: Container): Promise<Instance> {
+    const details = await this.runtime.inspect(c.id);
+    const i: Instance = { id: c.id, attempt: c.attempt, details };
+    if (!details.running && details.finishedAt) {
+      let message = this.messages.get(c.id);
+      if (message === undefined) {
+        message = spec.terminationMessagePath ? this.volumes.terminationMessage(c.podUid, spec.name, c.attempt) : '';
+        if (!message && spec.terminationMessagePolicy === 'FallbackToLogsOnError' && details.exitCode !== 0) {
+          const tail = Buffer.from(await this.runtime.tail(c.id, FALLBACK_LINES).catch(() => ''));
+          message = tail.subarray(Math.max(tail.length - FALLBACK_BYTES, 0)).toString('utf8');
+        }
+        this.messages.set(c.id, message);
+      }
+      if (message) i.message = message;
+    }
+    return i;
   }
 
   private probeTarget(podKeyStr: string, id: string, spec: Container, podIP: string): ProbeTarget {
@@ -296,44 +419,64 @@ export class PodManager {
     if (!(await this.runtime.hasImage(this.o.pauseImage))) await this.runtime.pull(this.o.pauseImage);
     const ns = pod.metadata.namespace!;
     const hostname = pod.spec.hostname ?? pod.metadata.name;
+    const sysctls = pod.spec.securityContext?.sysctls ?? [];
     const id = await this.runtime.create({
       name: containerName(SANDBOX_NAME, pod.metadata.name, ns, pod.metadata.uid, attempt),
       Image: this.o.pauseImage,
-      Hostname: hostname.slice(0, 63),
-      ...(pod.spec.subdomain ? { Domainname: `${pod.spec.subdomain}.${ns}.svc.cluster.local` } : {}),
+      // A hostNetwork pod has the node's network and name; Docker refuses a hostname there.
+      ...(pod.spec.hostNetwork ? {} : { Hostname: hostname.slice(0, 63), ...(pod.spec.subdomain ? { Domainname: `${pod.spec.subdomain}.${ns}.svc.cluster.local` } : {}) }),
       Labels: this.labels(pod, SANDBOX_NAME, attempt, 'podsandbox'),
-      HostConfig: { NetworkMode: POD_NETWORK, IpcMode: 'shareable', RestartPolicy: { Name: 'no' } },
+      HostConfig: {
+        NetworkMode: pod.spec.hostNetwork ? 'host' : POD_NETWORK,
+        IpcMode: pod.spec.hostIPC ? 'host' : 'shareable',
+        ...(pod.spec.hostPID ? { PidMode: 'host' } : {}),
+        ...(sysctls.length ? { Sysctls: Object.fromEntries(sysctls.map((x) => [x.name, x.value])) } : {}),
+        RestartPolicy: { Name: 'no' },
+      },
     });
     await this.runtime.start(id);
     return id;
   }
 
-  private async createContainer(pod: Stored<Pod>, spec: Container, sandboxId: string, podIP: string, attempt: number, dirs: Map<string, string>, hash: string): Promise<string> {
+  private async createContainer(pod: Stored<Pod>, spec: Container, sandboxId: string, podIP: string, attempt: number, dirs: Map<string, string>, sources: PodSources, hash: string): Promise<string> {
     const services = this.services.list().filter((s) => s.metadata.namespace === pod.metadata.namespace);
-    const env = containerEnv(pod, spec, services, podIP, this.o.nodeIP, this.services.get('default/kubernetes'));
+    const { env, skipped } = containerEnv(pod, spec, services, podIP, this.o.nodeIP, sources, this.services.get('default/kubernetes'));
+    for (const message of skipped) this.events.warning(pod, 'InvalidEnvironmentVariableNames', message);
+    const image = spec.image ?? '';
+    const sc = { ...pod.spec.securityContext, ...spec.securityContext };
+    const needsImageUser = sc.runAsNonRoot === true || (sc.runAsGroup !== undefined && sc.runAsUser === undefined);
+    const security = dockerSecurity(pod, spec, needsImageUser ? await this.runtime.imageUser(image) : '');
     const cpu = spec.resources?.limits?.cpu;
     const memory = spec.resources?.limits?.memory;
     const args = (a: string[] | undefined): string[] | undefined => a?.map((x) => expand(x, env));
     const cmd = args(spec.args);
     const entrypoint = args(spec.command);
+    const binds = this.volumes.binds(pod, spec, dirs, env);
+    if (spec.terminationMessagePath) binds.push(`${this.volumes.terminationFile(pod.metadata.uid, spec.name, attempt)}:${spec.terminationMessagePath}`);
+    const { User, ...hostSecurity } = security;
     this.events.normal(pod, 'Created', `Created container ${spec.name}`);
     return this.runtime.create({
       name: containerName(spec.name, pod.metadata.name, pod.metadata.namespace!, pod.metadata.uid, attempt),
-      Image: spec.image ?? '',
+      Image: image,
       ...(entrypoint ? { Entrypoint: entrypoint } : {}),
       ...(cmd ? { Cmd: cmd } : entrypoint ? { Cmd: [] } : {}),
       Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
       ...(spec.workingDir ? { WorkingDir: spec.workingDir } : {}),
+      ...(User ? { User } : {}),
       Labels: this.labels(pod, spec.name, attempt, 'container', hash),
       Tty: spec.tty ?? false,
       OpenStdin: spec.stdin ?? false,
+      StdinOnce: spec.stdinOnce ?? false,
       HostConfig: {
         NetworkMode: `container:${sandboxId}`,
         IpcMode: `container:${sandboxId}`,
-        Binds: this.volumes.binds(spec, dirs),
+        ...(pod.spec.hostPID ? { PidMode: 'host' } : pod.spec.shareProcessNamespace ? { PidMode: `container:${sandboxId}` } : {}),
+        Binds: binds,
         RestartPolicy: { Name: 'no' },
+        CpuShares: cpuShares(cpuMillis(spec.resources?.requests?.cpu)),
         ...(cpu ? { NanoCpus: cpuMillis(cpu) * 1_000_000 } : {}),
         ...(memory ? { Memory: bytes(memory) } : {}),
+        ...hostSecurity,
       },
     });
   }
@@ -349,18 +492,19 @@ export class PodManager {
     await this.runtime.stop(id, left);
   }
 
-  /** App containers first (in parallel), the sandbox last. */
+  /** App containers first (in parallel), then native sidecars in reverse order, the sandbox last. */
   private async killContainers(list: RuntimeContainer[], graceSeconds: number, pod: Stored<Pod> | undefined): Promise<void> {
-    const apps = list.filter((c) => c.name !== SANDBOX_NAME);
-    await Promise.all(
-      apps.map(async (c) => {
-        if (c.running) {
-          if (pod) this.events.normal(pod, 'Killing', `Stopping container ${c.name}`);
-          await this.stopContainer(pod, c.id, pod?.spec.containers.find((s) => s.name === c.name), graceSeconds);
-        }
-        if (!pod) await this.runtime.remove(c.id);
-      }),
-    );
+    const sidecars = (pod?.spec.initContainers ?? []).filter((c) => c.restartPolicy === 'Always').map((c) => c.name);
+    const stop = async (c: RuntimeContainer): Promise<void> => {
+      if (c.running) {
+        if (pod) this.events.normal(pod, 'Killing', `Stopping container ${c.name}`);
+        const spec = [...(pod?.spec.containers ?? []), ...(pod?.spec.initContainers ?? [])].find((s) => s.name === c.name);
+        await this.stopContainer(pod, c.id, spec, graceSeconds);
+      }
+      if (!pod) await this.runtime.remove(c.id);
+    };
+    await Promise.all(list.filter((c) => c.name !== SANDBOX_NAME && !sidecars.includes(c.name)).map(stop));
+    for (const name of [...sidecars].reverse()) for (const c of list.filter((x) => x.name === name)) await stop(c);
     for (const s of list.filter((c) => c.name === SANDBOX_NAME)) {
       await this.runtime.stop(s.id, 0);
       if (!pod) await this.runtime.remove(s.id);
@@ -376,8 +520,9 @@ export class PodManager {
       await this.killContainers(containers, grace, pod);
       for (const c of containers) await this.runtime.remove(c.id);
       this.log.info({ pod: podKey(pod.metadata.namespace!, pod.metadata.name), uid }, 'pod terminated');
-      this.volumes.cleanup(uid);
-      this.projected.forget(uid);
+      await this.volumes.cleanup(uid);
+      this.content.forget(uid);
+      for (const c of containers) this.messages.delete(c.id);
       this.forgetPod(uid);
       try {
         await this.api.delete(R.pods, pod.metadata.namespace, pod.metadata.name, { gracePeriodSeconds: 0, preconditions: { uid } });

@@ -8,6 +8,8 @@ export interface Instance {
   id: string;
   attempt: number;
   details: ContainerDetails;
+  /** The termination message (terminationMessagePath, or the log's tail), once it exited. */
+  message?: string;
 }
 
 export interface ContainerView {
@@ -29,7 +31,7 @@ function terminated(i: Instance): ContainerState {
     terminated: {
       exitCode: d.exitCode,
       reason,
-      ...(d.error ? { message: d.error } : {}),
+      ...(i.message ? { message: i.message } : d.error ? { message: d.error } : {}),
       ...(d.startedAt ? { startedAt: d.startedAt } : {}),
       ...(d.finishedAt ? { finishedAt: d.finishedAt } : {}),
       containerID: `docker://${i.id}`,
@@ -64,12 +66,49 @@ export function containerStatus(v: ContainerView): ContainerStatus {
   };
 }
 
-/** The kubelet's getPhase. */
-export function podPhase(pod: Pod, statuses: ContainerStatus[]): PodPhase {
+function isSidecar(c: Container): boolean {
+  return c.restartPolicy === 'Always';
+}
+
+/**
+ * The kubelet's getPhase: regular init containers still to finish keep the pod Pending (one
+ * failed under restartPolicy Never fails it); native sidecars count while running, never once
+ * stopped; then the app containers by restart policy.
+ */
+export function podPhase(pod: Pod, statuses: ContainerStatus[], initStatuses: ContainerStatus[] = [], initialized = true): PodPhase {
+  const byName = new Map(initStatuses.map((s) => [s.name, s]));
+  let pendingInit = 0;
+  let pendingSidecars = 0;
+  let failedInit = 0;
+  for (const c of pod.spec.initContainers ?? []) {
+    if (isSidecar(c)) continue;
+    const s = byName.get(c.name);
+    if (!s || s.state?.running) pendingInit++;
+    else if (s.state?.terminated) {
+      if (s.state.terminated.exitCode !== 0) failedInit++;
+    } else if (s.state?.waiting && s.lastState?.terminated) {
+      if (s.lastState.terminated.exitCode !== 0) failedInit++;
+    } else pendingInit++;
+  }
+  let unknown = 0;
   let running = 0;
   let waiting = 0;
   let stopped = 0;
   let succeeded = 0;
+  for (const c of pod.spec.initContainers ?? []) {
+    if (!isSidecar(c)) continue;
+    const s = byName.get(c.name);
+    if (!s) {
+      pendingSidecars++;
+      unknown++;
+    } else if (s.state?.running) {
+      if (!s.started) pendingSidecars++;
+      running++;
+    } else if (s.state?.waiting && !s.lastState?.terminated) {
+      pendingSidecars++;
+      waiting++;
+    }
+  }
   for (const s of statuses) {
     if (s.state?.running) running++;
     else if (s.state?.terminated) {
@@ -79,9 +118,11 @@ export function podPhase(pod: Pod, statuses: ContainerStatus[]): PodPhase {
     else waiting++;
   }
   const policy = pod.spec.restartPolicy ?? 'Always';
+  if (failedInit > 0 && policy === 'Never') return 'Failed';
+  if (pendingInit > 0 || (pendingSidecars > 0 && !initialized)) return 'Pending';
   if (waiting > 0) return 'Pending';
-  if (running > 0) return 'Running';
-  if (stopped > 0) {
+  if (running > 0 && unknown === 0) return 'Running';
+  if (running === 0 && stopped > 0 && unknown === 0) {
     if (policy === 'Always') return 'Running';
     if (stopped === succeeded) return 'Succeeded';
     if (policy === 'Never') return 'Failed';
@@ -90,20 +131,44 @@ export function podPhase(pod: Pod, statuses: ContainerStatus[]): PodPhase {
   return 'Pending';
 }
 
-export function podStatus(pod: Pod, views: ContainerView[], podIP: string, hostIP: string, now = new Date()): PodStatus {
+/** Init containers that have not done their part: regular ones not succeeded, sidecars not started. */
+function incompleteInits(pod: Pod, initStatuses: ContainerStatus[]): string[] {
+  const byName = new Map(initStatuses.map((s) => [s.name, s]));
+  return (pod.spec.initContainers ?? [])
+    .filter((c) => {
+      const s = byName.get(c.name);
+      if (isSidecar(c)) return !s?.started;
+      return !(s?.state?.terminated && s.state.terminated.exitCode === 0);
+    })
+    .map((c) => c.name);
+}
+
+export function podStatus(pod: Pod, views: ContainerView[], podIP: string, hostIP: string, initViews: ContainerView[] = [], initialized = true, now = new Date()): PodStatus {
   const stamp = timestamp(now.getTime());
   const old = pod.status ?? {};
   const containerStatuses = views.map(containerStatus);
-  const phase = podPhase(pod, containerStatuses);
+  const initContainerStatuses = initViews.map((v) => {
+    const s = containerStatus(v);
+    // A regular init container that succeeded is ready, as the kubelet reports it.
+    if (!isSidecar(v.spec) && s.state?.terminated?.exitCode === 0) s.ready = true;
+    return s;
+  });
+  const phase = podPhase(pod, containerStatuses, initContainerStatuses, initialized);
   const conditions: Condition[] = (old.conditions ?? []).map((c) => ({ ...c }));
-  const notReady = containerStatuses.filter((s) => !s.ready).map((s) => s.name);
+  const sidecarStatuses = initContainerStatuses.filter((s) => pod.spec.initContainers?.some((c) => c.name === s.name && isSidecar(c)));
+  const notReady = [...sidecarStatuses, ...containerStatuses].filter((s) => !s.ready).map((s) => s.name);
   const terminal = phase === 'Succeeded' || phase === 'Failed';
   const ready: Condition =
     notReady.length === 0 && !terminal
       ? { type: 'Ready', status: 'True' }
       : { type: 'Ready', status: 'False', reason: terminal ? 'PodCompleted' : 'ContainersNotReady', message: terminal ? '' : `containers with unready status: [${notReady.join(' ')}]` };
+  const incomplete = initialized ? [] : incompleteInits(pod, initContainerStatuses);
+  const init: Condition =
+    incomplete.length === 0
+      ? { type: 'Initialized', status: 'True', ...(terminal ? { reason: 'PodCompleted' } : {}) }
+      : { type: 'Initialized', status: 'False', reason: 'ContainersNotInitialized', message: `containers with incomplete status: [${incomplete.join(' ')}]` };
   setCondition(conditions, { type: 'PodScheduled', status: 'True' }, stamp);
-  setCondition(conditions, { type: 'Initialized', status: 'True', ...(terminal ? { reason: 'PodCompleted' } : {}) }, stamp);
+  setCondition(conditions, init, stamp);
   setCondition(conditions, { ...ready, type: 'ContainersReady' }, stamp);
   setCondition(conditions, ready, stamp);
   for (const c of conditions) c.lastProbeTime = null;
@@ -116,8 +181,8 @@ export function podStatus(pod: Pod, views: ContainerView[], podIP: string, hostI
     hostIP,
     ...(podIP ? { podIP, podIPs: [{ ip: podIP }] } : {}),
     startTime: old.startTime ?? stamp,
+    ...(initContainerStatuses.length ? { initContainerStatuses } : {}),
     containerStatuses,
     qosClass: old.qosClass ?? qosClass(pod),
   };
 }
-

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Node, Pod, Service } from '@tinykube/api';
-import { Backoff, containerEnv, expand, podPhase, podStatus, routeChanges, serviceEnv, type ContainerView } from '../src';
+import { Backoff, containerEnv, expand, podPhase, podStatus, routeChanges, serviceEnv, type ContainerView, type PodSources } from '../src';
+
+const none: PodSources = { configMaps: new Map(), secrets: new Map(), allocatable: { cpu: '2', memory: '4Gi' } };
 
 const basePod: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-0', namespace: 'prod', uid: 'u1' }, spec: { nodeName: 'node-1', containers: [{ name: 'c', image: 'busybox:1.35' }] } };
 
@@ -55,7 +57,7 @@ test('service environment variables and $(VAR) expansion as Kubernetes sets them
   assert.equal(env.HEADLESS_SERVICE_HOST, undefined);
   assert.equal(expand('$(A)-$$(A)-$(B)', { A: 'x' }), 'x-$(A)-$(B)');
   const pod: Pod = { ...basePod, spec: { ...basePod.spec, containers: [{ name: 'c', env: [{ name: 'ME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }, { name: 'IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }, { name: 'URL', value: 'http://$(IP):80' }] }] } };
-  const c = containerEnv(pod, pod.spec.containers[0]!, [], '10.244.1.9', '10.240.0.11');
+  const c = containerEnv(pod, pod.spec.containers[0]!, [], '10.244.1.9', '10.240.0.11', none).env;
   assert.equal(c.ME, 'web-0');
   assert.equal(c.URL, 'http://10.244.1.9:80');
 });
@@ -76,11 +78,11 @@ test('host-gw routes: one per other node, stale ones removed, unrelated routes u
 test('every pod gets the kubernetes Service variables, even without service links; a Service of that name in its namespace takes their place', () => {
   const master: Service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'kubernetes', namespace: 'default' }, spec: { clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443 }] } };
   const noLinks: Pod = { ...basePod, spec: { ...basePod.spec, enableServiceLinks: false, containers: [{ name: 'c' }] } };
-  const env = containerEnv(noLinks, noLinks.spec.containers[0]!, [], '10.244.1.9', '10.240.0.11', master);
+  const env = containerEnv(noLinks, noLinks.spec.containers[0]!, [], '10.244.1.9', '10.240.0.11', none, master).env;
   assert.equal(env.KUBERNETES_SERVICE_HOST, '10.96.0.1');
   assert.equal(env.KUBERNETES_SERVICE_PORT, '443');
   assert.equal(env.KUBERNETES_SERVICE_PORT_HTTPS, '443');
   const own: Service = { ...master, metadata: { name: 'kubernetes', namespace: 'web' }, spec: { clusterIP: '10.96.7.7', ports: [{ port: 80 }] } };
   const linked: Pod = { ...basePod, spec: { ...basePod.spec, containers: [{ name: 'c' }] } };
-  assert.equal(containerEnv(linked, linked.spec.containers[0]!, [own], '10.244.1.9', '10.240.0.11', master).KUBERNETES_SERVICE_HOST, '10.96.7.7');
+  assert.equal(containerEnv(linked, linked.spec.containers[0]!, [own], '10.244.1.9', '10.240.0.11', none, master).env.KUBERNETES_SERVICE_HOST, '10.96.7.7');
 });

@@ -2,7 +2,7 @@
 // system:node role says, except that Secrets, ConfigMaps, PersistentVolumeClaims and
 // ServiceAccount tokens are only for the pods bound to its node: it gets one only when such a pod
 // names it. Which Node, Lease and pod status it may change is NodeRestriction's (admission).
-import { R, ruleAllows, type Attributes, type Pod, type PolicyRule } from '@tinykube/api';
+import { R, podReferences, ruleAllows, type Attributes, type Pod, type PolicyRule } from '@tinykube/api';
 import type { UserInfo } from '../authn/user';
 import type { Registry } from '../registry';
 import { SYSTEM_NODE_RULES } from './bootstrap-policy';
@@ -11,41 +11,6 @@ import type { Decision } from './rbac-authorizer';
 /** The node a user is, when it is a kubelet's identity. */
 export function nodeNameOf(user: UserInfo): string | undefined {
   return user.groups.includes('system:nodes') && user.name.startsWith('system:node:') ? user.name.slice('system:node:'.length) || undefined : undefined;
-}
-
-/** The objects of a kind a pod refers to (Kubernetes' node graph edges). */
-export function podReferences(pod: Pod, kind: 'secrets' | 'configmaps' | 'persistentvolumeclaims' | 'serviceaccounts'): string[] {
-  const spec = pod.spec;
-  const out = new Set<string>();
-  if (kind === 'serviceaccounts') {
-    out.add(spec.serviceAccountName ?? 'default');
-    return [...out];
-  }
-  for (const v of spec.volumes ?? []) {
-    if (kind === 'secrets' && v.secret?.secretName) out.add(v.secret.secretName);
-    if (kind === 'configmaps' && v.configMap?.name) out.add(v.configMap.name);
-    if (kind === 'persistentvolumeclaims' && v.persistentVolumeClaim?.claimName) out.add(v.persistentVolumeClaim.claimName);
-    for (const p of v.projected?.sources ?? []) {
-      const secret = (p as { secret?: { name?: string } }).secret;
-      if (kind === 'secrets' && secret?.name) out.add(secret.name);
-      if (kind === 'configmaps' && p.configMap?.name) out.add(p.configMap.name);
-    }
-  }
-  // Fields the pod spec types do not model yet are stored as given: read them loosely.
-  const loose = spec as { imagePullSecrets?: { name?: string }[] };
-  if (kind === 'secrets') for (const s of loose.imagePullSecrets ?? []) if (s.name) out.add(s.name);
-  type EnvFrom = { envFrom?: { secretRef?: { name?: string }; configMapRef?: { name?: string } }[] };
-  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])] as (Pod['spec']['containers'][number] & EnvFrom)[]) {
-    for (const e of c.env ?? []) {
-      if (kind === 'secrets' && e.valueFrom?.secretKeyRef?.name) out.add(e.valueFrom.secretKeyRef.name);
-      if (kind === 'configmaps' && e.valueFrom?.configMapKeyRef?.name) out.add(e.valueFrom.configMapKeyRef.name);
-    }
-    for (const f of c.envFrom ?? []) {
-      if (kind === 'secrets' && f.secretRef?.name) out.add(f.secretRef.name);
-      if (kind === 'configmaps' && f.configMapRef?.name) out.add(f.configMapRef.name);
-    }
-  }
-  return [...out];
 }
 
 const GRAPH: Record<string, 'secrets' | 'configmaps' | 'persistentvolumeclaims' | 'serviceaccounts'> = {

@@ -94,11 +94,14 @@ export class GrpcServer {
         );
       };
     const obj = (o: KubeObject): ObjectResponse => ({ object: enc(o) });
-    /** Runs a write with Kubernetes' default field validation (Warn); dropped unknown fields are logged. */
+    /** Runs a write with Kubernetes' default field validation (Warn); dropped unknown fields and other warnings are logged. */
     const write = async (resource: string, user: UserInfo, fn: (opts: { warnings: Set<string>; user: UserInfo }) => Promise<KubeObject>): Promise<ObjectResponse> => {
       const warnings = new Set<string>();
       const out = await fn({ warnings, user });
-      if (warnings.size) this.log.warn({ resource, warnings: [...warnings] }, 'dropped unknown fields');
+      const dropped = [...warnings].filter((w) => w.startsWith('unknown field'));
+      if (dropped.length) this.log.warn({ resource, warnings: dropped }, 'dropped unknown fields');
+      const others = [...warnings].filter((w) => !w.startsWith('unknown field'));
+      if (others.length) this.log.info({ resource, warnings: others }, 'write answered with warnings');
       return obj(out);
     };
     const at = (verb: string, req: { resource: string; namespace?: string; name?: string }, subresource = ''): Attributes => {

@@ -1,6 +1,6 @@
 // Server-side printing (meta.k8s.io/v1 Table): the columns kubectl shows for each kind, so that
 // kubectl and tkctl print the same tables from the same server answer.
-import type { Deployment, Endpoints, Event, KubeObject, Lease, Node, PersistentVolumeClaim, Pod, ReplicaSet, Service, StatefulSet, ControllerRevision } from '@tinykube/api';
+import type { ContainerStatus, Deployment, Endpoints, Event, KubeObject, Lease, Node, PersistentVolumeClaim, Pod, ReplicaSet, Service, StatefulSet, ControllerRevision } from '@tinykube/api';
 import { getCondition, selectorStringFromLabelSelector } from '@tinykube/api';
 
 export interface TableColumn {
@@ -62,31 +62,65 @@ function containersAndImages(spec: { containers?: { name: string; image?: string
   return [cs.map((c) => c.name).join(','), cs.map((c) => c.image ?? '').join(',')];
 }
 
-/** The STATUS column of `kubectl get pods`, following the kubelet's reasons. */
-export function podStatusReason(pod: Pod): string {
+export interface PodSummary {
+  reason: string;
+  ready: number;
+  total: number;
+  restarts: number;
+  lastRestart?: string;
+}
+
+/** READY, STATUS and RESTARTS of `kubectl get pods`, as kubectl's printPod (native sidecars count as containers). */
+export function podSummary(pod: Pod): PodSummary {
   let reason: string = pod.status?.reason ?? pod.status?.phase ?? 'Pending';
   const inits = pod.spec.initContainers ?? [];
+  const sidecar = new Set(inits.filter((c) => c.restartPolicy === 'Always').map((c) => c.name));
+  const total = (pod.spec.containers?.length ?? 0) + sidecar.size;
+  let ready = 0;
+  let restarts = 0;
+  let sidecarRestarts = 0;
+  const lastOf = (list: ContainerStatus[]): string | undefined => list.map((c) => c.lastState?.terminated?.finishedAt).filter((t): t is string => !!t).sort().pop();
+  let lastRestart = lastOf(pod.status?.initContainerStatuses ?? []);
   let initializing = false;
-  (pod.status?.initContainerStatuses ?? []).forEach((c, i) => {
+  for (const [i, c] of (pod.status?.initContainerStatuses ?? []).entries()) {
+    restarts += c.restartCount ?? 0;
+    if (sidecar.has(c.name)) sidecarRestarts += c.restartCount ?? 0;
     const t = c.state?.terminated;
-    if (t && t.exitCode === 0) return;
+    if (t && t.exitCode === 0) continue;
+    if (sidecar.has(c.name) && c.started) {
+      if (c.ready) ready++;
+      continue;
+    }
     initializing = true;
     if (t) reason = t.reason ? `Init:${t.reason}` : t.signal ? `Init:Signal:${t.signal}` : `Init:ExitCode:${t.exitCode}`;
     else if (c.state?.waiting?.reason && c.state.waiting.reason !== 'PodInitializing') reason = `Init:${c.state.waiting.reason}`;
     else reason = `Init:${i}/${inits.length}`;
-  });
-  if (!initializing) {
+    break;
+  }
+  if (!initializing || getCondition(pod.status?.conditions, 'Initialized')?.status === 'True') {
+    restarts = sidecarRestarts;
+    const sidecarStatuses = (pod.status?.initContainerStatuses ?? []).filter((c) => sidecar.has(c.name));
+    lastRestart = lastOf([...sidecarStatuses, ...(pod.status?.containerStatuses ?? [])]);
     let hasRunning = false;
     for (const c of [...(pod.status?.containerStatuses ?? [])].reverse()) {
+      restarts += c.restartCount ?? 0;
       if (c.state?.waiting?.reason) reason = c.state.waiting.reason;
       else if (c.state?.terminated?.reason) reason = c.state.terminated.reason;
       else if (c.state?.terminated) reason = c.state.terminated.signal ? `Signal:${c.state.terminated.signal}` : `ExitCode:${c.state.terminated.exitCode}`;
-      else if (c.ready && c.state?.running) hasRunning = true;
+      else if (c.ready && c.state?.running) {
+        hasRunning = true;
+        ready++;
+      }
     }
     if (reason === 'Completed' && hasRunning) reason = getCondition(pod.status?.conditions, 'Ready')?.status === 'True' ? 'Running' : 'NotReady';
   }
   if (pod.metadata.deletionTimestamp) reason = pod.status?.reason === 'NodeLost' ? 'Unknown' : 'Terminating';
-  return reason;
+  return { reason, ready, total, restarts, ...(lastRestart ? { lastRestart } : {}) };
+}
+
+/** The STATUS column of `kubectl get pods`. */
+export function podStatusReason(pod: Pod): string {
+  return podSummary(pod).reason;
 }
 
 /** The printers of the kinds served from the start, as Kubernetes' internalversion printers. */
@@ -105,14 +139,11 @@ export const printers = {
     ],
     cells(o) {
       const pod = o as Pod;
-      const cs = pod.status?.containerStatuses ?? [];
-      const ready = cs.filter((c) => c.ready).length;
-      const restarts = cs.reduce((n, c) => n + (c.restartCount ?? 0), 0);
-      const lastRestart = cs.map((c) => c.lastState?.terminated?.finishedAt).filter((t): t is string => !!t).sort().pop();
+      const { reason, ready, total, restarts, lastRestart } = podSummary(pod);
       return [
         pod.metadata.name,
-        `${ready}/${pod.spec.containers?.length ?? 0}`,
-        podStatusReason(pod),
+        `${ready}/${total}`,
+        reason,
         lastRestart ? `${restarts} (${age(lastRestart)} ago)` : String(restarts),
         age(pod.metadata.creationTimestamp),
         pod.status?.podIP ?? '<none>',

@@ -3,9 +3,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { R, type Pod, type Stored } from '@tinykube/api';
+import { R, type ConfigMap, type Pod, type Stored } from '@tinykube/api';
 import { FakeApiClient } from '@tinykube/client';
-import { ProjectedVolumes } from '../src';
+import { ContentVolumes, type PodSources } from '../src';
+
+async function sources(api: FakeApiClient, ns: string, names: string[]): Promise<PodSources> {
+  const configMaps = new Map<string, ConfigMap | undefined>();
+  for (const n of names) configMaps.set(n, await api.get<ConfigMap>(R.configmaps, ns, n).catch(() => undefined));
+  return { configMaps, secrets: new Map(), allocatable: { cpu: '2', memory: '4Gi' } };
+}
 
 function pod(api: FakeApiClient): Stored<Pod> {
   api.seed(R.serviceaccounts, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'reader', namespace: 'team' } });
@@ -41,9 +47,10 @@ test('a projected ServiceAccount volume: a token bound to the pod, the CA and th
     const api = new FakeApiClient();
     const p = pod(api);
     let now = Date.now();
-    const volumes = new ProjectedVolumes(api, () => now);
+    const volumes = new ContentVolumes(api, () => now);
+    const src = await sources(api, 'team', ['kube-root-ca.crt']);
     const dirs = new Map([['kube-api-access-x', dir]]);
-    await volumes.write(p, dirs);
+    await volumes.write(p, dirs, src);
     const token = fs.readFileSync(path.join(dir, 'token'), 'utf8');
     assert.match(token, /^fake-token-team-reader-/);
     assert.equal(fs.readFileSync(path.join(dir, 'ca.crt'), 'utf8'), 'THE CA');
@@ -53,10 +60,10 @@ test('a projected ServiceAccount volume: a token bound to the pod, the CA and th
     const bound = api.actions.filter((a) => a.resource === 'serviceaccounts/token');
     assert.equal(bound.length, 1);
     now += 0.79 * 3600_000;
-    await volumes.write(p, dirs);
+    await volumes.write(p, dirs, src);
     assert.equal(fs.readFileSync(path.join(dir, 'token'), 'utf8'), token, 'not yet due');
     now += 0.02 * 3600_000;
-    await volumes.write(p, dirs);
+    await volumes.write(p, dirs, src);
     assert.notEqual(fs.readFileSync(path.join(dir, 'token'), 'utf8'), token, 'renewed at 80%');
     assert.equal(api.actions.filter((a) => a.resource === 'serviceaccounts/token').length, 2);
   } finally {
@@ -70,7 +77,7 @@ test('a projected volume whose ConfigMap is missing fails to mount, as Kubernete
     const api = new FakeApiClient();
     const p = pod(api);
     await api.delete(R.configmaps, 'team', 'kube-root-ca.crt');
-    await assert.rejects(new ProjectedVolumes(api).write(p, new Map([['kube-api-access-x', dir]])), /MountVolume.SetUp failed for volume "kube-api-access-x": configmap "kube-root-ca.crt" not found/);
+    await assert.rejects(new ContentVolumes(api).write(p, new Map([['kube-api-access-x', dir]]), await sources(api, 'team', ['kube-root-ca.crt'])), /MountVolume.SetUp failed for volume "kube-api-access-x" : configmap "kube-root-ca.crt" not found/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
