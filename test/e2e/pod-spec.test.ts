@@ -4,7 +4,7 @@
 // messages, and the warning for a field tinykube does not act on.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -157,11 +157,33 @@ test('termination messages show in describe; applying a field tinykube does not 
   assert.match(described, /Message:\s+database unreachable/);
   assert.match(described, /Message:\s+panic: out of cheese/);
 
-  const manifest = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'unacted', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'busybox:1.35', command: ['sleep', '3600'], stdin: true, stdinOnce: true }], priorityClassName: 'high' } };
+  const manifest = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'unacted', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'busybox:1.35', command: ['sleep', '3600'], resizePolicy: [{ resourceName: 'cpu', restartPolicy: 'NotRequired' }] }], priorityClassName: 'high' } };
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tk-unacted-')), 'unacted.json');
   fs.writeFileSync(file, JSON.stringify(manifest));
   const { stdout, stderr } = await kubectlBoth('apply', '-f', file);
   assert.equal(stdout.trim(), 'pod/unacted created');
-  assert.match(stderr, /Warning: spec\.containers\[0\]\.stdinOnce: not acted on by tinykube/);
+  assert.match(stderr, /Warning: spec\.containers\[0\]\.resizePolicy: not acted on by tinykube/);
   assert.match(stderr, /Warning: spec\.priorityClassName: not acted on by tinykube/);
+});
+
+test('kubectl attach shows what the container prints and leaves it running', async () => {
+  await cluster.api.create(R.pods, {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'ticker', namespace: 'default' },
+    spec: { containers: [{ name: 'c', image: 'busybox:1.35', command: ['sh', '-c', 'i=0; while true; do i=$((i+1)); echo tick-$i; sleep 0.5; done'] }] },
+  });
+  await ready('ticker');
+  const child = spawn('kubectl', ['--kubeconfig', cluster.kubeconfig, 'attach', 'ticker', '-c', 'c'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  try {
+    await waitFor(async () => (/tick-\d+\n[\s\S]*tick-\d+\n/.test(out) ? true : undefined), { timeoutMs: 30_000, what: `two ticks through kubectl attach (got ${JSON.stringify(out)})` });
+  } finally {
+    child.kill('SIGINT');
+  }
+  await new Promise((r) => child.once('exit', r));
+  const p = await cluster.api.get<Pod>(R.pods, 'default', 'ticker');
+  assert.equal(p.status!.containerStatuses![0]!.restartCount, 0);
+  assert.ok(p.status!.containerStatuses![0]!.state!.running, 'leaving attach leaves the container running');
 });

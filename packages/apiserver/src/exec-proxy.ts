@@ -1,4 +1,4 @@
-// pods/{name}/exec over WebSocket: the apiserver accepts the client's upgrade only once the
+// pods/{name}/exec and pods/{name}/attach over WebSocket: the apiserver accepts the client's upgrade only once the
 // pod's kubelet has accepted its own (TLS, with the apiserver's kubelet-client certificate), agreeing on the same
 // channel subprotocol, then relays messages both ways unchanged.
 import type { IncomingMessage } from 'node:http';
@@ -8,7 +8,7 @@ import { errors, statusFailure } from '@tinykube/api';
 import { kubeletOf, podContainer, type KubeletClientTls } from './kubelet-proxy';
 import type { Registry } from './registry';
 
-const PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/;
+const PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|attach)$/;
 
 function refuse(socket: Duplex, code: number, message: string): void {
   const reason = code === 404 ? 'NotFound' : code === 400 ? 'BadRequest' : 'InternalError';
@@ -22,19 +22,19 @@ export function execUpgradeHandler(registry: Registry, tls: KubeletClientTls) {
     const m = PATH.exec(url.pathname);
     if (!m) return refuse(socket, 404, 'the server could not find the requested resource');
     void (async () => {
-      const [ns, name] = [decodeURIComponent(m[1]!), decodeURIComponent(m[2]!)];
+      const [ns, name, verb] = [decodeURIComponent(m[1]!), decodeURIComponent(m[2]!), m[3]!];
       const { pod, container } = await podContainer(registry, ns, name, url.searchParams.get('container'));
       if (!pod.spec.nodeName || pod.status?.phase !== 'Running') throw errors.badRequest(`pod ${name} is not running`);
       const { ip, port } = await kubeletOf(registry, pod);
       const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
       const q = new URLSearchParams();
-      for (const c of url.searchParams.getAll('command')) q.append('command', c);
+      if (verb === 'exec') for (const c of url.searchParams.getAll('command')) q.append('command', c);
       for (const k of ['stdin', 'tty']) if (url.searchParams.has(k)) q.set(k, url.searchParams.get(k)!);
-      const upstream = new WebSocket(`wss://${ip}:${port}/exec/${encodeURIComponent(ns)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${q}`, offered, { ca: tls.ca, cert: tls.cert, key: tls.key });
+      const upstream = new WebSocket(`wss://${ip}:${port}/${verb}/${encodeURIComponent(ns)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${q}`, offered, { ca: tls.ca, cert: tls.cert, key: tls.key });
       await new Promise<void>((resolve, reject) => {
         upstream.once('open', resolve);
         upstream.once('error', reject);
-        upstream.once('unexpected-response', (_r, res) => reject(errors.badRequest(`kubelet refused exec: ${res.statusCode}`)));
+        upstream.once('unexpected-response', (_r, res) => reject(errors.badRequest(`kubelet refused ${verb}: ${res.statusCode}`)));
       });
       const wss = new WebSocketServer({ noServer: true, handleProtocols: () => upstream.protocol || false });
       wss.handleUpgrade(req, socket, head, (client) => {

@@ -155,6 +155,20 @@ export class DockerRuntime {
     }
   }
 
+  /** Attaches to a running container's stdio (its output from now on; stdin if it was created with one). */
+  async attach(id: string, stdin: boolean): Promise<Duplex> {
+    return (await bounded('attach', CALL_MS, this.docker.getContainer(id).attach({ stream: true, stdin, stdout: true, stderr: true, hijack: true }))) as unknown as Duplex;
+  }
+
+  /** Whether a container has a TTY (its output is then one raw stream). */
+  async hasTty(id: string): Promise<boolean> {
+    return (await bounded('inspect', CALL_MS, this.docker.getContainer(id).inspect())).Config.Tty;
+  }
+
+  async resize(id: string, w: number, h: number): Promise<void> {
+    await bounded('resize', CALL_MS, this.docker.getContainer(id).resize({ w, h }));
+  }
+
   async remove(id: string): Promise<void> {
     try {
       await bounded('remove', CALL_MS, this.docker.getContainer(id).remove({ force: true, v: true }));

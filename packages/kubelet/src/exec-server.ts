@@ -4,10 +4,11 @@ import { PassThrough } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { DockerRuntime } from './docker-runtime';
 
-// `exec` over WebSocket with Kubernetes' channel protocol (v4/v5.channel.k8s.io): every binary
+// `exec` and `attach` over WebSocket with Kubernetes' channel protocol (v4/v5.channel.k8s.io): every binary
 // message starts with its channel — 0 stdin, 1 stdout, 2 stderr, 3 the final Status, 4 terminal
 // resize, and in v5 255 "close" (the client has no more stdin). The command runs through the
-// Docker Engine API (exec with a hijacked stream).
+// Docker Engine API (exec with a hijacked stream); attach joins the container's own stdio
+// (Docker's attach), so leaving it leaves the container running.
 
 export const CHANNEL_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
 
@@ -18,6 +19,8 @@ export interface ExecTarget {
   command: string[];
   stdin: boolean;
   tty: boolean;
+  /** Attach to the container's process instead of running `command`. */
+  attach?: boolean;
 }
 
 /** Status sent on channel 3 when the command ends, as the kubelet writes it. */
@@ -66,6 +69,7 @@ export class ExecServer {
       ws.close(1000);
       return;
     }
+    if (t.attach) return this.attach(ws, id, t, early, (f) => (deliver = f));
     const { exec, stream } = await this.runtime.startExec(id, { cmd: t.command, stdin: t.stdin, tty: t.tty });
     if (t.tty) stream.on('data', (d: Buffer) => this.send(ws, 1, d));
     else {
@@ -93,6 +97,43 @@ export class ExecServer {
     });
     const info = await exec.inspect();
     this.send(ws, 3, exitStatus(t.command, info.ExitCode ?? 1));
+    ws.close(1000);
+  }
+
+  /** Relays the container's stdio until it exits (Success on channel 3) or the client leaves. */
+  private async attach(ws: WebSocket, id: string, t: ExecTarget, early: Buffer[], setDeliver: (f: (data: Buffer) => void) => void): Promise<void> {
+    const tty = await this.runtime.hasTty(id);
+    const stream = await this.runtime.attach(id, t.stdin);
+    if (tty) stream.on('data', (d: Buffer) => this.send(ws, 1, d));
+    else {
+      const out = new PassThrough();
+      const err = new PassThrough();
+      out.on('data', (d: Buffer) => this.send(ws, 1, d));
+      err.on('data', (d: Buffer) => this.send(ws, 2, d));
+      this.runtime.docker.modem.demuxStream(stream, out, err);
+    }
+    const deliver = (data: Buffer): void => {
+      const channel = data[0];
+      const body = data.subarray(1);
+      if (channel === 0 && t.stdin) stream.write(body);
+      else if (channel === 4) {
+        const size = JSON.parse(body.toString()) as { Width: number; Height: number };
+        void this.runtime.resize(id, size.Width, size.Height).catch(() => undefined);
+      }
+    };
+    setDeliver(deliver);
+    for (const data of early.splice(0)) deliver(data);
+    let left = false;
+    ws.on('close', () => {
+      left = true;
+      stream.destroy();
+    });
+    await new Promise<void>((resolve) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', () => resolve());
+    });
+    if (!left) this.send(ws, 3, JSON.stringify({ metadata: {}, status: 'Success' }));
     ws.close(1000);
   }
 }

@@ -95,10 +95,10 @@ export function startKubeletServer(o: KubeletServerOptions): Promise<KubeletServ
       (err: Error & { code?: number }) => fail(res, err.code ?? 400, err.message),
     );
   });
-  // /exec/<ns>/<pod>/<container>?command=..&stdin=true&tty=true: a WebSocket upgrade.
+  // /exec/<ns>/<pod>/<container>?command=..&stdin=true&tty=true and /attach/<ns>/<pod>/<container>?stdin=..&tty=..: WebSocket upgrades.
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'https://kubelet');
-    const m = /^\/exec\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+    const m = /^\/(exec|attach)\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
     const caller = callerCheck(req);
     if (!m || caller !== 0) {
       socket.end(`HTTP/1.1 ${!m ? '404 Not Found' : caller === 401 ? '401 Unauthorized' : '403 Forbidden'}\r\n\r\n`);
@@ -106,10 +106,11 @@ export function startKubeletServer(o: KubeletServerOptions): Promise<KubeletServ
     }
     const q = url.searchParams;
     o.exec(req, socket, head, {
-      namespace: decodeURIComponent(m[1]!),
-      pod: decodeURIComponent(m[2]!),
-      container: decodeURIComponent(m[3]!),
+      namespace: decodeURIComponent(m[2]!),
+      pod: decodeURIComponent(m[3]!),
+      container: decodeURIComponent(m[4]!),
       command: q.getAll('command'),
+      attach: m[1] === 'attach',
       stdin: q.get('stdin') === 'true' || q.get('stdin') === '1',
       tty: q.get('tty') === 'true' || q.get('tty') === '1',
     });

@@ -56,7 +56,6 @@ export const ACCEPTED_FIELDS: Record<string, Record<string, Schema>> = {
   [`${CORE}Container`]: {
     resizePolicy: accepted('list', 'How resources are resized in place.'),
     restartPolicyRules: accepted('list', 'Restart rules by exit code.'),
-    stdinOnce: accepted('boolean', 'Close stdin after the first attach ends.'),
     volumeDevices: accepted('list', 'Block devices of the container.', 'devicePath'),
   },
   [`${CORE}EnvVarSource`]: {

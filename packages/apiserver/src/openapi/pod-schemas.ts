@@ -57,7 +57,8 @@ export const POD_SCHEMAS: Record<string, Schema> = {
     terminationMessagePath: str('File (default /dev/termination-log) whose contents, up to 4096 bytes, become the message of the terminated state.'),
     terminationMessagePolicy: str('File, or FallbackToLogsOnError: the last 80 lines (2 KiB) of the log when the file is empty and the container failed.', ['FallbackToLogsOnError', 'File']),
     imagePullPolicy: str('When the image is pulled. Defaults to Always for :latest or untagged images, IfNotPresent otherwise.', ['Always', 'IfNotPresent', 'Never']),
-    stdin: bool('Keep a stdin open in the container runtime, for attach and exec -i.'),
+    stdin: bool('Keep a stdin open in the container runtime, for kubectl attach -i.'),
+    stdinOnce: bool('Close stdin after the first attach session ends.'),
     tty: bool('Allocate a TTY for the container.'),
   }, ['name']),
   [`${CORE}ContainerPort`]: object('A network port of a container.', {
