@@ -1,7 +1,7 @@
 // The pod spec real manifests use, on real containers across two hosts, driven by the machine's
 // kubectl and the manifests in examples/pod-spec: ConfigMaps and Secrets as env and files, a
 // missing Secret, init containers and native sidecars, hostPort and hostNetwork, termination
-// messages, and the warning for a field tinykube does not act on.
+// messages, kubectl attach and port-forward, and the warning for a field tinykube does not act on.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
@@ -178,7 +178,7 @@ test('kubectl attach shows what the container prints and leaves it running', asy
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   try {
-    await waitFor(async () => (/tick-\d+\n[\s\S]*tick-\d+\n/.test(out) ? true : undefined), { timeoutMs: 30_000, what: `two ticks through kubectl attach (got ${JSON.stringify(out)})` });
+    await waitFor(async () => (/tick-\d+\n[\s\S]*tick-\d+\n/.test(out) ? true : undefined), { timeoutMs: 30_000, what: 'two ticks through kubectl attach' });
   } finally {
     child.kill('SIGINT');
   }
@@ -186,4 +186,59 @@ test('kubectl attach shows what the container prints and leaves it running', asy
   const p = await cluster.api.get<Pod>(R.pods, 'default', 'ticker');
   assert.equal(p.status!.containerStatuses![0]!.restartCount, 0);
   assert.ok(p.status!.containerStatuses![0]!.state!.running, 'leaving attach leaves the container running');
+});
+
+/** Runs `kubectl port-forward` until `use` is done, once it says it is forwarding; returns what it wrote to stderr. */
+async function portForward(args: string[], env: NodeJS.ProcessEnv, use: () => Promise<void>): Promise<string> {
+  const child = spawn('kubectl', ['--kubeconfig', cluster.kubeconfig, 'port-forward', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise((r) => child.once('exit', r));
+  try {
+    await waitFor(async () => (out.includes('Forwarding from 127.0.0.1') ? true : child.exitCode !== null ? Promise.reject(new Error(`kubectl port-forward exited: ${err}`)) : undefined), { timeoutMs: 30_000, what: 'kubectl port-forward to say it is forwarding' });
+    await use();
+  } finally {
+    child.kill('SIGINT');
+    await exited;
+  }
+  return err;
+}
+
+test('kubectl port-forward reaches a server on the pod\'s localhost, over WebSocket and over SPDY, large answers included; a closed port is reported', async () => {
+  await kubectl('apply', '-f', path.join(examples, 'port-forward.yaml'));
+  await ready('port-forward-demo');
+  const get = async (port: number, file: string): Promise<string> => {
+    const res = await fetch(`http://127.0.0.1:${port}/${file}`);
+    assert.equal(res.status, 200);
+    return res.text();
+  };
+  for (const [transport, env] of [['WebSocket', {}], ['SPDY', { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' }]] as const) {
+    await portForward(['pod/port-forward-demo', '18080:80'], env, async () => {
+      assert.equal(await get(18080, 'index.html'), 'through-port-forward\n', transport);
+      const big = await get(18080, 'big');
+      assert.equal(big.length, 300_000, `${transport}: the whole of a 300 kB answer`);
+      assert.match(big, /^x+$/);
+      const both = await Promise.all([get(18080, 'index.html'), get(18080, 'big')]);
+      assert.deepEqual(both.map((b) => b.length), [21, 300_000], `${transport}: two connections at once`);
+    });
+  }
+  const stderr = await portForward(['pod/port-forward-demo', '18082:81'], {}, async () => {
+    await assert.rejects(get(18082, 'index.html'));
+  });
+  assert.match(stderr, /error forwarding port 81 to pod port-forward-demo.*connect ECONNREFUSED 127\.0\.0\.1:81/);
+});
+
+test('a kind tinykube does not serve is reported by itself and the other documents of the file apply, with and without validation', async () => {
+  for (const flags of [[], ['--validate=false']]) {
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = execFile('kubectl', ['--kubeconfig', cluster.kubeconfig, 'apply', ...flags, '-f', path.join(examples, 'unserved-kind.yaml')], (_err, _stdout, stderr) => resolve({ code: child.exitCode, stderr }));
+    });
+    assert.notEqual(result.code, 0, 'kubectl fails for the unserved kind');
+    assert.match(result.stderr, /no matches for kind "PodDisruptionBudget" in version "policy\/v1"/);
+    assert.doesNotMatch(result.stderr, /error validating|could not find the requested resource/);
+    for (const name of ['before-unserved', 'after-unserved']) await cluster.api.get(R.configmaps, 'default', name);
+    await kubectl('delete', 'configmap', 'before-unserved', 'after-unserved');
+  }
 });

@@ -108,6 +108,7 @@ test("the kubelet's API: only the apiserver's kubelet-client certificate (or sys
     healthy: () => true,
     logs: () => Promise.reject(Object.assign(new Error('container "c" in pod "p" is waiting to start'), { code: 400 })),
     exec: (_req, socket) => socket.end(),
+    portForward: (_req, socket) => socket.end(),
   });
   try {
     const url = `https://127.0.0.1:${server.address().port}`;

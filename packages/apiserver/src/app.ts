@@ -12,7 +12,10 @@ import { Registry } from './registry';
 import { RestServer } from './rest/server';
 import { GrpcServer } from './grpc/server';
 import { execUpgradeHandler } from './exec-proxy';
-import { podLogHandler } from './kubelet-proxy';
+import { PORTFORWARD_PATH, portForwardUpgradeHandler } from './portforward/portforward-proxy';
+import { podLogHandler, type KubeletClientTls } from './kubelet-proxy';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { ServiceAccountTokens, type ServiceAccountTokenOptions } from './authn/service-account-tokens';
 import { Authorizer, type AuthorizationMode } from './authz/authorizer';
 import { reconcileBootstrapPolicy } from './authz/reconcile-policy';
@@ -148,7 +151,7 @@ export async function startApiserver(o: ApiserverOptions): Promise<Apiserver> {
     tokens,
     authorizer,
     ...(audit ? { audit } : {}),
-    ...(o.kubeletClient ? { podSubresources: { log: podLogHandler(registry, o.kubeletClient) }, onUpgrade: execUpgradeHandler(registry, o.kubeletClient) } : {}),
+    ...(o.kubeletClient ? { podSubresources: { log: podLogHandler(registry, o.kubeletClient) }, onUpgrade: upgradeRoutes(registry, o.kubeletClient) } : {}),
   });
   const port = await rest.listen(o.port, o.bindAddress);
   const grpcServer = new GrpcServer(registry, log, metrics, tokens, authorizer, audit);
@@ -187,3 +190,12 @@ export async function startApiserver(o: ApiserverOptions): Promise<Apiserver> {
   };
 }
 
+/** Connection upgrades: port-forward, or exec and attach. */
+function upgradeRoutes(registry: Registry, tls: KubeletClientTls) {
+  const exec = execUpgradeHandler(registry, tls);
+  const portForward = portForwardUpgradeHandler(registry, tls);
+  return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const path = new URL(req.url ?? '/', 'https://localhost').pathname;
+    (PORTFORWARD_PATH.test(path) ? portForward : exec)(req, socket, head);
+  };
+}

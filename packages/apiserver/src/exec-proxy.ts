@@ -10,7 +10,7 @@ import type { Registry } from './registry';
 
 const PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|attach)$/;
 
-function refuse(socket: Duplex, code: number, message: string): void {
+export function refuseUpgrade(socket: Duplex, code: number, message: string): void {
   const reason = code === 404 ? 'NotFound' : code === 400 ? 'BadRequest' : 'InternalError';
   const body = JSON.stringify(statusFailure(code, reason, message));
   socket.end(`HTTP/1.1 ${code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
@@ -20,7 +20,7 @@ export function execUpgradeHandler(registry: Registry, tls: KubeletClientTls) {
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const url = new URL(req.url ?? '/', 'http://apiserver');
     const m = PATH.exec(url.pathname);
-    if (!m) return refuse(socket, 404, 'the server could not find the requested resource');
+    if (!m) return refuseUpgrade(socket, 404, 'the server could not find the requested resource');
     void (async () => {
       const [ns, name, verb] = [decodeURIComponent(m[1]!), decodeURIComponent(m[2]!), m[3]!];
       const { pod, container } = await podContainer(registry, ns, name, url.searchParams.get('container'));
@@ -48,7 +48,7 @@ export function execUpgradeHandler(registry: Registry, tls: KubeletClientTls) {
     })().catch((err: Error & { code?: unknown; status?: { code?: number } }) => {
       // Node's own errors carry string codes (ECONNREFUSED): those are the kubelet unreachable.
       const code = err.status?.code ?? (typeof err.code === 'number' ? err.code : 500);
-      refuse(socket, code, typeof err.code === 'string' ? `could not reach the kubelet: ${err.message}` : err.message);
+      refuseUpgrade(socket, code, typeof err.code === 'string' ? `could not reach the kubelet: ${err.message}` : err.message);
     });
   };
 }

@@ -28,6 +28,8 @@ export interface ContainerDetails {
   finishedAt?: string;
   imageId: string;
   ip: string;
+  /** The container's first process, in the host's PID namespace (0 when not running). */
+  pid: number;
 }
 
 export class ImagePullError extends Error {}
@@ -92,6 +94,7 @@ export class DockerRuntime {
       ...(finished ? { finishedAt: finished } : {}),
       imageId: i.Image,
       ip: network ? (i.NetworkSettings.Networks[network]?.IPAddress ?? '') : '',
+      pid: i.State.Pid ?? 0,
     };
   }
 

@@ -7,10 +7,12 @@ import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { Duplex, Readable } from 'node:stream';
 import type { ExecTarget } from './exec-server';
+import type { PortForwardTarget } from './port-forwarder';
 
 // The kubelet's own HTTPS endpoint (port 10250 on the node IP), with a serving certificate the
 // cluster CA signed: /healthz, and for the apiserver only (its kubelet-client certificate, or a
-// system:masters one) /metrics, /containerLogs/<ns>/<pod>/<container> and /exec.
+// system:masters one) /metrics, /containerLogs/<ns>/<pod>/<container>, /exec, /attach
+// and /portforward.
 
 export interface LogRequest {
   namespace: string;
@@ -33,6 +35,7 @@ export interface KubeletServerOptions {
   healthy: () => boolean;
   logs: (req: LogRequest) => Promise<Readable>;
   exec: (req: http.IncomingMessage, socket: Duplex, head: Buffer, target: ExecTarget) => void;
+  portForward: (req: http.IncomingMessage, socket: Duplex, head: Buffer, target: PortForwardTarget) => void;
 }
 
 /** The CN the apiserver's kubelet-client certificate carries (kubeadm's name). */
@@ -95,15 +98,23 @@ export function startKubeletServer(o: KubeletServerOptions): Promise<KubeletServ
       (err: Error & { code?: number }) => fail(res, err.code ?? 400, err.message),
     );
   });
-  // /exec/<ns>/<pod>/<container>?command=..&stdin=true&tty=true and /attach/<ns>/<pod>/<container>?stdin=..&tty=..: WebSocket upgrades.
+  // WebSocket upgrades: /exec/<ns>/<pod>/<container>?command=..&stdin=true&tty=true,
+  // /attach/<ns>/<pod>/<container>?stdin=..&tty=.. and /portforward/<ns>/<pod>?port=N.
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'https://kubelet');
     const m = /^\/(exec|attach)\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+    const pf = /^\/portforward\/([^/]+)\/([^/]+)$/.exec(url.pathname);
     const caller = callerCheck(req);
-    if (!m || caller !== 0) {
-      socket.end(`HTTP/1.1 ${!m ? '404 Not Found' : caller === 401 ? '401 Unauthorized' : '403 Forbidden'}\r\n\r\n`);
+    if ((!m && !pf) || caller !== 0) {
+      socket.end(`HTTP/1.1 ${!m && !pf ? '404 Not Found' : caller === 401 ? '401 Unauthorized' : '403 Forbidden'}\r\n\r\n`);
       return;
     }
+    if (pf) {
+      const port = Number(url.searchParams.get('port'));
+      if (!Number.isInteger(port) || port < 1 || port > 65535) return void socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
+      return o.portForward(req, socket, head, { namespace: decodeURIComponent(pf[1]!), pod: decodeURIComponent(pf[2]!), port });
+    }
+    if (!m) return;
     const q = url.searchParams;
     o.exec(req, socket, head, {
       namespace: decodeURIComponent(m[2]!),

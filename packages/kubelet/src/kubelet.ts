@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { DockerRuntime } from './docker-runtime';
 import { ExecServer } from './exec-server';
+import { PortForwarder } from './port-forwarder';
 import { startKubeletServer, type LogRequest } from './kubelet-server';
 import { KUBELET_PORT, NodeAgent } from './node-agent';
 import { PodManager } from './pod-manager';
@@ -194,6 +195,15 @@ export async function startKubelet(o: KubeletOptions): Promise<Kubelet> {
     return running.id;
   });
 
+  const portForwarder = new PortForwarder(async (t) => {
+    const pod = pods.get(`${t.namespace}/${t.pod}`);
+    if (!pod) throw new Error(`pod ${t.pod} is not on node ${o.nodeName}`);
+    const sandbox = (await runtime.listPodContainers()).find((c) => c.podUid === pod.metadata.uid && c.name === SANDBOX_NAME && c.running);
+    const pid = sandbox ? (await runtime.inspect(sandbox.id)).pid : 0;
+    if (!pid) throw new Error(`pod ${t.pod} has no running sandbox`);
+    return { pid, uid: pod.metadata.uid ?? '' };
+  });
+
   const server = await startKubeletServer({
     address: o.nodeIP,
     port: o.port,
@@ -203,6 +213,7 @@ export async function startKubelet(o: KubeletOptions): Promise<Kubelet> {
     healthy: () => networkReady,
     logs: (req) => containerLogs(req),
     exec: (req, socket, head, target) => execServer.upgrade(req, socket, head, target),
+    portForward: (req, socket, head, target) => portForwarder.upgrade(req, socket, head, target),
   });
 
   async function containerLogs(req: LogRequest): ReturnType<DockerRuntime['logs']> {

@@ -8,7 +8,7 @@ const none: PodSources = { configMaps: new Map(), secrets: new Map(), allocatabl
 const basePod: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-0', namespace: 'prod', uid: 'u1' }, spec: { nodeName: 'node-1', containers: [{ name: 'c', image: 'busybox:1.35' }] } };
 
 function view(o: Partial<ContainerView> & { running?: boolean; exitCode?: number; attempt?: number }): ContainerView {
-  const details = { id: 'x', running: o.running ?? false, exitCode: o.exitCode ?? 0, oomKilled: false, error: '', startedAt: '2026-01-01T00:00:00Z', imageId: 'sha256:1', ip: '' };
+  const details = { id: 'x', running: o.running ?? false, exitCode: o.exitCode ?? 0, oomKilled: false, error: '', startedAt: '2026-01-01T00:00:00Z', imageId: 'sha256:1', ip: '', pid: 0 };
   return { spec: { name: 'c', image: 'busybox:1.35' }, ready: o.ready ?? false, started: o.started ?? false, ...(o.running !== undefined || o.exitCode !== undefined ? { current: { id: 'x', attempt: o.attempt ?? 0, details } } : {}), ...(o.waiting ? { waiting: o.waiting } : {}) };
 }
 

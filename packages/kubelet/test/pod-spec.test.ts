@@ -116,7 +116,7 @@ test('configMap, secret and downwardAPI volumes: items, modes, optional, and Kub
 });
 
 function view(name: string, o: { running?: boolean; exitCode?: number; started?: boolean; waiting?: string; restartPolicy?: 'Always' }): ContainerView {
-  const details = { id: name, running: o.running ?? false, exitCode: o.exitCode ?? 0, oomKilled: false, error: '', startedAt: '2026-01-01T00:00:00Z', ...(o.running ? {} : { finishedAt: '2026-01-01T00:00:05Z' }), imageId: 'sha256:1', ip: '' };
+  const details = { id: name, running: o.running ?? false, exitCode: o.exitCode ?? 0, oomKilled: false, error: '', startedAt: '2026-01-01T00:00:00Z', ...(o.running ? {} : { finishedAt: '2026-01-01T00:00:05Z' }), imageId: 'sha256:1', ip: '', pid: 0 };
   const spec = { name, image: 'busybox:1.35', ...(o.restartPolicy ? { restartPolicy: o.restartPolicy } : {}) };
   if (o.waiting) return { spec, ready: false, started: false, waiting: { reason: o.waiting } };
   return { spec, ready: !!o.running, started: o.started ?? !!o.running, current: { id: name, attempt: 0, details } };

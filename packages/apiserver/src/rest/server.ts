@@ -10,6 +10,7 @@ import { patchTypeOf } from '../patch';
 import type { DeleteOptions, FieldValidation, Registry } from '../registry';
 import { AGGREGATED_CONTENT_TYPE, aggregatedDiscovery, apiGroupDoc, apiGroupList, apiResourceList, apiVersions, VERSION_INFO, wantsAggregated } from './discovery';
 import { openapiDocument, openapiRoot } from '../openapi/documents';
+import { OPENAPI_V2_PROTOBUF, OPENAPI_V2_PROTOBUF_ACCEPT, openapiV2Json, openapiV2Protobuf } from '../openapi/openapi-v2';
 import { managerFromUserAgent } from '../server-side-apply';
 import type { HealthChecks } from '@tinykube/daemon';
 import { parseJson, parseYamlBody } from '../decode';
@@ -257,6 +258,13 @@ export class RestServer {
           return sendJson(res, 200, apiResourceList('v1'));
         case '/openapi/v3':
           return sendJson(res, 200, openapiRoot());
+        case '/openapi/v2': {
+          if (!OPENAPI_V2_PROTOBUF_ACCEPT.test(String(req.headers.accept ?? ''))) return sendJson(res, 200, openapiV2Json());
+          const body = openapiV2Protobuf();
+          res.writeHead(200, { 'Content-Type': OPENAPI_V2_PROTOBUF, 'Content-Length': body.length });
+          res.end(body);
+          return;
+        }
       }
       const om = /^\/openapi\/v3\/(?:api\/(v1)|apis\/(.+))$/.exec(path);
       if (om) {
