@@ -1,5 +1,5 @@
 // The scheduler and controller-manager end to end on real containers: ReplicaSet
-// self-healing and adoption, Deployment rollouts within their bounds and undo, a redis
+// self-healing and adoption, a ReplicationController, Deployment rollouts within their bounds and undo, a redis
 // StatefulSet with stable identity and data, garbage collection, a lost node, and a
 // controller-manager killed mid-rollout.
 import { after, before, test } from 'node:test';
@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import Docker from 'dockerode';
 import { controllerOf, getCondition, isPodReady, R, type Deployment, type PersistentVolumeClaim, type Pod, type ReplicaSet, type Service, type StatefulSet } from '@tinykube/api';
 import { Daemons } from '@tinykube/hosts';
-import { run, startCluster, waitFor, type LocalCluster } from '../helpers';
+import * as path from 'node:path';
+import { REPO_DIR, run, startCluster, waitFor, type LocalCluster } from '../helpers';
 
 let cluster: LocalCluster;
 const NS = 'default';
@@ -77,6 +78,21 @@ test('a ReplicaSet replaces a deleted pod, restarts killed containers, adopts a 
     return cur.status?.readyReplicas === 3 && cur.status.replicas === 3 ? cur : undefined;
   }, { what: 'ReplicaSet status' });
   assert.equal(status.status?.observedGeneration, status.metadata.generation);
+});
+
+test('a ReplicationController from its manifest keeps 3 pods, heals a deleted one and scales with kubectl scale rc', async () => {
+  await kubectl('apply', '-f', path.join(REPO_DIR, 'examples/workloads/replicationcontroller.yaml'));
+  const first = await readyCount('app=web-rc', 3, '3 ready pods of the ReplicationController');
+  assert.ok(first.every((p) => controllerOf(p)?.kind === 'ReplicationController'));
+  const table = await kubectl('get', 'rc', 'web-rc');
+  assert.match(table, /^NAME\s+DESIRED\s+CURRENT\s+READY\s+AGE\nweb-rc\s+3\s+3\s+3\s/);
+  await kubectl('delete', 'pod', first[0]!.metadata.name!, '--wait=false');
+  const healed = await readyCount('app=web-rc', 3, 'a replacement pod');
+  assert.ok(!healed.some((p) => p.metadata.uid === first[0]!.metadata.uid));
+  await kubectl('scale', 'rc', 'web-rc', '--replicas=1');
+  await readyCount('app=web-rc', 1, 'one pod after kubectl scale');
+  await kubectl('delete', 'rc', 'web-rc');
+  await waitFor(async () => ((await pods('app=web-rc')).length === 0 ? true : undefined), { timeoutMs: 60_000, what: 'the pods to go with their ReplicationController' });
 });
 
 test('deleting a ReplicaSet with Orphan keeps its pods; Background deletion of a Deployment removes its ReplicaSets and pods', async () => {

@@ -242,6 +242,22 @@ test('bodies in foreign media types are refused with 415, as Kubernetes does; JS
     assert.equal(a.code, 415, ct);
     assert.match(a.body.message ?? '', /accepted media types include: application\/json, application\/yaml/);
   }
+  // Protobuf is read only for the kinds kubectl sends that way: JSON labelled protobuf, a
+  // protobuf Pod and a truncated envelope are refused, none with a 5xx.
+  const envelope = (apiVersion: string, kind: string, raw: Buffer): Buffer => {
+    const ld = (n: number, b: Buffer): Buffer => Buffer.concat([Buffer.from([(n << 3) | 2, b.length]), b]);
+    return Buffer.concat([Buffer.from('k8s\0', 'latin1'), ld(1, Buffer.concat([ld(1, Buffer.from(apiVersion)), ld(2, Buffer.from(kind))])), ld(2, raw)]);
+  };
+  for (const [what, b, code] of [
+    ['JSON labelled protobuf', body, 400],
+    ['a protobuf Pod', envelope('v1', 'Pod', Buffer.alloc(0)), 415],
+    ['a truncated envelope', Buffer.from([0x6b, 0x38, 0x73, 0x00, 0x0a, 0x7f, 0x01]), 400],
+  ] as const) {
+    const rev = await c.api.registry.store.currentRevision();
+    const a = await send('POST', '/api/v1/namespaces/default/pods', b, 'application/vnd.kubernetes.protobuf');
+    await refused(what, a, rev);
+    assert.equal(a.code, code, what);
+  }
   const bad = await send('PATCH', '/api/v1/namespaces/default/pods/target', '{}', 'text/plain');
   assert.equal(bad.code, 415);
   assert.equal((await send('POST', '/api/v1/namespaces/default/pods', body, 'application/json; charset=utf-8')).code, 201);

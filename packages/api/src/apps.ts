@@ -19,6 +19,20 @@ export interface ReplicaSet extends KubeObject {
   };
 }
 
+/**
+ * core/v1 ReplicationController: a ReplicaSet with an equality-based selector (a plain label
+ * map), which defaults to the template's labels.
+ */
+export interface ReplicationController extends KubeObject {
+  spec: {
+    replicas?: number;
+    minReadySeconds?: number;
+    selector?: Record<string, string>;
+    template?: PodTemplateSpec;
+  };
+  status?: ReplicaSet['status'];
+}
+
 export interface DeploymentStrategy {
   type?: 'RollingUpdate' | 'Recreate';
   rollingUpdate?: { maxUnavailable?: IntOrString; maxSurge?: IntOrString };

@@ -1,6 +1,6 @@
 // Defaulting as the Kubernetes apiserver does it for each served kind.
 import type { Container, PersistentVolumeClaim, Pod, PodSpec, Probe, Service, Toleration } from './core';
-import type { Deployment, ReplicaSet, StatefulSet } from './apps';
+import type { Deployment, ReplicaSet, ReplicationController, StatefulSet } from './apps';
 import type { KubeObject } from './meta';
 
 /** imagePullPolicy by tag: `:latest` or no tag -> Always, otherwise IfNotPresent. */
@@ -84,6 +84,18 @@ export function defaultPod(pod: Pod): void {
 export function defaultReplicaSet(rs: ReplicaSet): void {
   defaultReplicas(rs);
   if (rs.spec.template?.spec) defaultPodSpec(rs.spec.template.spec);
+}
+
+/** Kubernetes' SetDefaults_ReplicationController: selector and labels from the template's labels. */
+export function defaultReplicationController(rc: ReplicationController): void {
+  if (!rc.spec) return;
+  const labels = rc.spec?.template?.metadata?.labels;
+  if (labels && Object.keys(labels).length) {
+    if (!rc.spec.selector || !Object.keys(rc.spec.selector).length) rc.spec.selector = { ...labels };
+    if (!rc.metadata.labels || !Object.keys(rc.metadata.labels).length) rc.metadata.labels = { ...labels };
+  }
+  defaultReplicas(rc);
+  if (rc.spec?.template?.spec) defaultPodSpec(rc.spec.template.spec);
 }
 
 export function defaultDeployment(d: Deployment): void {

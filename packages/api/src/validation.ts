@@ -1,5 +1,5 @@
 // Validation of every served kind, returning Kubernetes-style field errors with paths.
-import type { Deployment, Lease, ReplicaSet, StatefulSet } from './apps';
+import type { Deployment, Lease, ReplicaSet, ReplicationController, StatefulSet } from './apps';
 import type { Container, DownwardAPIVolumeFile, Endpoints, KeyToPath, Node, PersistentVolumeClaim, Pod, PodSpec, Probe, Service, ServicePort, Volume } from './core';
 import type { FieldError } from './errors';
 import { isValidIntOrPercent, scaledValue } from './intstr';
@@ -416,6 +416,24 @@ function validateWorkloadSpec(
   if (rp !== undefined && rp !== 'Always') e.notSupported('spec.template.spec.restartPolicy', rp, ['Always']);
 }
 
+/** Kubernetes' ValidateReplicationControllerSpec: a non-empty equality selector the template's labels match. */
+function validateReplicationController(e: Errs, rc: ReplicationController): void {
+  const spec = rc.spec;
+  if (!isObject(spec)) return e.required('spec');
+  e.nonNegative('spec.replicas', spec.replicas);
+  e.nonNegative('spec.minReadySeconds', spec.minReadySeconds);
+  if (!isObject(spec.selector) || !Object.keys(spec.selector).length) e.required('spec.selector');
+  else validateLabels(e, 'spec.selector', spec.selector);
+  if (!isObject(spec.template)) return e.required('spec.template');
+  validateLabels(e, 'spec.template.metadata.labels', spec.template.metadata?.labels);
+  const labels = spec.template.metadata?.labels ?? {};
+  if (isObject(spec.selector) && Object.entries(spec.selector).some(([k, v]) => labels[k] !== v))
+    e.invalid('spec.template.metadata.labels', labels, 'selector does not match template labels');
+  validatePodSpec(e, 'spec.template.spec', spec.template.spec);
+  const rp = spec.template.spec?.restartPolicy;
+  if (rp !== undefined && rp !== 'Always') e.notSupported('spec.template.spec.restartPolicy', rp, ['Always']);
+}
+
 function validateDeployment(e: Errs, d: Deployment): void {
   validateWorkloadSpec(e, d.spec);
   if (!isObject(d.spec)) return;
@@ -557,6 +575,7 @@ export function validateChange<T extends KubeObject>(next: T, prev: T, rules: (e
 
 export const podRules = (e: Errs, p: Pod): void => validatePodSpec(e, 'spec', p.spec);
 export const replicaSetRules = (e: Errs, rs: ReplicaSet): void => validateWorkloadSpec(e, rs.spec);
+export const replicationControllerRules = validateReplicationController;
 export const deploymentRules = validateDeployment;
 export const statefulSetRules = validateStatefulSet;
 export const serviceRules = validateService;

@@ -2,6 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   defaultDeployment,
+  defaultReplicationController,
+  replicationControllerRules,
+  type ReplicationController,
   defaultService,
   deploymentRules,
   podRules,
@@ -130,4 +133,21 @@ test('the pod spec fields real manifests use are checked with Kubernetes\' paths
   assert.deepEqual(errs({ containers: [{ ...c, securityContext: { privileged: true, allowPrivilegeEscalation: false } }] }), ['spec.containers[0].securityContext: cannot set `allowPrivilegeEscalation` to false and `privileged` to true']);
   assert.deepEqual(errs({ volumes: [{ name: 'v', configMap: { name: 'cm', items: [{ key: 'k', path: '../x' }], defaultMode: 0o1777 } }] }), ["spec.volumes[0].configMap.items[0].path: must not contain '..'", 'spec.volumes[0].configMap.defaultMode: must be a number between 0 and 0777 (octal), both inclusive']);
   assert.deepEqual(errs({ volumes: [{ name: 'v', downwardAPI: { items: [{ path: 'cpu', resourceFieldRef: { resource: 'limits.cpu' } }] } }] }), ['spec.volumes[0].downwardAPI.items[0].resourceFieldRef.containerName: '], 'a volume names its container');
+});
+
+test("a ReplicationController's selector and labels default to the template's labels; an empty or mismatched selector is refused in Kubernetes' words", () => {
+  const rc = (selector?: Record<string, string>, restartPolicy?: 'Never'): ReplicationController => ({
+    apiVersion: 'v1',
+    kind: 'ReplicationController',
+    metadata: { name: 'web', namespace: 'default' },
+    spec: { ...(selector ? { selector } : {}), template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx' }], ...(restartPolicy ? { restartPolicy } : {}) } } },
+  });
+  const check = (o: ReplicationController): string[] => validateNew(o, true, 'subdomain', replicationControllerRules).map((e) => `${e.field}: ${e.type}${e.detail ? ` ${e.detail}` : ''}`);
+  const defaulted = rc();
+  defaultReplicationController(defaulted);
+  assert.deepEqual([defaulted.spec.selector, defaulted.metadata.labels, defaulted.spec.replicas], [{ app: 'web' }, { app: 'web' }, 1]);
+  assert.deepEqual(check(defaulted), []);
+  assert.deepEqual(check(rc()), ['spec.selector: FieldValueRequired']);
+  assert.deepEqual(check(rc({ app: 'db' })), ['spec.template.metadata.labels: FieldValueInvalid selector does not match template labels']);
+  assert.deepEqual(check(rc({ app: 'web' }, 'Never')), ['spec.template.spec.restartPolicy: FieldValueNotSupported supported values: "Always"']);
 });

@@ -585,12 +585,14 @@ export function withType(r: ResourceInfo, o: KubeObject): KubeObject {
 export function toScale(o: KubeObject): Scale {
   const spec = o.spec as { replicas?: number; selector?: LabelSelector };
   const status = (o.status ?? {}) as { replicas?: number };
+  // A ReplicationController's selector is a plain label map.
+  const selector = o.kind === 'ReplicationController' ? { matchLabels: spec.selector as Record<string, string> } : spec.selector;
   return {
     apiVersion: 'autoscaling/v1',
     kind: 'Scale',
     metadata: { name: o.metadata.name, namespace: o.metadata.namespace, uid: o.metadata.uid, resourceVersion: o.metadata.resourceVersion, creationTimestamp: o.metadata.creationTimestamp },
     spec: { replicas: spec.replicas ?? 0 },
-    status: { replicas: status.replicas ?? 0, selector: selectorStringFromLabelSelector(spec.selector) },
+    status: { replicas: status.replicas ?? 0, selector: selectorStringFromLabelSelector(selector) },
   };
 }
 

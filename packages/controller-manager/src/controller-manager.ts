@@ -9,7 +9,7 @@ import { NamespaceController } from './controllers/namespace';
 import { NodeIpamController } from './controllers/node-ipam';
 import { NodeLifecycleController } from './controllers/node-lifecycle';
 import { PodGcController } from './controllers/pod-gc';
-import { ReplicaSetController } from './controllers/replicaset';
+import { REPLICATION_CONTROLLERS, ReplicaSetController } from './controllers/replicaset';
 import { CsrApprovingController } from './controllers/csr-approving';
 import { CsrSigningController } from './controllers/csr-signing';
 import { RootCaPublisher } from './controllers/root-ca-publisher';
@@ -25,6 +25,7 @@ export const CONTROLLERS: Record<string, (ctx: ControllerContext) => QueueContro
   'node-ipam': (ctx) => new NodeIpamController(ctx),
   'node-lifecycle': (ctx) => new NodeLifecycleController(ctx),
   replicaset: (ctx) => new ReplicaSetController(ctx),
+  replicationcontroller: (ctx) => new ReplicaSetController(ctx, REPLICATION_CONTROLLERS),
   deployment: (ctx) => new DeploymentController(ctx),
   statefulset: (ctx) => new StatefulSetController(ctx),
   endpoints: (ctx) => new EndpointsController(ctx),

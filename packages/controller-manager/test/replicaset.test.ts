@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { R, controllerOf, type Pod, type ReplicaSet } from '@tinykube/api';
+import { R, controllerOf, type Pod, type ReplicaSet, type ReplicationController } from '@tinykube/api';
 import { actAsKubelet, podsOf, startOnFake, until } from './fake-cluster';
 
 const NS = 'default';
@@ -81,6 +81,36 @@ test('ReplicaSet: a failed create is retried and the count still ends exact', as
     await until('3 pods', () => podsOf(c.api, NS).length === 3);
     await until('status 3', () => c.api.find<ReplicaSet>(R.replicasets, NS, 'web')?.status?.replicas === 3);
     assert.equal(podsOf(c.api, NS).length, 3);
+  } finally {
+    await c.stop();
+  }
+});
+
+test('ReplicationController: the same guarantees with an equality selector; a ReplicaSet beside it with other labels keeps its own pods', async () => {
+  const rc: ReplicationController = {
+    apiVersion: 'v1',
+    kind: 'ReplicationController',
+    metadata: { name: 'legacy', namespace: NS },
+    spec: { replicas: 2, selector: { app: 'legacy' }, template: { metadata: { labels: { app: 'legacy', tier: 'x' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
+  };
+  const c = await startOnFake(['replicaset', 'replicationcontroller'], [
+    [R.pods, orphan('stray', { app: 'legacy' })],
+    [R.replicationcontrollers, rc],
+    [R.replicasets, rs(1)],
+  ]);
+  try {
+    const owner = c.api.find<ReplicationController>(R.replicationcontrollers, NS, 'legacy')!;
+    const ownedBy = (uid: string | undefined): Pod[] => podsOf(c.api, NS).filter((p) => controllerOf(p)?.uid === uid);
+    await until('2 pods of the RC', () => ownedBy(owner.metadata.uid).length === 2);
+    assert.equal(controllerOf(c.api.find<Pod>(R.pods, NS, 'stray')!)?.kind, 'ReplicationController', 'the orphan was adopted');
+    await until('1 pod of the ReplicaSet', () => ownedBy(c.api.find<ReplicaSet>(R.replicasets, NS, 'web')!.metadata.uid).length === 1);
+    await actAsKubelet(c.api, NS);
+    await until('2 ready', () => c.api.find<ReplicationController>(R.replicationcontrollers, NS, 'legacy')?.status?.readyReplicas === 2);
+    const st = c.api.find<ReplicationController>(R.replicationcontrollers, NS, 'legacy')!.status!;
+    assert.equal(st.fullyLabeledReplicas, 1, 'only the created pod carries the template\'s tier label');
+    const victim = ownedBy(owner.metadata.uid)[0]!;
+    await c.api.delete(R.pods, NS, victim.metadata.name!);
+    await until('a replacement', () => ownedBy(owner.metadata.uid).length === 2 && !ownedBy(owner.metadata.uid).some((p) => p.metadata.name === victim.metadata.name));
   } finally {
     await c.stop();
   }

@@ -78,7 +78,7 @@ async function main(): Promise<void> {
     )
     .command(
       'scale <args..>',
-      'set the replicas of a Deployment, ReplicaSet or StatefulSet',
+      'set the replicas of a Deployment, ReplicaSet, ReplicationController or StatefulSet',
       (y) => y.positional('args', { type: 'string', array: true }).option('replicas', { type: 'number', demandOption: true }),
       async (a) => cmd.scale(context(a), a.args as string[], a.replicas),
     )

@@ -71,14 +71,7 @@ export class ExecServer {
     }
     if (t.attach) return this.attach(ws, id, t, early, (f) => (deliver = f));
     const { exec, stream } = await this.runtime.startExec(id, { cmd: t.command, stdin: t.stdin, tty: t.tty });
-    if (t.tty) stream.on('data', (d: Buffer) => this.send(ws, 1, d));
-    else {
-      const out = new PassThrough();
-      const err = new PassThrough();
-      out.on('data', (d: Buffer) => this.send(ws, 1, d));
-      err.on('data', (d: Buffer) => this.send(ws, 2, d));
-      this.runtime.docker.modem.demuxStream(stream, out, err);
-    }
+    this.relayOutput(ws, stream, t.tty);
     deliver = (data: Buffer): void => {
       const channel = data[0];
       const body = data.subarray(1);
@@ -100,18 +93,24 @@ export class ExecServer {
     ws.close(1000);
   }
 
+  /** Docker's output to channels 1 and 2: one raw stream with a TTY, else multiplexed. */
+  private relayOutput(ws: WebSocket, stream: NodeJS.ReadableStream, tty: boolean): void {
+    if (tty) {
+      stream.on('data', (d: Buffer) => this.send(ws, 1, d));
+      return;
+    }
+    const out = new PassThrough();
+    const err = new PassThrough();
+    out.on('data', (d: Buffer) => this.send(ws, 1, d));
+    err.on('data', (d: Buffer) => this.send(ws, 2, d));
+    this.runtime.docker.modem.demuxStream(stream, out, err);
+  }
+
   /** Relays the container's stdio until it exits (Success on channel 3) or the client leaves. */
   private async attach(ws: WebSocket, id: string, t: ExecTarget, early: Buffer[], setDeliver: (f: (data: Buffer) => void) => void): Promise<void> {
     const tty = await this.runtime.hasTty(id);
     const stream = await this.runtime.attach(id, t.stdin);
-    if (tty) stream.on('data', (d: Buffer) => this.send(ws, 1, d));
-    else {
-      const out = new PassThrough();
-      const err = new PassThrough();
-      out.on('data', (d: Buffer) => this.send(ws, 1, d));
-      err.on('data', (d: Buffer) => this.send(ws, 2, d));
-      this.runtime.docker.modem.demuxStream(stream, out, err);
-    }
+    this.relayOutput(ws, stream, tty);
     const deliver = (data: Buffer): void => {
       const channel = data[0];
       const body = data.subarray(1);

@@ -1,6 +1,6 @@
-// apps/v1 (ReplicaSet, Deployment, StatefulSet, ControllerRevision), coordination.k8s.io/v1
-// Lease and autoscaling/v1 Scale.
-import { APPS, CORE, INT_OR_STRING, META, MICRO_TIME, TIME, bool, freeForm, int32, int64, kind, list, object, ref, str, type Schema } from './schema-builders';
+// apps/v1 (ReplicaSet, Deployment, StatefulSet, ControllerRevision), core/v1's
+// ReplicationController, coordination.k8s.io/v1 Lease and autoscaling/v1 Scale.
+import { APPS, CORE, INT_OR_STRING, META, MICRO_TIME, TIME, bool, freeForm, int32, int64, kind, list, object, ref, str, stringMap, type Schema } from './schema-builders';
 
 const COORDINATION = 'io.k8s.api.coordination.v1.';
 const AUTOSCALING = 'io.k8s.api.autoscaling.v1.';
@@ -40,6 +40,26 @@ export const APPS_SCHEMAS: Record<string, Schema> = {
     conditions: list(`${APPS}ReplicaSetCondition`, 'ReplicaFailure when pods cannot be created or deleted.', { mergeKey: 'type' }),
   }, ['replicas']),
   [`${APPS}ReplicaSetCondition`]: condition('ReplicaSet', 'ReplicaFailure.'),
+
+  [`${CORE}ReplicationController`]: kind('The older ReplicaSet, in the core group: keeps a number of identical pods running, selected by equality of labels.', {
+    spec: ref(`${CORE}ReplicationControllerSpec`, 'The desired behaviour of the ReplicationController.'),
+    status: ref(`${CORE}ReplicationControllerStatus`, 'The observed state of the ReplicationController. Read-only.'),
+  }),
+  [`${CORE}ReplicationControllerSpec`]: object('The pods a ReplicationController keeps.', {
+    replicas: int32('Number of desired pods. Default 1.'),
+    minReadySeconds: MIN_READY,
+    selector: stringMap("Labels the pods must carry (each key equal to its value); defaults to the template's labels, which must match it. May be changed."),
+    template: TEMPLATE('ReplicationController'),
+  }),
+  [`${CORE}ReplicationControllerStatus`]: object('The observed state of a ReplicationController.', {
+    replicas: int32('Pods the ReplicationController owns.'),
+    fullyLabeledReplicas: int32('Pods whose labels match the template\'s.'),
+    readyReplicas: int32('Pods that are ready.'),
+    availableReplicas: int32('Pods ready for at least minReadySeconds.'),
+    observedGeneration: int64('The generation this status was computed for.'),
+    conditions: list(`${CORE}ReplicationControllerCondition`, 'ReplicaFailure when pods cannot be created or deleted.', { mergeKey: 'type' }),
+  }, ['replicas']),
+  [`${CORE}ReplicationControllerCondition`]: condition('ReplicationController', 'ReplicaFailure.'),
 
   [`${APPS}Deployment`]: kind('Declarative updates for pods: a Deployment owns one ReplicaSet per pod template revision and moves pods from the old ones to the new one by its strategy.', {
     spec: ref(`${APPS}DeploymentSpec`, 'The desired behaviour of the Deployment.'),
@@ -133,7 +153,7 @@ export const APPS_SCHEMAS: Record<string, Schema> = {
     leaseTransitions: int32('How many times the holder changed.'),
   }),
 
-  [`${AUTOSCALING}Scale`]: kind('The scale subresource of Deployments, ReplicaSets and StatefulSets (kubectl scale).', {
+  [`${AUTOSCALING}Scale`]: kind('The scale subresource of Deployments, ReplicaSets, StatefulSets and ReplicationControllers (kubectl scale).', {
     spec: ref(`${AUTOSCALING}ScaleSpec`, 'The desired scale.'),
     status: ref(`${AUTOSCALING}ScaleStatus`, 'The observed scale. Read-only.'),
   }),

@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, errors, statusFailure } from '@tinykube/api';
 import { parseJson, parseYamlBody } from '../decode';
+import { decodeProtobufBody, PROTOBUF } from './protobuf-body';
 
 /** Kubernetes' own request body limit (3 MiB). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -27,18 +28,20 @@ export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
   return body;
 }
 
-/** The media types a create or update body may have, listed in the 415 as Kubernetes does. Kubernetes' protobuf is not read (README: kubectl gaps). */
-const BODY_TYPES = ['application/json', 'application/yaml'];
+/** The media types a create or update body may have, listed in the 415 as Kubernetes does (protobuf for a few kinds only: protobuf-body.ts). */
+const BODY_TYPES = ['application/json', 'application/yaml', PROTOBUF];
 
 /**
  * Parses a create/update body by Content-Type, as Kubernetes negotiates it: JSON (also when no
- * type is given, as Kubernetes defaults to its first), YAML; anything else is a 415. Anything
+ * type is given, as Kubernetes defaults to its first), YAML, protobuf for the kinds
+ * protobuf-body.ts reads; anything else is a 415. Anything
  * malformed or nested deeper than MAX_DEPTH is a 400 that names the problem.
  */
 export function parseBody(buf: Buffer, contentType: string | undefined): unknown {
   const ct = (contentType ?? '').split(';')[0]!.trim().toLowerCase() || 'application/json';
   if (ct === 'application/json') return parseJson(buf);
   if (ct === 'application/yaml') return parseYamlBody(buf);
+  if (ct === PROTOBUF) return decodeProtobufBody(buf);
   throw errors.unsupportedMediaType(ct, BODY_TYPES);
 }
 

@@ -1,6 +1,6 @@
 // Server-side printing (meta.k8s.io/v1 Table): the columns kubectl shows for each kind, so that
 // kubectl and tkctl print the same tables from the same server answer.
-import type { ContainerStatus, Deployment, Endpoints, Event, KubeObject, Lease, Node, PersistentVolumeClaim, Pod, ReplicaSet, Service, StatefulSet, ControllerRevision } from '@tinykube/api';
+import type { ContainerStatus, Deployment, Endpoints, Event, KubeObject, Lease, Node, PersistentVolumeClaim, Pod, ReplicaSet, ReplicationController, Service, StatefulSet, ControllerRevision } from '@tinykube/api';
 import { getCondition, selectorStringFromLabelSelector } from '@tinykube/api';
 
 export interface TableColumn {
@@ -124,6 +124,27 @@ export function podStatusReason(pod: Pod): string {
 }
 
 /** The printers of the kinds served from the start, as Kubernetes' internalversion printers. */
+/** kubectl's table of a ReplicaSet or ReplicationController, which differ in their selectors. */
+function replicaTable(what: string, selector: (o: KubeObject) => string): Printer {
+  return {
+    columns: [
+      nameCol,
+      ['Desired', 'integer', 0, 'Replicas is the number of desired replicas.'],
+      ['Current', 'integer', 0, 'Replicas is the most recently observed number of replicas.'],
+      ['Ready', 'integer', 0, `The number of ready replicas for this ${what}.`],
+      ageCol,
+      ['Containers', 'string', 1, 'Names of each container in the template.'],
+      ['Images', 'string', 1, 'Images referenced by each container in the template.'],
+      ['Selector', 'string', 1, 'Selector is a label query over pods that should match the replica count.'],
+    ],
+    cells(o) {
+      const r = o as ReplicaSet | ReplicationController;
+      const [c, i] = containersAndImages(r.spec.template?.spec);
+      return [r.metadata.name, r.spec.replicas ?? 0, r.status?.replicas ?? 0, r.status?.readyReplicas ?? 0, age(r.metadata.creationTimestamp), c, i, selector(o)];
+    },
+  };
+}
+
 export const printers = {
   Pod: {
     columns: [
@@ -170,23 +191,8 @@ export const printers = {
       return [d.metadata.name, `${d.status?.readyReplicas ?? 0}/${d.spec.replicas ?? 0}`, d.status?.updatedReplicas ?? 0, d.status?.availableReplicas ?? 0, age(d.metadata.creationTimestamp), c, i, selectorStringFromLabelSelector(d.spec.selector)];
     },
   },
-  ReplicaSet: {
-    columns: [
-      nameCol,
-      ['Desired', 'integer', 0, 'Replicas is the number of desired replicas.'],
-      ['Current', 'integer', 0, 'Replicas is the most recently observed number of replicas.'],
-      ['Ready', 'integer', 0, 'The number of ready replicas for this replica set.'],
-      ageCol,
-      ['Containers', 'string', 1, 'Names of each container in the template.'],
-      ['Images', 'string', 1, 'Images referenced by each container in the template.'],
-      ['Selector', 'string', 1, 'Selector is a label query over pods that should match the replica count.'],
-    ],
-    cells(o) {
-      const rs = o as ReplicaSet;
-      const [c, i] = containersAndImages(rs.spec.template?.spec);
-      return [rs.metadata.name, rs.spec.replicas ?? 0, rs.status?.replicas ?? 0, rs.status?.readyReplicas ?? 0, age(rs.metadata.creationTimestamp), c, i, selectorStringFromLabelSelector(rs.spec.selector)];
-    },
-  },
+  ReplicaSet: replicaTable('replica set', (o) => selectorStringFromLabelSelector((o as ReplicaSet).spec.selector)),
+  ReplicationController: replicaTable('replication controller', (o) => Object.entries((o as ReplicationController).spec.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',')),
   StatefulSet: {
     columns: [nameCol, ['Ready', 'string', 0, 'Number of the pod with ready state'], ageCol, ['Containers', 'string', 1, 'Names of each container in the template.'], ['Images', 'string', 1, 'Images referenced by each container in the template.']],
     cells(o) {

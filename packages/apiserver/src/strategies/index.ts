@@ -12,7 +12,7 @@ import { serviceStrategy } from './service';
 import { clusterRoleBindingStrategy, clusterRoleStrategy, roleBindingStrategy, roleStrategy } from './rbac';
 import { controllerRevisionStrategy, endpointsStrategy, eventStrategy, leaseStrategy, pvcStrategy, serviceAccountStrategy } from './simple-kinds';
 import type { Strategy } from './strategy';
-import { deploymentStrategy, replicaSetStrategy, statefulSetStrategy } from './workloads';
+import { deploymentStrategy, replicaSetStrategy, replicationControllerStrategy, statefulSetStrategy } from './workloads';
 
 export type { Strategy } from './strategy';
 
@@ -32,6 +32,7 @@ export class Strategies {
       ['ServiceAccount', serviceAccountStrategy],
       ['PersistentVolumeClaim', pvcStrategy],
       ['ReplicaSet', replicaSetStrategy],
+      ['ReplicationController', replicationControllerStrategy],
       ['Deployment', deploymentStrategy],
       ['StatefulSet', statefulSetStrategy],
       ['ControllerRevision', controllerRevisionStrategy],

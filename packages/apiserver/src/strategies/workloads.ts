@@ -1,7 +1,10 @@
-// ReplicaSet, Deployment and StatefulSet: replicas, a selector and a pod template each.
+// ReplicaSet, ReplicationController, Deployment and StatefulSet: replicas, a selector and a pod template each.
 import {
   defaultDeployment,
   defaultReplicaSet,
+  defaultReplicationController,
+  replicationControllerRules,
+  type ReplicationController,
   defaultStatefulSet,
   deploymentRules,
   replicaSetRules,
@@ -24,6 +27,18 @@ export const replicaSetStrategy = strategy<ReplicaSet>({
   validate: replicaSetRules,
   validateUpdate: workloadUpdateRules,
   printer: printers.ReplicaSet,
+  selectableFields: ['status.replicas'],
+});
+
+// A ReplicationController's selector may change, as in Kubernetes.
+export const replicationControllerStrategy = strategy<ReplicationController>({
+  nameRule: 'subdomain',
+  defaults: defaultReplicationController,
+  prepareForCreate(rc) {
+    rc.status = { replicas: 0 };
+  },
+  validate: replicationControllerRules,
+  printer: printers.ReplicationController,
   selectableFields: ['status.replicas'],
 });
 

@@ -1,4 +1,4 @@
-import { controllerOf, isPodReady, objectKey, R, selectorFromLabelSelector, type ApiError, type Pod, type ReplicaSet, errorCode, type Stored } from '@tinykube/api';
+import { controllerOf, isPodReady, objectKey, R, selectorFromLabelSelector, type ApiError, type KubeObject, type Pod, type PodTemplateSpec, type ReplicaSet, type ReplicationController, type ResourceInfo, type Selector, errorCode, type Stored } from '@tinykube/api';
 import { QueueController } from '@tinykube/client';
 import type { ControllerContext } from '../controller-context';
 import { Expectations } from '../expectations';
@@ -6,7 +6,30 @@ import { isActivePod, ownerRef, podAvailability, podFromTemplate } from '../pod-
 
 // ReplicaSet: exactly spec.replicas active pods matching the selector. Adopts orphans that
 // match, releases owned pods that no longer match, deletes the least valuable pods first, and
-// waits on expectations so a lagging cache never creates or deletes twice.
+// waits on expectations so a lagging cache never creates or deletes twice. The same controller
+// keeps ReplicationControllers, whose selector is a label map (Kubernetes runs its ReplicaSet
+// controller for them too, through a conversion).
+
+/** An object that keeps replicas of its pod template. */
+type ReplicaOwner = KubeObject & { spec: { replicas?: number; minReadySeconds?: number; template?: PodTemplateSpec }; status?: ReplicaSet['status'] };
+
+/** What the controller needs to know of the kind it keeps. */
+export interface ReplicaKind<T extends ReplicaOwner> {
+  name: string;
+  kind: string;
+  resource: ResourceInfo;
+  selector(o: T): Selector | null | undefined;
+}
+
+export const REPLICA_SETS: ReplicaKind<ReplicaSet> = { name: 'replicaset', kind: 'ReplicaSet', resource: R.replicasets, selector: (rs) => selectorFromLabelSelector(rs.spec.selector) };
+
+export const REPLICATION_CONTROLLERS: ReplicaKind<ReplicationController> = {
+  name: 'replicationcontroller',
+  kind: 'ReplicationController',
+  resource: R.replicationcontrollers,
+  // An empty map would select every pod; validation refuses it, and here it selects none.
+  selector: (rc) => (Object.keys(rc.spec.selector ?? {}).length ? selectorFromLabelSelector({ matchLabels: rc.spec.selector ?? {} }) : undefined),
+};
 
 /** Lower sorts first: deleted first (Kubernetes' ActivePods ordering). */
 export function deletionRank(a: Pod, b: Pod): number {
@@ -21,12 +44,15 @@ export function deletionRank(a: Pod, b: Pod): number {
 
 const BURST = 500;
 
-export class ReplicaSetController extends QueueController {
+export class ReplicaSetController<T extends ReplicaOwner = ReplicaSet> extends QueueController {
   private readonly expectations = new Expectations();
 
-  constructor(protected readonly ctx: ControllerContext) {
-    super('replicaset', { workers: ctx.options.workers, log: ctx.log });
-    const sets = ctx.informers.get<ReplicaSet>(R.replicasets);
+  constructor(
+    protected readonly ctx: ControllerContext,
+    private readonly k: ReplicaKind<T> = REPLICA_SETS as unknown as ReplicaKind<T>,
+  ) {
+    super(k.name, { workers: ctx.options.workers, log: ctx.log });
+    const sets = ctx.informers.get<T>(k.resource);
     const pods = ctx.informers.get<Pod>(R.pods);
     sets.addEventHandler({
       onAdd: (rs) => this.queue.add(objectKey(rs)),
@@ -38,10 +64,10 @@ export class ReplicaSetController extends QueueController {
     });
     const owner = (p: Pod): string | undefined => {
       const ref = controllerOf(p);
-      return ref?.kind === 'ReplicaSet' ? `${p.metadata.namespace}/${ref.name}` : undefined;
+      return ref?.kind === k.kind ? `${p.metadata.namespace}/${ref.name}` : undefined;
     };
     // Orphans may be adopted by any matching ReplicaSet of their namespace.
-    const matching = (p: Pod): string[] => sets.list().filter((rs) => rs.metadata.namespace === p.metadata.namespace && selectorFromLabelSelector(rs.spec.selector)?.matches(p.metadata.labels)).map((rs) => objectKey(rs));
+    const matching = (p: Pod): string[] => sets.list().filter((rs) => rs.metadata.namespace === p.metadata.namespace && k.selector(rs)?.matches(p.metadata.labels)).map((rs) => objectKey(rs));
     pods.addEventHandler({
       onAdd: (p) => {
         const o = owner(p);
@@ -68,12 +94,12 @@ export class ReplicaSetController extends QueueController {
   }
 
   protected async sync(key: string): Promise<void> {
-    const rs = this.ctx.informers.get<ReplicaSet>(R.replicasets).get(key);
+    const rs = this.ctx.informers.get<T>(this.k.resource).get(key);
     if (!rs) {
       this.expectations.delete(key);
       return;
     }
-    const selector = selectorFromLabelSelector(rs.spec.selector);
+    const selector = this.k.selector(rs);
     const all = this.ctx.informers.get<Pod>(R.pods).list().filter((p) => p.metadata.namespace === rs.metadata.namespace);
     const owned: Stored<Pod>[] = [];
     for (const p of all) {
@@ -95,7 +121,7 @@ export class ReplicaSetController extends QueueController {
     await this.updateStatus(rs, active);
   }
 
-  private async adopt(rs: ReplicaSet, p: Stored<Pod>): Promise<boolean> {
+  private async adopt(rs: T, p: Stored<Pod>): Promise<boolean> {
     try {
       await this.ctx.api.patch(R.pods, p.metadata.namespace, p.metadata.name, 'merge', { metadata: { ownerReferences: [...(p.metadata.ownerReferences ?? []), ownerRef(rs)], uid: p.metadata.uid } });
       return true;
@@ -112,7 +138,7 @@ export class ReplicaSetController extends QueueController {
     });
   }
 
-  private async manageReplicas(rs: ReplicaSet, active: Stored<Pod>[], key: string): Promise<void> {
+  private async manageReplicas(rs: T, active: Stored<Pod>[], key: string): Promise<void> {
     const want = rs.spec.replicas ?? 1;
     const diff = active.length - want;
     if (diff < 0) {
@@ -122,7 +148,7 @@ export class ReplicaSetController extends QueueController {
       let created = 0;
       for (let batch = 1; created < n; batch *= 2) {
         const size = Math.min(batch, n - created);
-        const results = await Promise.allSettled(Array.from({ length: size }, () => this.ctx.api.create(R.pods, podFromTemplate(rs.spec.template, rs, { generateName: `${rs.metadata.name}-` }))));
+        const results = await Promise.allSettled(Array.from({ length: size }, () => this.ctx.api.create(R.pods, podFromTemplate(rs.spec.template!, rs, { generateName: `${rs.metadata.name}-` }))));
         created += size;
         const failed = results.filter((r) => r.status === 'rejected');
         if (failed.length > 0) {
@@ -150,8 +176,8 @@ export class ReplicaSetController extends QueueController {
     }
   }
 
-  private async updateStatus(rs: ReplicaSet, active: Pod[]): Promise<void> {
-    const templateLabels = rs.spec.template.metadata?.labels ?? {};
+  private async updateStatus(rs: T, active: Pod[]): Promise<void> {
+    const templateLabels = rs.spec.template?.metadata?.labels ?? {};
     let recheck: number | undefined;
     const available = active.filter((p) => {
       const a = podAvailability(p, rs.spec.minReadySeconds ?? 0);
@@ -176,6 +202,6 @@ export class ReplicaSetController extends QueueController {
       cur.observedGeneration === status.observedGeneration
     )
       return;
-    await this.ctx.api.updateStatus<ReplicaSet>(R.replicasets, { ...rs, status });
+    await this.ctx.api.updateStatus<T>(this.k.resource, { ...rs, status });
   }
 }
