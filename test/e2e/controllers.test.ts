@@ -1,11 +1,11 @@
 // The scheduler and controller-manager end to end on real containers: ReplicaSet
-// self-healing and adoption, a ReplicationController, Deployment rollouts within their bounds and undo, a redis
+// self-healing and adoption, a ReplicationController, Jobs, Deployment rollouts within their bounds and undo, a redis
 // StatefulSet with stable identity and data, garbage collection, a lost node, and a
 // controller-manager killed mid-rollout.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Docker from 'dockerode';
-import { controllerOf, getCondition, isPodReady, R, type Deployment, type PersistentVolumeClaim, type Pod, type ReplicaSet, type Service, type StatefulSet } from '@tinykube/api';
+import { controllerOf, getCondition, isPodReady, R, type Deployment, type Job, type PersistentVolumeClaim, type Pod, type ReplicaSet, type Service, type StatefulSet } from '@tinykube/api';
 import { Daemons } from '@tinykube/hosts';
 import * as path from 'node:path';
 import { REPO_DIR, run, startCluster, waitFor, type LocalCluster } from '../helpers';
@@ -93,6 +93,49 @@ test('a ReplicationController from its manifest keeps 3 pods, heals a deleted on
   await readyCount('app=web-rc', 1, 'one pod after kubectl scale');
   await kubectl('delete', 'rc', 'web-rc');
   await waitFor(async () => ((await pods('app=web-rc')).length === 0 ? true : undefined), { timeoutMs: 60_000, what: 'the pods to go with their ReplicationController' });
+});
+
+test('Jobs on real containers: 3 completions at most 2 at a time, each counted once across a controller-manager kill; a failing Job stops at its backoffLimit; Indexed pods see their index', async () => {
+  await kubectl('apply', '-f', path.join(REPO_DIR, 'examples/workloads/job.yaml'), '-f', path.join(REPO_DIR, 'examples/workloads/indexed-job.yaml'));
+  await cluster.api.create<Job>(R.jobs, { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'fails', namespace: NS }, spec: { backoffLimit: 1, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox:1.35', command: ['sh', '-c', 'exit 3'] }] } } } });
+  const jobPods = async (name: string): Promise<Pod[]> => pods(`batch.kubernetes.io/job-name=${name}`);
+  let most = 0;
+  // The controller-manager dies once the first pod of count has finished.
+  const daemons = new Daemons(cluster.plan.stateDir);
+  await waitFor(async () => {
+    const list = await jobPods('count');
+    most = Math.max(most, list.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed').length);
+    return list.some((p) => p.status?.phase === 'Succeeded') ? true : undefined;
+  }, { timeoutMs: 120_000, intervalMs: 200, what: 'a finished pod of count' });
+  const old = daemons.running('controller-manager')!;
+  process.kill(old, 'SIGKILL');
+  await waitFor(() => (daemons.running('controller-manager') ?? old) !== old, { timeoutMs: 5000, what: 'the supervisor to restart the controller-manager' });
+  await waitFor(async () => {
+    const list = await jobPods('count');
+    most = Math.max(most, list.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed').length);
+    const j = await cluster.api.get<Job>(R.jobs, NS, 'count');
+    return getCondition(j.status?.conditions, 'Complete')?.status === 'True' ? j : undefined;
+  }, { timeoutMs: 180_000, intervalMs: 200, what: 'count to complete' });
+  await kubectl('wait', '--for=condition=complete', 'job/count', '--timeout=10s');
+  const count = await cluster.api.get<Job>(R.jobs, NS, 'count');
+  assert.equal(count.status!.succeeded, 3, 'three successes, none counted twice');
+  assert.equal((await jobPods('count')).length, 3, 'three pods, none created twice');
+  assert.ok(most <= 2, `at most 2 pods at a time (saw ${most})`);
+  assert.ok((await jobPods('count')).every((p) => !p.metadata.finalizers?.length), 'every finished pod released');
+  assert.match(await kubectl('get', 'job', 'count'), /^NAME\s+STATUS\s+COMPLETIONS\s+DURATION\s+AGE\ncount\s+Complete\s+3\/3\s/);
+
+  const failed = await waitFor(async () => {
+    const j = await cluster.api.get<Job>(R.jobs, NS, 'fails');
+    return getCondition(j.status?.conditions, 'Failed')?.status === 'True' ? j : undefined;
+  }, { timeoutMs: 120_000, what: 'fails to fail' });
+  assert.equal(getCondition(failed.status!.conditions, 'Failed')!.reason, 'BackoffLimitExceeded');
+  assert.equal(failed.status!.failed, 2, 'backoffLimit 1: two failed pods');
+
+  await kubectl('wait', '--for=condition=complete', 'job/indexed', '--timeout=120s');
+  const logs = await Promise.all((await jobPods('indexed')).map((p) => cluster.log(NS, p.metadata.name!)));
+  assert.deepEqual(logs.map((l) => l.trim()).sort(), ['index=0 host=indexed-0', 'index=1 host=indexed-1', 'index=2 host=indexed-2']);
+  assert.equal((await cluster.api.get<Job>(R.jobs, NS, 'indexed')).status!.completedIndexes, '0-2');
+  await kubectl('delete', 'job', 'count', 'indexed', 'fails');
 });
 
 test('deleting a ReplicaSet with Orphan keeps its pods; Background deletion of a Deployment removes its ReplicaSets and pods', async () => {

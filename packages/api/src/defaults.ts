@@ -1,6 +1,7 @@
 // Defaulting as the Kubernetes apiserver does it for each served kind.
 import type { Container, PersistentVolumeClaim, Pod, PodSpec, Probe, Service, Toleration } from './core';
 import type { Deployment, ReplicaSet, ReplicationController, StatefulSet } from './apps';
+import type { Job } from './batch';
 import type { KubeObject } from './meta';
 
 /** imagePullPolicy by tag: `:latest` or no tag -> Always, otherwise IfNotPresent. */
@@ -96,6 +97,18 @@ export function defaultReplicationController(rc: ReplicationController): void {
   }
   defaultReplicas(rc);
   if (rc.spec?.template?.spec) defaultPodSpec(rc.spec.template.spec);
+}
+
+/** Kubernetes' SetDefaults_Job. */
+export function defaultJob(j: Job): void {
+  if (!j.spec) return;
+  if (j.spec.completions === undefined && j.spec.parallelism === undefined) j.spec.completions = 1;
+  j.spec.parallelism ??= 1;
+  j.spec.backoffLimit ??= 6;
+  j.spec.completionMode ??= 'NonIndexed';
+  j.spec.suspend ??= false;
+  j.spec.manualSelector ??= false;
+  if (j.spec.template?.spec) defaultPodSpec(j.spec.template.spec);
 }
 
 export function defaultDeployment(d: Deployment): void {

@@ -2,6 +2,7 @@
 export * from './meta';
 export * from './core';
 export * from './apps';
+export * from './batch';
 export * from './resources';
 export * from './errors';
 export * from './selectors';

@@ -1,5 +1,6 @@
 // Validation of every served kind, returning Kubernetes-style field errors with paths.
 import type { Deployment, Lease, ReplicaSet, ReplicationController, StatefulSet } from './apps';
+import { JOB_CONTROLLER_UID, type Job } from './batch';
 import type { Container, DownwardAPIVolumeFile, Endpoints, KeyToPath, Node, PersistentVolumeClaim, Pod, PodSpec, Probe, Service, ServicePort, Volume } from './core';
 import type { FieldError } from './errors';
 import { isValidIntOrPercent, scaledValue } from './intstr';
@@ -434,6 +435,40 @@ function validateReplicationController(e: Errs, rc: ReplicationController): void
   if (rp !== undefined && rp !== 'Always') e.notSupported('spec.template.spec.restartPolicy', rp, ['Always']);
 }
 
+/** Kubernetes' ValidateJob: counts, a generated or manual selector the template matches, Never or OnFailure. */
+function validateJob(e: Errs, j: Job): void {
+  const spec = j.spec;
+  if (!isObject(spec)) return e.required('spec');
+  e.nonNegative('spec.parallelism', spec.parallelism);
+  e.nonNegative('spec.completions', spec.completions);
+  e.nonNegative('spec.backoffLimit', spec.backoffLimit);
+  e.nonNegative('spec.ttlSecondsAfterFinished', spec.ttlSecondsAfterFinished);
+  if (spec.activeDeadlineSeconds !== undefined && !(Number.isInteger(spec.activeDeadlineSeconds) && spec.activeDeadlineSeconds > 0)) e.invalid('spec.activeDeadlineSeconds', spec.activeDeadlineSeconds, 'must be greater than 0');
+  if (spec.completionMode !== undefined && spec.completionMode !== 'NonIndexed' && spec.completionMode !== 'Indexed') e.notSupported('spec.completionMode', spec.completionMode, ['NonIndexed', 'Indexed']);
+  if (spec.completionMode === 'Indexed' && spec.completions === undefined) e.required('spec.completions', 'when completion mode is Indexed');
+  if (!isObject(spec.selector)) e.required('spec.selector');
+  else {
+    validateSelector(e, 'spec.selector', spec.selector);
+    if (!spec.manualSelector && spec.selector.matchLabels?.[JOB_CONTROLLER_UID] !== j.metadata.uid) e.invalid('spec.selector', spec.selector, '`selector` not auto-generated');
+  }
+  if (!isObject(spec.template)) return e.required('spec.template');
+  validateLabels(e, 'spec.template.metadata.labels', spec.template.metadata?.labels);
+  const sel = selectorFromLabelSelector(spec.selector ?? {});
+  if (sel && !sel.isEmpty() && !sel.matches(spec.template.metadata?.labels))
+    e.invalid('spec.template.metadata.labels', spec.template.metadata?.labels ?? {}, '`selector` does not match template `labels`');
+  validatePodSpec(e, 'spec.template.spec', spec.template.spec);
+  const rp = spec.template.spec?.restartPolicy;
+  if (rp !== 'OnFailure' && rp !== 'Never') e.notSupported('spec.template.spec.restartPolicy', rp ?? '', ['OnFailure', 'Never']);
+}
+
+/** What a Job may change: parallelism, activeDeadlineSeconds, suspend, ttl; the rest is immutable. */
+export function jobUpdateRules(e: Errs, next: Job, prev: Job): void {
+  immutable(e, 'spec.completions', next.spec?.completions, prev.spec?.completions);
+  immutable(e, 'spec.selector', next.spec?.selector, prev.spec?.selector);
+  immutable(e, 'spec.completionMode', next.spec?.completionMode, prev.spec?.completionMode);
+  immutable(e, 'spec.template', next.spec?.template, prev.spec?.template);
+}
+
 function validateDeployment(e: Errs, d: Deployment): void {
   validateWorkloadSpec(e, d.spec);
   if (!isObject(d.spec)) return;
@@ -576,6 +611,7 @@ export function validateChange<T extends KubeObject>(next: T, prev: T, rules: (e
 export const podRules = (e: Errs, p: Pod): void => validatePodSpec(e, 'spec', p.spec);
 export const replicaSetRules = (e: Errs, rs: ReplicaSet): void => validateWorkloadSpec(e, rs.spec);
 export const replicationControllerRules = validateReplicationController;
+export const jobRules = validateJob;
 export const deploymentRules = validateDeployment;
 export const statefulSetRules = validateStatefulSet;
 export const serviceRules = validateService;

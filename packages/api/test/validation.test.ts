@@ -2,7 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   defaultDeployment,
+  defaultJob,
   defaultReplicationController,
+  jobRules,
+  type Job,
   replicationControllerRules,
   type ReplicationController,
   defaultService,
@@ -150,4 +153,25 @@ test("a ReplicationController's selector and labels default to the template's la
   assert.deepEqual(check(rc()), ['spec.selector: FieldValueRequired']);
   assert.deepEqual(check(rc({ app: 'db' })), ['spec.template.metadata.labels: FieldValueInvalid selector does not match template labels']);
   assert.deepEqual(check(rc({ app: 'web' }, 'Never')), ['spec.template.spec.restartPolicy: FieldValueNotSupported supported values: "Always"']);
+});
+
+test("a Job needs restartPolicy Never or OnFailure and a selector the server generated, unless manualSelector", () => {
+  const job = (restartPolicy: 'Never' | undefined, selector: Record<string, string>, manualSelector?: boolean): Job => ({
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: 'j', namespace: 'default', uid: 'u1' },
+    spec: { selector: { matchLabels: selector }, ...(manualSelector ? { manualSelector } : {}), template: { metadata: { labels: selector }, spec: { containers: [{ name: 'c', image: 'busybox' }], ...(restartPolicy ? { restartPolicy } : {}) } } },
+  });
+  const check = (j: Job): string[] => {
+    defaultJob(j);
+    return validateNew(j, true, 'subdomain', jobRules).map((e) => `${e.field}: ${e.type}${e.detail ? ` ${e.detail}` : ''}`);
+  };
+  const generated = { 'batch.kubernetes.io/controller-uid': 'u1' };
+  assert.deepEqual(check(job('Never', generated)), []);
+  assert.deepEqual(check(job(undefined, generated)), ['spec.template.spec.restartPolicy: FieldValueNotSupported supported values: "OnFailure", "Never"']);
+  assert.deepEqual(check(job('Never', { app: 'x' })), ['spec.selector: FieldValueInvalid `selector` not auto-generated']);
+  assert.deepEqual(check(job('Never', { app: 'x' }, true)), []);
+  const defaulted = job('Never', generated);
+  defaultJob(defaulted);
+  assert.deepEqual([defaulted.spec.completions, defaulted.spec.parallelism, defaulted.spec.backoffLimit, defaulted.spec.completionMode], [1, 1, 6, 'NonIndexed']);
 });

@@ -10,6 +10,7 @@ import { NodeIpamController } from './controllers/node-ipam';
 import { NodeLifecycleController } from './controllers/node-lifecycle';
 import { PodGcController } from './controllers/pod-gc';
 import { REPLICATION_CONTROLLERS, ReplicaSetController } from './controllers/replicaset';
+import { JobController } from './controllers/job';
 import { CsrApprovingController } from './controllers/csr-approving';
 import { CsrSigningController } from './controllers/csr-signing';
 import { RootCaPublisher } from './controllers/root-ca-publisher';
@@ -26,6 +27,7 @@ export const CONTROLLERS: Record<string, (ctx: ControllerContext) => QueueContro
   'node-lifecycle': (ctx) => new NodeLifecycleController(ctx),
   replicaset: (ctx) => new ReplicaSetController(ctx),
   replicationcontroller: (ctx) => new ReplicaSetController(ctx, REPLICATION_CONTROLLERS),
+  job: (ctx) => new JobController(ctx),
   deployment: (ctx) => new DeploymentController(ctx),
   statefulset: (ctx) => new StatefulSetController(ctx),
   endpoints: (ctx) => new EndpointsController(ctx),

@@ -1,6 +1,7 @@
 // Kubernetes fields tinykube stores without acting on them, by definition. They are published
 // (kubectl explain shows them, saying so) and are known fields, so manifests written for
 // Kubernetes pass strict field validation; what is inside them is kept as given.
+import { BATCH } from './batch-schemas';
 import { APPS, CORE, META, NOT_ACTED_ON, bool, freeForm, int64, str, stringMap, strings, type Schema } from './schema-builders';
 
 const FREE = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
@@ -143,6 +144,15 @@ export const ACCEPTED_FIELDS: Record<string, Record<string, Schema>> = {
   [`${APPS}ReplicaSetStatus`]: { terminatingReplicas: accepted('integer', 'Pods being terminated.') },
   [`${APPS}DeploymentStatus`]: { terminatingReplicas: accepted('integer', 'Pods being terminated.') },
   [`${APPS}StatefulSetSpec`]: { ordinals: accepted('object', 'The first ordinal of the pods.') },
+  [`${BATCH}JobSpec`]: {
+    podFailurePolicy: accepted('object', 'Rules on exit codes and pod conditions that fail the Job or ignore a failure.'),
+    successPolicy: accepted('object', 'Rules that declare an Indexed Job succeeded early.'),
+    backoffLimitPerIndex: accepted('integer', 'Failures allowed per index of an Indexed Job.'),
+    maxFailedIndexes: accepted('integer', 'Failed indexes after which an Indexed Job fails.'),
+    podReplacementPolicy: accepted('string', 'When a failed pod is replaced: TerminatingOrFailed or Failed.'),
+    managedBy: accepted('string', 'The controller that reconciles the Job, when not the built-in one.'),
+  },
+  [`${BATCH}JobStatus`]: { failedIndexes: accepted('string', 'Indexes that failed, with backoffLimitPerIndex.') },
   ['io.k8s.api.coordination.v1.LeaseSpec']: {
     preferredHolder: accepted('string', 'Holder a coordinated leader election prefers.'),
     strategy: accepted('string', 'Strategy of coordinated leader election.'),

@@ -1,6 +1,6 @@
 // Server-side printing (meta.k8s.io/v1 Table): the columns kubectl shows for each kind, so that
 // kubectl and tkctl print the same tables from the same server answer.
-import type { ContainerStatus, Deployment, Endpoints, Event, KubeObject, Lease, Node, PersistentVolumeClaim, Pod, ReplicaSet, ReplicationController, Service, StatefulSet, ControllerRevision } from '@tinykube/api';
+import type { ContainerStatus, Deployment, Endpoints, Event, KubeObject, Lease, Node, PersistentVolumeClaim, Pod, ReplicaSet, ReplicationController, Job, Service, StatefulSet, ControllerRevision } from '@tinykube/api';
 import { getCondition, selectorStringFromLabelSelector } from '@tinykube/api';
 
 export interface TableColumn {
@@ -193,6 +193,29 @@ export const printers = {
   },
   ReplicaSet: replicaTable('replica set', (o) => selectorStringFromLabelSelector((o as ReplicaSet).spec.selector)),
   ReplicationController: replicaTable('replication controller', (o) => Object.entries((o as ReplicationController).spec.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',')),
+  Job: {
+    columns: [
+      nameCol,
+      ['Status', 'string', 0, 'Status of the job.'],
+      ['Completions', 'string', 0, 'The desired number of successfully finished pods the job should be run with.'],
+      ['Duration', 'string', 0, 'Time required to complete the job.'],
+      ageCol,
+      ['Containers', 'string', 1, 'Names of each container in the template.'],
+      ['Images', 'string', 1, 'Images referenced by each container in the template.'],
+      ['Selector', 'string', 1, 'A label query over pods that should match the pod count.'],
+    ],
+    cells(o) {
+      const j = o as Job;
+      const [c, i] = containersAndImages(j.spec.template?.spec);
+      const holds = (type: string): boolean => (j.status?.conditions ?? []).some((x) => x.type === type && x.status === 'True');
+      const status = j.metadata.deletionTimestamp ? 'Terminating' : (['Complete', 'Failed', 'FailureTarget', 'Suspended'].find(holds) ?? 'Running');
+      const succeeded = j.status?.succeeded ?? 0;
+      const completions = j.spec.completions !== undefined ? `${succeeded}/${j.spec.completions}` : (j.spec.parallelism ?? 1) > 1 ? `${succeeded}/1 of ${j.spec.parallelism}` : `${succeeded}/1`;
+      const start = Date.parse(j.status?.startTime ?? '');
+      const end = j.status?.completionTime ? Date.parse(j.status.completionTime) : Date.now();
+      return [j.metadata.name, status, completions, Number.isNaN(start) ? '' : humanDuration(end - start), age(j.metadata.creationTimestamp), c, i, selectorStringFromLabelSelector(j.spec.selector)];
+    },
+  },
   StatefulSet: {
     columns: [nameCol, ['Ready', 'string', 0, 'Number of the pod with ready state'], ageCol, ['Containers', 'string', 1, 'Names of each container in the template.'], ['Images', 'string', 1, 'Images referenced by each container in the template.']],
     cells(o) {

@@ -1,0 +1,47 @@
+// batch/v1 Job.
+import { CORE, META, TIME, bool, int32, kind, list, object, ref, str, strings, type Schema } from './schema-builders';
+
+export const BATCH = 'io.k8s.api.batch.v1.';
+
+export const BATCH_SCHEMAS: Record<string, Schema> = {
+  [`${BATCH}Job`]: kind('Runs pods to completion: keeps up to parallelism pods running until completions of them have succeeded, or backoffLimit of them have failed.', {
+    spec: ref(`${BATCH}JobSpec`, 'The desired behaviour of the Job.'),
+    status: ref(`${BATCH}JobStatus`, 'The observed state of the Job. Read-only.'),
+  }),
+  [`${BATCH}JobSpec`]: object('The pods a Job runs and when it is done.', {
+    parallelism: int32('Pods to run at once at most. Default 1; 0 runs none (as suspend does).'),
+    completions: int32('Successful pods the Job needs. Unset: the Job is done when any pod succeeds and none runs (a work queue). Default 1 when parallelism is unset too.'),
+    activeDeadlineSeconds: { type: 'integer', format: 'int64', description: 'Seconds from the start after which the Job fails (DeadlineExceeded) and its pods are stopped.' },
+    backoffLimit: int32('Pod failures (container restarts under OnFailure count) after which the Job fails (BackoffLimitExceeded). Default 6.'),
+    selector: ref(`${META}LabelSelector`, 'Label query over the pods; generated from the Job\'s uid unless manualSelector is set.'),
+    manualSelector: bool('Use spec.selector as given instead of generating it.'),
+    template: ref(`${CORE}PodTemplateSpec`, 'The pods the Job creates; restartPolicy must be Never or OnFailure.'),
+    ttlSecondsAfterFinished: int32('Seconds after the Job finished when it is deleted, with its pods.'),
+    completionMode: str('NonIndexed (any completions successes) or Indexed (one success per index 0..completions-1; each pod sees JOB_COMPLETION_INDEX and is named <job>-<index>-...).', ['Indexed', 'NonIndexed']),
+    suspend: bool('Stops the Job\'s pods and creates none until false again.'),
+  }, ['template']),
+  [`${BATCH}JobStatus`]: object('The observed state of a Job.', {
+    conditions: list(`${BATCH}JobCondition`, 'Complete, Failed, Suspended.', { mergeKey: 'type' }),
+    startTime: ref(TIME, 'When the Job started (again, after a suspension).'),
+    completionTime: ref(TIME, 'When the Job completed.'),
+    active: int32('Pods running or pending.'),
+    succeeded: int32('Pods that succeeded.'),
+    failed: int32('Pods that failed.'),
+    ready: int32('Active pods that are ready.'),
+    terminating: int32('Pods being terminated.'),
+    completedIndexes: str('Indexes that succeeded, as ranges: 1,3-5.'),
+    uncountedTerminatedPods: ref(`${BATCH}UncountedTerminatedPods`, 'Finished pods counted here before their tracking finalizer is removed, so that a restart counts none twice.'),
+  }),
+  [`${BATCH}UncountedTerminatedPods`]: object('UIDs of finished pods not yet in the counts.', {
+    succeeded: strings('UIDs of succeeded pods.', 'set'),
+    failed: strings('UIDs of failed pods.', 'set'),
+  }),
+  [`${BATCH}JobCondition`]: object("One aspect of a Job's state.", {
+    type: str('Complete, Failed, Suspended.'),
+    status: str('Whether it holds.', ['False', 'True', 'Unknown']),
+    reason: str('A CamelCase reason, e.g. BackoffLimitExceeded, DeadlineExceeded.'),
+    message: str('Details for people.'),
+    lastProbeTime: ref(TIME, 'Last time the condition was checked.'),
+    lastTransitionTime: ref(TIME, 'Last time status changed.'),
+  }, ['type', 'status']),
+};
