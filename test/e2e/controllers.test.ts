@@ -1,11 +1,11 @@
 // The scheduler and controller-manager end to end on real containers: ReplicaSet
-// self-healing and adoption, a ReplicationController, Jobs, Deployment rollouts within their bounds and undo, a redis
+// self-healing and adoption, a ReplicationController, Jobs, a CronJob, Deployment rollouts within their bounds and undo, a redis
 // StatefulSet with stable identity and data, garbage collection, a lost node, and a
 // controller-manager killed mid-rollout.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Docker from 'dockerode';
-import { controllerOf, getCondition, isPodReady, R, type Deployment, type Job, type PersistentVolumeClaim, type Pod, type ReplicaSet, type Service, type StatefulSet } from '@tinykube/api';
+import { controllerOf, getCondition, isPodReady, R, type CronJob, type Deployment, type Job, type PersistentVolumeClaim, type Pod, type ReplicaSet, type Service, type StatefulSet } from '@tinykube/api';
 import { Daemons } from '@tinykube/hosts';
 import * as path from 'node:path';
 import { REPO_DIR, run, startCluster, waitFor, type LocalCluster } from '../helpers';
@@ -136,6 +136,24 @@ test('Jobs on real containers: 3 completions at most 2 at a time, each counted o
   assert.deepEqual(logs.map((l) => l.trim()).sort(), ['index=0 host=indexed-0', 'index=1 host=indexed-1', 'index=2 host=indexed-2']);
   assert.equal((await cluster.api.get<Job>(R.jobs, NS, 'indexed')).status!.completedIndexes, '0-2');
   await kubectl('delete', 'job', 'count', 'indexed', 'fails');
+});
+
+test('a CronJob every minute runs a Job on its schedule, named after the minute, and records it', async () => {
+  await kubectl('apply', '-f', path.join(REPO_DIR, 'examples/workloads/cronjob.yaml'));
+  const job = await waitFor(async () => {
+    const jobs = (await cluster.api.list<Job>(R.jobs, NS)).items.filter((j) => controllerOf(j)?.kind === 'CronJob' && controllerOf(j)?.name === 'hello');
+    return jobs.find((j) => getCondition(j.status?.conditions, 'Complete')?.status === 'True');
+  }, { timeoutMs: 150_000, intervalMs: 500, what: 'a completed Job of the CronJob' });
+  const minute = Number(/^hello-(\d+)$/.exec(job.metadata.name!)?.[1]);
+  assert.equal(new Date(minute * 60_000).getUTCSeconds(), 0);
+  assert.equal(job.metadata.annotations?.['batch.kubernetes.io/cronjob-scheduled-timestamp'], new Date(minute * 60_000).toISOString().replace('.000Z', 'Z'));
+  const cj = await cluster.api.get<CronJob>(R.cronjobs, NS, 'hello');
+  assert.ok(cj.status?.lastScheduleTime && Date.parse(cj.status.lastScheduleTime) >= minute * 60_000);
+  assert.match(await kubectl('get', 'cronjob', 'hello'), /^NAME\s+SCHEDULE\s+TIMEZONE\s+SUSPEND\s+ACTIVE\s+LAST SCHEDULE\s+AGE\nhello\s+\* \* \* \* \*\s+<none>\s+False\s+[01]\s/);
+  const logs = await Promise.all((await pods(`batch.kubernetes.io/job-name=${job.metadata.name}`)).map((p) => cluster.log(NS, p.metadata.name!)));
+  assert.ok(logs.some((l) => l.includes('Hello from the Kubernetes cluster')));
+  await kubectl('delete', 'cronjob', 'hello');
+  await waitFor(async () => ((await cluster.api.list<Job>(R.jobs, NS)).items.some((j) => controllerOf(j)?.name === 'hello') ? undefined : true), { timeoutMs: 60_000, what: 'its Jobs to go with the CronJob' });
 });
 
 test('deleting a ReplicaSet with Orphan keeps its pods; Background deletion of a Deployment removes its ReplicaSets and pods', async () => {

@@ -64,4 +64,9 @@ test('in warn mode the pod is made and kubectl shows the warning; a Deployment i
   const d = await kubectl('apply', '-f', manifest('deploy', deployment));
   assert.equal(d.code, 0, d.out);
   assert.match(d.out, /Warning: would violate PodSecurity "baseline:latest": host namespaces \(hostNetwork=true\)/);
+  // A CronJob's pods are in its job template.
+  const cronJob = { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'cj', namespace: 'psa-enforce' }, spec: { schedule: '@daily', jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', hostPID: true, containers: [{ name: 'c', image: 'busybox:1.35' }] } } } } } };
+  const cj = await kubectl('apply', '-f', manifest('cronjob', cronJob));
+  assert.equal(cj.code, 0, cj.out);
+  assert.match(cj.out, /Warning: would violate PodSecurity "baseline:latest": host namespaces \(hostPID=true\)/);
 });

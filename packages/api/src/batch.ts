@@ -37,3 +37,24 @@ export interface Job extends KubeObject {
     uncountedTerminatedPods?: { succeeded?: string[]; failed?: string[] };
   };
 }
+
+export interface CronJob extends KubeObject {
+  spec: {
+    schedule: string;
+    timeZone?: string;
+    startingDeadlineSeconds?: number;
+    concurrencyPolicy?: 'Allow' | 'Forbid' | 'Replace';
+    suspend?: boolean;
+    jobTemplate: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec: Job['spec'] };
+    successfulJobsHistoryLimit?: number;
+    failedJobsHistoryLimit?: number;
+  };
+  status?: {
+    active?: Array<{ apiVersion?: string; kind?: string; name?: string; namespace?: string; uid?: string; resourceVersion?: string }>;
+    lastScheduleTime?: string;
+    lastSuccessfulTime?: string;
+  };
+}
+
+/** The time a CronJob's Job was scheduled for (RFC 3339), as Kubernetes 1.28+ annotates it. */
+export const CRONJOB_SCHEDULED_TIMESTAMP = 'batch.kubernetes.io/cronjob-scheduled-timestamp';

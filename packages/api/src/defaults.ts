@@ -1,7 +1,7 @@
 // Defaulting as the Kubernetes apiserver does it for each served kind.
 import type { Container, PersistentVolumeClaim, Pod, PodSpec, Probe, Service, Toleration } from './core';
 import type { Deployment, ReplicaSet, ReplicationController, StatefulSet } from './apps';
-import type { Job } from './batch';
+import type { CronJob, Job } from './batch';
 import type { KubeObject } from './meta';
 
 /** imagePullPolicy by tag: `:latest` or no tag -> Always, otherwise IfNotPresent. */
@@ -109,6 +109,20 @@ export function defaultJob(j: Job): void {
   j.spec.suspend ??= false;
   j.spec.manualSelector ??= false;
   if (j.spec.template?.spec) defaultPodSpec(j.spec.template.spec);
+}
+
+/** Kubernetes' SetDefaults_CronJob. */
+export function defaultCronJob(cj: CronJob): void {
+  if (!cj.spec) return;
+  cj.spec.concurrencyPolicy ??= 'Allow';
+  cj.spec.suspend ??= false;
+  cj.spec.successfulJobsHistoryLimit ??= 3;
+  cj.spec.failedJobsHistoryLimit ??= 1;
+  const js = cj.spec.jobTemplate?.spec;
+  if (js) {
+    // The Job's own defaulting happens when each Job is created; the pod template's now.
+    if (js.template?.spec) defaultPodSpec(js.template.spec);
+  }
 }
 
 export function defaultDeployment(d: Deployment): void {

@@ -3,6 +3,7 @@ export * from './meta';
 export * from './core';
 export * from './apps';
 export * from './batch';
+export * from './cron-schedule';
 export * from './resources';
 export * from './errors';
 export * from './selectors';

@@ -1,6 +1,7 @@
 // Validation of every served kind, returning Kubernetes-style field errors with paths.
 import type { Deployment, Lease, ReplicaSet, ReplicationController, StatefulSet } from './apps';
-import { JOB_CONTROLLER_UID, type Job } from './batch';
+import { JOB_CONTROLLER_UID, type CronJob, type Job } from './batch';
+import { scheduleError, timeZoneError } from './cron-schedule';
 import type { Container, DownwardAPIVolumeFile, Endpoints, KeyToPath, Node, PersistentVolumeClaim, Pod, PodSpec, Probe, Service, ServicePort, Volume } from './core';
 import type { FieldError } from './errors';
 import { isValidIntOrPercent, scaledValue } from './intstr';
@@ -461,6 +462,32 @@ function validateJob(e: Errs, j: Job): void {
   if (rp !== 'OnFailure' && rp !== 'Never') e.notSupported('spec.template.spec.restartPolicy', rp ?? '', ['OnFailure', 'Never']);
 }
 
+/** Kubernetes' ValidateCronJob: a schedule and zone that parse, a policy, limits, a Job template Never/OnFailure. */
+function validateCronJob(e: Errs, cj: CronJob): void {
+  const spec = cj.spec;
+  if (!isObject(spec)) return e.required('spec');
+  if (typeof spec.schedule !== 'string' || !spec.schedule.trim()) e.required('spec.schedule');
+  else {
+    const err = scheduleError(spec.schedule, spec.timeZone);
+    if (err) e.invalid('spec.schedule', spec.schedule, err);
+  }
+  if (spec.timeZone !== undefined) {
+    const err = timeZoneError(spec.timeZone);
+    if (err) e.invalid('spec.timeZone', spec.timeZone, err);
+  }
+  if (spec.concurrencyPolicy !== undefined && !['Allow', 'Forbid', 'Replace'].includes(spec.concurrencyPolicy)) e.notSupported('spec.concurrencyPolicy', spec.concurrencyPolicy, ['Allow', 'Forbid', 'Replace']);
+  e.nonNegative('spec.startingDeadlineSeconds', spec.startingDeadlineSeconds);
+  e.nonNegative('spec.successfulJobsHistoryLimit', spec.successfulJobsHistoryLimit);
+  e.nonNegative('spec.failedJobsHistoryLimit', spec.failedJobsHistoryLimit);
+  const js = spec.jobTemplate?.spec;
+  if (!isObject(js)) return e.required('spec.jobTemplate.spec');
+  if (!isObject(js.template)) return e.required('spec.jobTemplate.spec.template');
+  validateLabels(e, 'spec.jobTemplate.spec.template.metadata.labels', js.template.metadata?.labels);
+  validatePodSpec(e, 'spec.jobTemplate.spec.template.spec', js.template.spec);
+  const rp = js.template.spec?.restartPolicy;
+  if (rp !== 'OnFailure' && rp !== 'Never') e.notSupported('spec.jobTemplate.spec.template.spec.restartPolicy', rp ?? '', ['OnFailure', 'Never']);
+}
+
 /** What a Job may change: parallelism, activeDeadlineSeconds, suspend, ttl; the rest is immutable. */
 export function jobUpdateRules(e: Errs, next: Job, prev: Job): void {
   immutable(e, 'spec.completions', next.spec?.completions, prev.spec?.completions);
@@ -612,6 +639,7 @@ export const podRules = (e: Errs, p: Pod): void => validatePodSpec(e, 'spec', p.
 export const replicaSetRules = (e: Errs, rs: ReplicaSet): void => validateWorkloadSpec(e, rs.spec);
 export const replicationControllerRules = validateReplicationController;
 export const jobRules = validateJob;
+export const cronJobRules = validateCronJob;
 export const deploymentRules = validateDeployment;
 export const statefulSetRules = validateStatefulSet;
 export const serviceRules = validateService;

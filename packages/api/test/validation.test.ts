@@ -2,7 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   defaultDeployment,
+  cronJobRules,
+  defaultCronJob,
   defaultJob,
+  type CronJob,
   defaultReplicationController,
   jobRules,
   type Job,
@@ -174,4 +177,24 @@ test("a Job needs restartPolicy Never or OnFailure and a selector the server gen
   const defaulted = job('Never', generated);
   defaultJob(defaulted);
   assert.deepEqual([defaulted.spec.completions, defaulted.spec.parallelism, defaulted.spec.backoffLimit, defaulted.spec.completionMode], [1, 1, 6, 'NonIndexed']);
+});
+
+test("a CronJob's schedule is five fields or a macro, its zone a real one, in Kubernetes' words", () => {
+  const cj = (schedule: string, timeZone?: string): CronJob => ({
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: { name: 'c', namespace: 'default' },
+    spec: { schedule, ...(timeZone ? { timeZone } : {}), jobTemplate: { spec: { template: { spec: { restartPolicy: 'OnFailure', containers: [{ name: 'c', image: 'busybox' }] } } } } },
+  });
+  const check = (o: CronJob): string[] => {
+    defaultCronJob(o);
+    return validateNew(o, true, 'subdomain', cronJobRules).map((e) => `${e.field}: ${e.detail}`);
+  };
+  assert.deepEqual(check(cj('*/5 * * * *')), []);
+  assert.deepEqual(check(cj('@hourly', 'Europe/Berlin')), []);
+  assert.deepEqual(check(cj('* * * *')), ['spec.schedule: expected exactly 5 fields, found 4: * * * *']);
+  assert.deepEqual(check(cj('0 * * * * *')), ['spec.schedule: expected exactly 5 fields, found 6: 0 * * * * *']);
+  assert.equal(check(cj('61 * * * *')).length, 1);
+  assert.deepEqual(check(cj('* * * * *', 'Mars/Olympus')), ['spec.timeZone: unknown time zone Mars/Olympus']);
+  assert.deepEqual(check(cj('CRON_TZ=UTC * * * * *', 'UTC')), ['spec.schedule: cannot use both timeZone field and TZ or CRON_TZ in schedule']);
 });

@@ -11,6 +11,7 @@ import { NodeLifecycleController } from './controllers/node-lifecycle';
 import { PodGcController } from './controllers/pod-gc';
 import { REPLICATION_CONTROLLERS, ReplicaSetController } from './controllers/replicaset';
 import { JobController } from './controllers/job';
+import { CronJobController } from './controllers/cronjob';
 import { CsrApprovingController } from './controllers/csr-approving';
 import { CsrSigningController } from './controllers/csr-signing';
 import { RootCaPublisher } from './controllers/root-ca-publisher';
@@ -28,6 +29,7 @@ export const CONTROLLERS: Record<string, (ctx: ControllerContext) => QueueContro
   replicaset: (ctx) => new ReplicaSetController(ctx),
   replicationcontroller: (ctx) => new ReplicaSetController(ctx, REPLICATION_CONTROLLERS),
   job: (ctx) => new JobController(ctx),
+  cronjob: (ctx) => new CronJobController(ctx),
   deployment: (ctx) => new DeploymentController(ctx),
   statefulset: (ctx) => new StatefulSetController(ctx),
   endpoints: (ctx) => new EndpointsController(ctx),

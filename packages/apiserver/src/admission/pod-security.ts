@@ -20,7 +20,7 @@ export interface PodSecurityConfig {
 export const DEFAULT_POD_SECURITY: PodSecurityConfig = { defaults: {}, exemptions: { usernames: [], namespaces: ['kube-system'] } };
 
 const LABEL = 'pod-security.kubernetes.io/';
-const TEMPLATE_KINDS = new Set(['ReplicaSet', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'ReplicationController']);
+const TEMPLATE_KINDS = new Set(['ReplicaSet', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'ReplicationController', 'CronJob']);
 
 /** A label's level; one that is not a level is evaluated as restricted, as Kubernetes does. */
 function levelOf(value: string | undefined, fallback: Level | undefined): Level {
@@ -47,7 +47,9 @@ export class PodSecurity implements AdmissionPlugin {
     const ns = (this.namespaces.cached(a.namespace) ?? (await this.namespaces.read(a.namespace))) as Namespace | undefined;
     const labels = ns?.metadata.labels ?? {};
     const level = (mode: Mode): Level => levelOf(labels[`${LABEL}${mode}`], this.config.defaults[mode]);
-    const pod: Pick<Pod, 'spec' | 'metadata'> | undefined = isPod ? (a.object as Pod) : ((a.object as KubeObject & { spec?: { template?: PodTemplateSpec } }).spec?.template as Pick<Pod, 'spec' | 'metadata'> | undefined);
+    // A CronJob's pods are in its job template's template.
+    const spec = (a.object as KubeObject & { spec?: { template?: PodTemplateSpec; jobTemplate?: { spec?: { template?: PodTemplateSpec } } } }).spec;
+    const pod: Pick<Pod, 'spec' | 'metadata'> | undefined = isPod ? (a.object as Pod) : ((a.resource.kind === 'CronJob' ? spec?.jobTemplate?.spec?.template : spec?.template) as Pick<Pod, 'spec' | 'metadata'> | undefined);
     if (!pod?.spec) return;
     const version = (mode: Mode): string => (labels[`${LABEL}${mode}-version`] ?? 'latest') === 'latest' ? 'latest' : (labels[`${LABEL}${mode}-version`] as string);
     const enforce = level('enforce');

@@ -119,7 +119,7 @@ export function bootstrapClusterRoles(): ClusterRole[] {
     // Kubernetes' base role plus what its per-controller roles (system:controller:*) grant the
     // controllers tinykube runs, since they all run as this one identity (no
     // --use-service-account-credentials): the garbage collector's and namespace controller's
-    // reach over every resource, the workload controllers' creates, the CSR approver's and signer's.
+    // reach over every resource, the workload controllers' creates (the CronJob controller's Jobs too), the CSR approver's and signer's.
     clusterRole('system:kube-controller-manager', [
       EVENTS,
       rule(['create'], ['coordination.k8s.io'], ['leases']),
@@ -127,6 +127,7 @@ export function bootstrapClusterRoles(): ClusterRole[] {
       rule(['get', 'list', 'watch', 'patch', 'update', 'delete', 'deletecollection'], ['*'], ['*']),
       rule(['create'], [''], ['pods', 'pods/eviction', 'persistentvolumeclaims', 'endpoints', 'serviceaccounts', 'secrets', 'configmaps']),
       rule(['create'], ['apps'], ['replicasets', 'controllerrevisions']),
+      rule(['create'], ['batch'], ['jobs']),
       rule(['create'], ['discovery.k8s.io'], ['endpointslices']),
       rule(['create'], [''], ['serviceaccounts/token']),
       rule(['create'], ['authentication.k8s.io'], ['tokenreviews']),

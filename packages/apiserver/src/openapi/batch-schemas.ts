@@ -1,4 +1,4 @@
-// batch/v1 Job.
+// batch/v1 Job and CronJob.
 import { CORE, META, TIME, bool, int32, kind, list, object, ref, str, strings, type Schema } from './schema-builders';
 
 export const BATCH = 'io.k8s.api.batch.v1.';
@@ -35,6 +35,29 @@ export const BATCH_SCHEMAS: Record<string, Schema> = {
   [`${BATCH}UncountedTerminatedPods`]: object('UIDs of finished pods not yet in the counts.', {
     succeeded: strings('UIDs of succeeded pods.', 'set'),
     failed: strings('UIDs of failed pods.', 'set'),
+  }),
+  [`${BATCH}CronJob`]: kind('Creates a Job from its template at each time of a cron schedule.', {
+    spec: ref(`${BATCH}CronJobSpec`, 'The desired behaviour of the CronJob.'),
+    status: ref(`${BATCH}CronJobStatus`, 'The observed state of the CronJob. Read-only.'),
+  }),
+  [`${BATCH}CronJobSpec`]: object('When and what a CronJob runs.', {
+    schedule: str('Five cron fields (minute hour day-of-month month day-of-week) or a macro such as @hourly.'),
+    timeZone: str('The IANA time zone of the schedule; unset: the controller-manager\'s local zone.'),
+    startingDeadlineSeconds: { type: 'integer', format: 'int64', description: 'A run missed by more than this many seconds is skipped.' },
+    concurrencyPolicy: str('Allow (default), Forbid (skip a run while one is active) or Replace (stop the active ones first).', ['Allow', 'Forbid', 'Replace']),
+    suspend: bool('Creates no Jobs while true; runs missed meanwhile count as missed.'),
+    jobTemplate: ref(`${BATCH}JobTemplateSpec`, 'The Job each run creates.'),
+    successfulJobsHistoryLimit: int32('Finished successful Jobs to keep. Default 3.'),
+    failedJobsHistoryLimit: int32('Failed Jobs to keep. Default 1.'),
+  }, ['schedule', 'jobTemplate']),
+  [`${BATCH}JobTemplateSpec`]: object('The Jobs a CronJob creates: their metadata and spec.', {
+    metadata: ref(`${META}ObjectMeta`, 'Labels and annotations of each Job.'),
+    spec: ref(`${BATCH}JobSpec`, 'The spec of each Job.'),
+  }),
+  [`${BATCH}CronJobStatus`]: object('The observed state of a CronJob.', {
+    active: list(`${CORE}ObjectReference`, 'The Jobs that are running.'),
+    lastScheduleTime: ref(TIME, 'The last time a Job was scheduled.'),
+    lastSuccessfulTime: ref(TIME, 'The last time a Job completed.'),
   }),
   [`${BATCH}JobCondition`]: object("One aspect of a Job's state.", {
     type: str('Complete, Failed, Suspended.'),

@@ -1,6 +1,6 @@
 // Server-side printing (meta.k8s.io/v1 Table): the columns kubectl shows for each kind, so that
 // kubectl and tkctl print the same tables from the same server answer.
-import type { ContainerStatus, Deployment, Endpoints, Event, KubeObject, Lease, Node, PersistentVolumeClaim, Pod, ReplicaSet, ReplicationController, Job, Service, StatefulSet, ControllerRevision } from '@tinykube/api';
+import type { ContainerStatus, Deployment, Endpoints, Event, KubeObject, Lease, Node, PersistentVolumeClaim, Pod, ReplicaSet, ReplicationController, Job, CronJob, Service, StatefulSet, ControllerRevision } from '@tinykube/api';
 import { getCondition, selectorStringFromLabelSelector } from '@tinykube/api';
 
 export interface TableColumn {
@@ -214,6 +214,26 @@ export const printers = {
       const start = Date.parse(j.status?.startTime ?? '');
       const end = j.status?.completionTime ? Date.parse(j.status.completionTime) : Date.now();
       return [j.metadata.name, status, completions, Number.isNaN(start) ? '' : humanDuration(end - start), age(j.metadata.creationTimestamp), c, i, selectorStringFromLabelSelector(j.spec.selector)];
+    },
+  },
+  CronJob: {
+    columns: [
+      nameCol,
+      ['Schedule', 'string', 0, 'The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron.'],
+      ['Timezone', 'string', 0, 'The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones.'],
+      ['Suspend', 'boolean', 0, 'This flag tells the controller to suspend subsequent executions.'],
+      ['Active', 'integer', 0, 'A list of pointers to currently running jobs.'],
+      ['Last Schedule', 'string', 0, 'Information when was the last time the job was successfully scheduled.'],
+      ageCol,
+      ['Containers', 'string', 1, 'Names of each container in the template.'],
+      ['Images', 'string', 1, 'Images referenced by each container in the template.'],
+      ['Selector', 'string', 1, 'A label query over pods that should match the pod count.'],
+    ],
+    cells(o) {
+      const cj = o as CronJob;
+      const [c, i] = containersAndImages(cj.spec.jobTemplate?.spec?.template?.spec);
+      const last = cj.status?.lastScheduleTime ? age(cj.status.lastScheduleTime) : '<none>';
+      return [cj.metadata.name, cj.spec.schedule, cj.spec.timeZone ?? '<none>', cj.spec.suspend === undefined ? '<unset>' : cj.spec.suspend ? 'True' : 'False', cj.status?.active?.length ?? 0, last, age(cj.metadata.creationTimestamp), c, i, selectorStringFromLabelSelector(cj.spec.jobTemplate?.spec?.selector) || '<none>'];
     },
   },
   StatefulSet: {

@@ -12,7 +12,7 @@ import { serviceStrategy } from './service';
 import { clusterRoleBindingStrategy, clusterRoleStrategy, roleBindingStrategy, roleStrategy } from './rbac';
 import { controllerRevisionStrategy, endpointsStrategy, eventStrategy, leaseStrategy, pvcStrategy, serviceAccountStrategy } from './simple-kinds';
 import type { Strategy } from './strategy';
-import { jobStrategy } from './job';
+import { cronJobStrategy, jobStrategy } from './job';
 import { deploymentStrategy, replicaSetStrategy, replicationControllerStrategy, statefulSetStrategy } from './workloads';
 
 export type { Strategy } from './strategy';
@@ -35,6 +35,7 @@ export class Strategies {
       ['ReplicaSet', replicaSetStrategy],
       ['ReplicationController', replicationControllerStrategy],
       ['Job', jobStrategy],
+      ['CronJob', cronJobStrategy],
       ['Deployment', deploymentStrategy],
       ['StatefulSet', statefulSetStrategy],
       ['ControllerRevision', controllerRevisionStrategy],

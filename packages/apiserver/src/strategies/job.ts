@@ -1,6 +1,6 @@
-// batch/v1 Job: the server generates the selector from the Job's uid and labels the template
+// batch/v1 Job and CronJob. A Job: the server generates the selector from the Job's uid and labels the template
 // with it (Kubernetes' generateSelector), unless spec.manualSelector is set.
-import { defaultJob, JOB_CONTROLLER_UID, JOB_NAME, jobRules, jobUpdateRules, type Job } from '@tinykube/api';
+import { cronJobRules, defaultCronJob, defaultJob, JOB_CONTROLLER_UID, JOB_NAME, jobRules, jobUpdateRules, type CronJob, type Job } from '@tinykube/api';
 import { printers } from '../rest/table';
 import { strategy } from './strategy';
 
@@ -19,5 +19,14 @@ export const jobStrategy = strategy<Job>({
   validate: jobRules,
   validateUpdate: jobUpdateRules,
   printer: printers.Job,
-  selectableFields: ['status.successful'],
+});
+
+export const cronJobStrategy = strategy<CronJob>({
+  nameRule: 'subdomain',
+  defaults: defaultCronJob,
+  prepareForCreate(cj) {
+    cj.status = {};
+  },
+  validate: cronJobRules,
+  printer: printers.CronJob,
 });
