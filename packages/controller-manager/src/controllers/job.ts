@@ -17,7 +17,7 @@ import {
 import { QueueController } from '@tinykube/client';
 import type { ControllerContext } from '../controller-context';
 import { Expectations } from '../expectations';
-import { podFromTemplate } from '../pod-util';
+import { isActivePod, podFromTemplate } from '../pod-util';
 import { deletionRank } from './replicaset';
 
 // Job: runs pods until `completions` of them succeed (NonIndexed), or one per index succeeds
@@ -114,14 +114,14 @@ export class JobController extends QueueController {
     }
     const pods = all.filter((p) => controllerOf(p)?.uid === job.metadata.uid);
     if (job.metadata.deletionTimestamp || finished(job)) {
-      for (const p of pods) if (!isActive(p) || job.metadata.deletionTimestamp) await this.release(p);
+      for (const p of pods) if (!isActivePod(p) || job.metadata.deletionTimestamp) await this.release(p);
       if (finished(job) && !job.metadata.deletionTimestamp) await this.expireIfDue(job, key);
       return;
     }
     if (await this.trackFinished(job, pods)) return;
     const status = structuredClone(job.status ?? {});
     const conditions = (status.conditions ??= []);
-    const active = pods.filter(isActive);
+    const active = pods.filter(isActivePod);
     const now = Date.now();
     const succeeded = status.succeeded ?? 0;
     const restarts = job.spec.template.spec.restartPolicy === 'OnFailure' ? active.reduce((n, p) => n + (p.status?.containerStatuses ?? []).reduce((m, c) => m + c.restartCount, 0), 0) : 0;
@@ -293,8 +293,4 @@ export class JobController extends QueueController {
       if (errorCode(err) !== 404 && errorCode(err) !== 409) throw err;
     });
   }
-}
-
-function isActive(p: Pod): boolean {
-  return p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed' && !p.metadata.deletionTimestamp;
 }
