@@ -54,6 +54,12 @@ export function bounded<T>(what: string, ms: number, call: Promise<T>): Promise<
 
 export class DockerRuntime {
   readonly docker: Docker;
+  /**
+   * Containers a `die` event named: Docker 20.10 sends the event before its container list
+   * shows the exit (checked here: a list right after the event said running 40 times of 40,
+   * inspect never), so a sync woken by the event would see it running and wait for housekeeping.
+   */
+  private readonly died = new Set<string>();
 
   constructor(socketPath: string) {
     this.docker = new Docker({ socketPath });
@@ -66,6 +72,9 @@ export class DockerRuntime {
   /** Every container that belongs to a pod, sandbox or app, running or not. */
   async listPodContainers(): Promise<RuntimeContainer[]> {
     const list = await bounded('list', CALL_MS, this.docker.listContainers({ all: true, filters: { label: [LABEL_POD_UID] } }));
+    for (const c of list) if (c.State !== 'running') this.died.delete(c.Id);
+    const live = new Set(list.map((c) => c.Id));
+    for (const id of this.died) if (!live.has(id)) this.died.delete(id);
     return list.map((c) => ({
       id: c.Id,
       podUid: c.Labels[LABEL_POD_UID] ?? '',
@@ -74,7 +83,7 @@ export class DockerRuntime {
       name: c.Labels[LABEL_CONTAINER_NAME] ?? '',
       attempt: Number(c.Labels[LABEL_ATTEMPT] ?? 0),
       hash: c.Labels[LABEL_HASH] ?? '',
-      running: c.State === 'running',
+      running: c.State === 'running' && !this.died.has(c.Id),
       created: c.Created,
     }));
   }
@@ -249,7 +258,8 @@ export class DockerRuntime {
               const line = buf.slice(0, nl);
               buf = buf.slice(nl + 1);
               try {
-                const ev = JSON.parse(line) as { Actor?: { Attributes?: Record<string, string> } };
+                const ev = JSON.parse(line) as { id?: string; Action?: string; Actor?: { Attributes?: Record<string, string> } };
+                if (ev.Action === 'die' && ev.id) this.died.add(ev.id);
                 if (ev.Actor?.Attributes?.[LABEL_POD_UID]) onEvent(ev.Actor.Attributes);
               } catch {
                 // not a whole event
