@@ -1,4 +1,5 @@
-// The scheduler and controller-manager end to end on real containers: ReplicaSet
+// The scheduler and controller-manager end to end on real containers: a DaemonSet across a
+// joining node, a taint and a rollout with undo; ReplicaSet
 // self-healing and adoption, a ReplicationController, Jobs, a CronJob, Deployment rollouts within their bounds and undo, a redis
 // StatefulSet with stable identity and data, garbage collection, a lost node, and a
 // controller-manager killed mid-rollout.
@@ -43,6 +44,82 @@ async function readyCount(selector: string, n: number, what: string): Promise<Po
 function kubectl(...args: string[]): Promise<string> {
   return run('kubectl', ['--kubeconfig', cluster.kubeconfig, ...args]);
 }
+
+test('a DaemonSet: one Ready pod per node, none on a tainted node until tolerated, one for a node that joins later; an image change rolls node by node and rollout undo returns', async () => {
+  // First in the file, while node-3 runs nothing: its kubelet freezes and its Node goes, so
+  // node-3 joins later, as a new node does, when the kubelet comes back and registers it.
+  const daemons = new Daemons(cluster.plan.stateDir);
+  const frozen = daemons.running('kubelet-node-3')!;
+  process.kill(frozen, 'SIGSTOP');
+  await cluster.api.delete(R.nodes, undefined, 'node-3');
+  await kubectl('taint', 'nodes', 'node-2', 'dedicated=infra:NoSchedule');
+  const agents = async (): Promise<Pod[]> => (await pods('app=node-agent')).filter((p) => !p.metadata.deletionTimestamp);
+  const onNodes = async (want: string[], what: string): Promise<Pod[]> =>
+    waitFor(
+      async () => {
+        const list = await agents();
+        return list.length === want.length && list.every(isPodReady) && JSON.stringify(list.map((p) => p.spec.nodeName).sort()) === JSON.stringify(want) ? list : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 250, what },
+    );
+  try {
+    await kubectl('apply', '-f', path.join(REPO_DIR, 'examples/workloads/daemonset.yaml'));
+    const first = await onNodes(['node-1'], 'one agent, on node-1 only (node-2 tainted, node-3 gone)');
+    assert.ok(first[0]!.spec.tolerations?.some((t) => t.key === 'node.kubernetes.io/unreachable' && t.effect === 'NoExecute' && t.tolerationSeconds === undefined));
+    assert.deepEqual(first[0]!.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms, [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['node-1'] }] }]);
+    await waitFor(async () => (await cluster.log(NS, first[0]!.metadata.name!)).includes('running on node-1'), { timeoutMs: 30_000, what: 'the agent names its node' });
+    // node-3 joins: its kubelet, restarted by its supervisor, registers the Node again.
+    process.kill(frozen, 'SIGKILL');
+    await onNodes(['node-1', 'node-3'], 'an agent on node-3 once it joined');
+    await kubectl('patch', 'ds', 'node-agent', '--type=merge', '-p', JSON.stringify({ spec: { template: { spec: { tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'infra', effect: 'NoSchedule' }] } } } }));
+    await kubectl('rollout', 'status', 'ds/node-agent', '--timeout=120s');
+    await onNodes(['node-1', 'node-2', 'node-3'], 'an agent on every node once the taint is tolerated');
+    const table = await kubectl('get', 'ds', 'node-agent');
+    assert.match(table, /^NAME\s+DESIRED\s+CURRENT\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+NODE SELECTOR\s+AGE$/m);
+    assert.match(table, /^node-agent\s+3\s+3\s+3\s+3\s+3\s+<none>\s+/m);
+
+    // An image change: never more than one node without a Ready agent (maxUnavailable 1).
+    const live = new Map<string, Pod>();
+    for (const p of await pods('app=node-agent')) live.set(p.metadata.name!, p);
+    let minReady = 3;
+    const nodesSeen = new Set<string>();
+    const handle = cluster.api.watch(
+      R.pods,
+      NS,
+      { labelSelector: 'app=node-agent' },
+      (type, obj) => {
+        const p = obj as Pod;
+        if (type === 'DELETED') live.delete(p.metadata.name!);
+        else live.set(p.metadata.name!, p);
+        const ready = [...live.values()].filter((x) => !x.metadata.deletionTimestamp && isPodReady(x));
+        minReady = Math.min(minReady, ready.length);
+        if (p.spec.containers[0]!.image === 'redis:7.0' && p.spec.nodeName) nodesSeen.add(p.spec.nodeName);
+      },
+      () => undefined,
+    );
+    try {
+      await kubectl('set', 'image', 'ds/node-agent', 'agent=redis:7.0');
+      await kubectl('rollout', 'status', 'ds/node-agent', '--timeout=120s');
+    } finally {
+      handle.stop();
+    }
+    const rolled = await onNodes(['node-1', 'node-2', 'node-3'], 'the new image on every node');
+    assert.ok(rolled.every((p) => p.spec.containers[0]!.image === 'redis:7.0'));
+    assert.equal(minReady, 2, 'one node at a time');
+    assert.equal(nodesSeen.size, 3);
+    const history = await kubectl('rollout', 'history', 'ds/node-agent');
+    assert.match(history, /^1\s/m);
+    assert.match(history, /^3\s/m);
+    await kubectl('rollout', 'undo', 'ds/node-agent');
+    await kubectl('rollout', 'status', 'ds/node-agent', '--timeout=120s');
+    const undone = await onNodes(['node-1', 'node-2', 'node-3'], 'busybox back on every node');
+    assert.ok(undone.every((p) => p.spec.containers[0]!.image === 'busybox:1.35'), undone.map((p) => p.spec.containers[0]!.image).join(' '));
+  } finally {
+    await kubectl('taint', 'nodes', 'node-2', 'dedicated=infra:NoSchedule-').catch(() => undefined);
+    await kubectl('delete', 'ds', 'node-agent', '--wait=false').catch(() => undefined);
+    if (daemons.running('kubelet-node-3') === frozen) process.kill(frozen, 'SIGKILL');
+  }
+});
 
 test('a ReplicaSet replaces a deleted pod, restarts killed containers, adopts a matching pod and removes the extra one', async () => {
   const rs: ReplicaSet = {

@@ -88,6 +88,29 @@ export interface StatefulSet extends KubeObject {
   };
 }
 
+/** apps/v1 DaemonSet: one pod of its template on every eligible node. */
+export interface DaemonSet extends KubeObject {
+  spec: {
+    selector: LabelSelector;
+    template: PodTemplateSpec;
+    updateStrategy?: { type?: 'RollingUpdate' | 'OnDelete'; rollingUpdate?: { maxUnavailable?: IntOrString; maxSurge?: IntOrString } };
+    minReadySeconds?: number;
+    revisionHistoryLimit?: number;
+  };
+  status?: {
+    currentNumberScheduled: number;
+    numberMisscheduled: number;
+    desiredNumberScheduled: number;
+    numberReady: number;
+    observedGeneration?: number;
+    updatedNumberScheduled?: number;
+    numberAvailable?: number;
+    numberUnavailable?: number;
+    collisionCount?: number;
+    conditions?: Condition[];
+  };
+}
+
 export interface ControllerRevision extends KubeObject {
   data?: unknown;
   revision: number;

@@ -1,6 +1,6 @@
 // Defaulting as the Kubernetes apiserver does it for each served kind.
 import type { Container, PersistentVolumeClaim, Pod, PodSpec, Probe, Service, Toleration } from './core';
-import type { Deployment, ReplicaSet, ReplicationController, StatefulSet } from './apps';
+import type { DaemonSet, Deployment, ReplicaSet, ReplicationController, StatefulSet } from './apps';
 import type { CronJob, Job } from './batch';
 import type { KubeObject } from './meta';
 
@@ -154,6 +154,20 @@ export function defaultStatefulSet(s: StatefulSet): void {
   s.spec.persistentVolumeClaimRetentionPolicy.whenScaled ??= 'Retain';
   for (const t of s.spec.volumeClaimTemplates ?? []) defaultPvc(t);
   if (s.spec.template?.spec) defaultPodSpec(s.spec.template.spec);
+}
+
+/** Kubernetes' SetDefaults_DaemonSet. */
+export function defaultDaemonSet(ds: DaemonSet): void {
+  if (!ds.spec) return;
+  const us = (ds.spec.updateStrategy ??= {});
+  us.type ??= 'RollingUpdate';
+  if (us.type === 'RollingUpdate') {
+    us.rollingUpdate ??= {};
+    us.rollingUpdate.maxUnavailable ??= 1;
+    us.rollingUpdate.maxSurge ??= 0;
+  }
+  ds.spec.revisionHistoryLimit ??= 10;
+  if (ds.spec.template?.spec) defaultPodSpec(ds.spec.template.spec);
 }
 
 export function defaultService(svc: Service): void {

@@ -7,6 +7,7 @@ export * from './cron-schedule';
 export * from './resources';
 export * from './errors';
 export * from './selectors';
+export * from './node-fit';
 export * from './quantity';
 export * from './intstr';
 export * from './names';

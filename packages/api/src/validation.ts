@@ -1,5 +1,5 @@
 // Validation of every served kind, returning Kubernetes-style field errors with paths.
-import type { Deployment, Lease, ReplicaSet, ReplicationController, StatefulSet } from './apps';
+import type { DaemonSet, Deployment, Lease, ReplicaSet, ReplicationController, StatefulSet } from './apps';
 import { JOB_CONTROLLER_UID, type CronJob, type Job } from './batch';
 import { scheduleError, timeZoneError } from './cron-schedule';
 import type { Container, DownwardAPIVolumeFile, Endpoints, KeyToPath, Node, PersistentVolumeClaim, Pod, PodSpec, Probe, Service, ServicePort, Volume } from './core';
@@ -523,6 +523,36 @@ function validateDeployment(e: Errs, d: Deployment): void {
   }
 }
 
+/** Kubernetes' ValidateDaemonSetSpec and ValidateRollingUpdateDaemonSet. */
+function validateDaemonSet(e: Errs, ds: DaemonSet): void {
+  if (!isObject(ds.spec)) return e.required('spec');
+  const sel = ds.spec.selector;
+  if (isObject(sel) && !Object.keys(sel.matchLabels ?? {}).length && !(sel.matchExpressions ?? []).length) e.invalid('spec.selector', sel, 'empty selector is invalid for daemonset');
+  else validateWorkloadSpec(e, ds.spec);
+  e.nonNegative('spec.revisionHistoryLimit', ds.spec.revisionHistoryLimit);
+  if (ds.spec.template?.spec?.activeDeadlineSeconds !== undefined) e.invalid('spec.template.spec.activeDeadlineSeconds', ds.spec.template.spec.activeDeadlineSeconds, 'activeDeadlineSeconds in DaemonSet is not Supported');
+  const st = ds.spec.updateStrategy;
+  if (!st) return;
+  e.enumOf('spec.updateStrategy.type', st.type, ['RollingUpdate', 'OnDelete']);
+  const ru = st.rollingUpdate;
+  if (st.type !== 'RollingUpdate' || !ru) return;
+  const f = 'spec.updateStrategy.rollingUpdate';
+  let valid = true;
+  for (const k of ['maxUnavailable', 'maxSurge'] as const) {
+    const v = ru[k];
+    if (v === undefined) continue;
+    if (!isValidIntOrPercent(v)) {
+      valid = false;
+      e.invalid(`${f}.${k}`, v, "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')");
+    } else if (typeof v === 'string' && scaledValue(v, 100, false) > 100) e.invalid(`${f}.${k}`, v, 'must not be greater than 100%');
+  }
+  if (!valid) return;
+  const unavailable = scaledValue(ru.maxUnavailable ?? 0, 100, false) !== 0;
+  const surge = scaledValue(ru.maxSurge ?? 0, 100, true) !== 0;
+  if (unavailable && surge) e.invalid(`${f}.maxSurge`, ru.maxSurge, 'may not be set when maxUnavailable is non-zero');
+  if (!unavailable && !surge) e.required(`${f}.maxUnavailable`, 'cannot be 0 when maxSurge is 0');
+}
+
 function validateStatefulSet(e: Errs, s: StatefulSet): void {
   validateWorkloadSpec(e, s.spec);
   if (!isObject(s.spec)) return;
@@ -642,6 +672,7 @@ export const jobRules = validateJob;
 export const cronJobRules = validateCronJob;
 export const deploymentRules = validateDeployment;
 export const statefulSetRules = validateStatefulSet;
+export const daemonSetRules = validateDaemonSet;
 export const serviceRules = validateService;
 export const endpointsRules = validateEndpoints;
 export const nodeRules = validateNode;
@@ -681,7 +712,7 @@ export function podUpdateRules(e: Errs, next: Pod, prev: Pod): void {
 }
 
 /** ReplicaSets and Deployments: the selector is immutable. */
-export function workloadUpdateRules(e: Errs, next: Deployment | ReplicaSet | StatefulSet, prev: Deployment | ReplicaSet | StatefulSet): void {
+export function workloadUpdateRules(e: Errs, next: Deployment | ReplicaSet | StatefulSet | DaemonSet, prev: Deployment | ReplicaSet | StatefulSet | DaemonSet): void {
   immutable(e, 'spec.selector', next.spec?.selector, prev.spec?.selector);
 }
 

@@ -11,6 +11,7 @@ import { NodeLifecycleController } from './controllers/node-lifecycle';
 import { PodGcController } from './controllers/pod-gc';
 import { REPLICATION_CONTROLLERS, ReplicaSetController } from './controllers/replicaset';
 import { JobController } from './controllers/job';
+import { DaemonSetController } from './controllers/daemonset';
 import { CronJobController } from './controllers/cronjob';
 import { CsrApprovingController } from './controllers/csr-approving';
 import { CsrSigningController } from './controllers/csr-signing';
@@ -32,6 +33,7 @@ export const CONTROLLERS: Record<string, (ctx: ControllerContext) => QueueContro
   cronjob: (ctx) => new CronJobController(ctx),
   deployment: (ctx) => new DeploymentController(ctx),
   statefulset: (ctx) => new StatefulSetController(ctx),
+  daemonset: (ctx) => new DaemonSetController(ctx),
   endpoints: (ctx) => new EndpointsController(ctx),
   'garbage-collector': (ctx) => new GarbageCollector(ctx),
   namespace: (ctx) => new NamespaceController(ctx),

@@ -1,31 +1,43 @@
-// tkctl rollout status|history|undo|restart|pause|resume, for Deployments and StatefulSets, as
-// kubectl does them: status reads the fields the controllers write, undo copies an old
-// ReplicaSet's template back into a Deployment or applies a ControllerRevision's patch to a
-// StatefulSet, restart stamps the template.
-import { controllerOf, R, timestamp, type ControllerRevision, type Deployment, type ReplicaSet, type ResourceInfo, type StatefulSet } from '@tinykube/api';
+// tkctl rollout status|history|undo|restart|pause|resume, for Deployments, StatefulSets and
+// DaemonSets, as kubectl does them: status reads the fields the controllers write, undo copies an
+// old ReplicaSet's template back into a Deployment or applies a ControllerRevision's patch to a
+// StatefulSet or DaemonSet, restart stamps the template.
+import { controllerOf, R, timestamp, type ControllerRevision, type DaemonSet, type Deployment, type ReplicaSet, type ResourceInfo, type StatefulSet } from '@tinykube/api';
 import type { Ctx } from './commands';
 import { kindPrefix, parseTargets } from './commands';
 
 const REVISION = 'deployment.kubernetes.io/revision';
 const CHANGE_CAUSE = 'kubernetes.io/change-cause';
 
-type Target = { kind: 'Deployment' | 'StatefulSet'; r: ResourceInfo; name: string };
+type Target = { kind: 'Deployment' | 'StatefulSet' | 'DaemonSet'; r: ResourceInfo; name: string };
+type Workload = Deployment | StatefulSet | DaemonSet;
 
 function target(arg: string): Target {
   const [t] = parseTargets([arg]);
   const name = t?.names[0];
-  if (!t || !name || (t.r !== R.deployments && t.r !== R.statefulsets)) throw new Error(`rollout works on deployment/NAME or statefulset/NAME, not "${arg}"`);
-  return { kind: t.r === R.deployments ? 'Deployment' : 'StatefulSet', r: t.r, name };
+  const kinds = new Map<ResourceInfo, Target['kind']>([[R.deployments, 'Deployment'], [R.statefulsets, 'StatefulSet'], [R.daemonsets, 'DaemonSet']]);
+  const kind = t && kinds.get(t.r);
+  if (!t || !name || !kind) throw new Error(`rollout works on deployment/NAME, statefulset/NAME or daemonset/NAME, not "${arg}"`);
+  return { kind, r: t.r, name };
 }
 
 /** kubectl's status messages; done when the rollout has finished. */
-export function rolloutMessage(o: Deployment | StatefulSet, kind: Target['kind']): { done: boolean; message: string } {
+export function rolloutMessage(o: Workload, kind: Target['kind']): { done: boolean; message: string } {
   const name = o.metadata.name;
+  if (kind === 'DaemonSet') {
+    const ds = o as DaemonSet;
+    if ((ds.spec.updateStrategy?.type ?? 'RollingUpdate') !== 'RollingUpdate') throw new Error('rollout status is only available for RollingUpdate strategy type');
+    if ((ds.status?.observedGeneration ?? 0) < (ds.metadata.generation ?? 0)) return { done: false, message: 'Waiting for daemon set spec update to be observed...' };
+    const s = ds.status;
+    const desired = s?.desiredNumberScheduled ?? 0;
+    if ((s?.updatedNumberScheduled ?? 0) < desired) return { done: false, message: `Waiting for daemon set "${name}" rollout to finish: ${s?.updatedNumberScheduled ?? 0} out of ${desired} new pods have been updated...` };
+    if ((s?.numberAvailable ?? 0) < desired) return { done: false, message: `Waiting for daemon set "${name}" rollout to finish: ${s?.numberAvailable ?? 0} of ${desired} updated pods are available...` };
+    return { done: true, message: `daemon set "${name}" successfully rolled out` };
+  }
   if ((o.status?.observedGeneration ?? 0) < (o.metadata.generation ?? 0)) return { done: false, message: `Waiting for ${kind.toLowerCase()} spec update to be observed...` };
-  const replicas = o.spec.replicas ?? 1;
+  const replicas = (o as Deployment | StatefulSet).spec.replicas ?? 1;
   if (kind === 'Deployment') {
-    const d = o;
-    const s = d.status ?? {};
+    const s = (o as Deployment).status ?? {};
     if (s.conditions?.some((c) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded')) throw new Error(`deployment "${name}" exceeded its progress deadline`);
     if ((s.updatedReplicas ?? 0) < replicas) return { done: false, message: `Waiting for deployment "${name}" rollout to finish: ${s.updatedReplicas ?? 0} out of ${replicas} new replicas have been updated...` };
     if ((s.replicas ?? 0) > (s.updatedReplicas ?? 0)) return { done: false, message: `Waiting for deployment "${name}" rollout to finish: ${(s.replicas ?? 0) - (s.updatedReplicas ?? 0)} old replicas are pending termination...` };
@@ -43,7 +55,7 @@ export async function rolloutStatus(ctx: Ctx, arg: string, timeoutSeconds: numbe
   const deadline = timeoutSeconds > 0 ? Date.now() + timeoutSeconds * 1000 : Infinity;
   let last = '';
   for (;;) {
-    const o = await ctx.client.get<Deployment | StatefulSet>(t.r, ctx.namespace, t.name);
+    const o = await ctx.client.get<Workload>(t.r, ctx.namespace, t.name);
     const { done, message } = rolloutMessage(o, t.kind);
     if (message !== last) ctx.out(`${message}\n`);
     last = message;
@@ -59,11 +71,11 @@ async function replicaSets(ctx: Ctx, d: Deployment): Promise<ReplicaSet[]> {
     .sort((a, b) => Number(a.metadata.annotations?.[REVISION] ?? 0) - Number(b.metadata.annotations?.[REVISION] ?? 0));
 }
 
-async function revisions(ctx: Ctx, set: StatefulSet): Promise<ControllerRevision[]> {
+async function revisions(ctx: Ctx, set: StatefulSet | DaemonSet): Promise<ControllerRevision[]> {
   return (await ctx.client.list<ControllerRevision>(R.controllerrevisions, ctx.namespace)).items.filter((r) => controllerOf(r)?.uid === set.metadata.uid).sort((a, b) => a.revision - b.revision);
 }
 
-/** One history row per revision: a Deployment's ReplicaSets or a StatefulSet's ControllerRevisions. */
+/** One history row per revision: a Deployment's ReplicaSets or a StatefulSet's or DaemonSet's ControllerRevisions. */
 async function history(ctx: Ctx, t: Target): Promise<{ revision: number; cause: string | undefined; patch: () => Promise<void> }[]> {
   if (t.kind === 'Deployment') {
     const d = await ctx.client.get<Deployment>(R.deployments, ctx.namespace, t.name);
@@ -77,9 +89,9 @@ async function history(ctx: Ctx, t: Target): Promise<{ revision: number; cause: 
       },
     }));
   }
-  const set = await ctx.client.get<StatefulSet>(R.statefulsets, ctx.namespace, t.name);
+  const set = await ctx.client.get<StatefulSet | DaemonSet>(t.r, ctx.namespace, t.name);
   // A revision's data is the strategic merge patch that restores its template, as kubectl applies it.
-  return (await revisions(ctx, set)).map((r) => ({ revision: r.revision, cause: r.metadata.annotations?.[CHANGE_CAUSE], patch: async () => void (await ctx.client.patch(R.statefulsets, ctx.namespace, t.name, 'strategic', r.data)) }));
+  return (await revisions(ctx, set)).map((r) => ({ revision: r.revision, cause: r.metadata.annotations?.[CHANGE_CAUSE], patch: async () => void (await ctx.client.patch(t.r, ctx.namespace, t.name, 'strategic', r.data)) }));
 }
 
 export async function rolloutHistory(ctx: Ctx, arg: string): Promise<void> {

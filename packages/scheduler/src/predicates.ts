@@ -1,9 +1,10 @@
-import { bytes, controllerOf, cpuMillis, getCondition, type Node, type NodeSelectorRequirement, type PersistentVolumeClaim, type Pod, type Taint, type Toleration } from '@tinykube/api';
+import { bytes, controllerOf, cpuMillis, getCondition, matchesNodeAffinity, tolerates, untoleratedTaint, type Node, type PersistentVolumeClaim, type Pod, type Taint } from '@tinykube/api';
 
 // Filters and scores, as pure functions over a snapshot, so they are tested without a cluster.
 // Each filter returns undefined when the node fits, else the reason Kubernetes prints.
 
 export const SELECTED_NODE_ANNOTATION = 'volume.kubernetes.io/selected-node';
+const UNSCHEDULABLE_TAINT: Taint = { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' };
 
 export interface NodeSnapshot {
   node: Node;
@@ -45,49 +46,15 @@ function used(s: NodeSnapshot): Requests {
   }, { cpu: 0, memory: 0 });
 }
 
-function matchRequirement(r: NodeSelectorRequirement, labels: Record<string, string>): boolean {
-  const v = labels[r.key];
-  switch (r.operator) {
-    case 'In':
-      return v !== undefined && (r.values ?? []).includes(v);
-    case 'NotIn':
-      return v === undefined || !(r.values ?? []).includes(v);
-    case 'Exists':
-      return v !== undefined;
-    case 'DoesNotExist':
-      return v === undefined;
-    case 'Gt':
-      return v !== undefined && Number(v) > Number(r.values?.[0]);
-    case 'Lt':
-      return v !== undefined && Number(v) < Number(r.values?.[0]);
-  }
-}
-
-export function tolerates(t: Toleration, taint: Taint): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  if (t.operator === 'Exists') return !t.key || t.key === taint.key;
-  return t.key === taint.key && (t.value ?? '') === (taint.value ?? '');
-}
-
 export type Filter = (pod: Pod, s: NodeSnapshot, claims: Map<string, PersistentVolumeClaim>) => string | undefined;
 
 export const FILTERS: Filter[] = [
   (_, s) => (getCondition(s.node.status?.conditions, 'Ready')?.status === 'True' ? undefined : "node(s) had untolerated taint {node.kubernetes.io/not-ready: }"),
-  (_, s) => (s.node.spec?.unschedulable ? 'node(s) were unschedulable' : undefined),
+  // A cordoned node takes only pods that tolerate its unschedulable taint (DaemonSet pods do).
+  (pod, s) => (s.node.spec?.unschedulable && !(pod.spec.tolerations ?? []).some((t) => tolerates(t, UNSCHEDULABLE_TAINT)) ? 'node(s) were unschedulable' : undefined),
+  (pod, s) => (matchesNodeAffinity(pod, s.node) ? undefined : "node(s) didn't match Pod's node affinity/selector"),
   (pod, s) => {
-    const labels = s.node.metadata.labels ?? {};
-    const sel = pod.spec.nodeSelector ?? {};
-    if (Object.entries(sel).some(([k, v]) => labels[k] !== v)) return "node(s) didn't match Pod's node affinity/selector";
-    const terms = pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
-    if (terms && terms.length > 0) {
-      const fields: Record<string, string> = { 'metadata.name': s.node.metadata.name ?? '' };
-      const ok = terms.some((t) => (t.matchExpressions ?? []).every((r) => matchRequirement(r, labels)) && (t.matchFields ?? []).every((r) => matchRequirement(r, fields)));
-      if (!ok) return "node(s) didn't match Pod's node affinity/selector";
-    }
-    return undefined;
-  },
-  (pod, s) => {
-    const bad = (s.node.spec?.taints ?? []).find((taint) => taint.effect !== 'PreferNoSchedule' && !(pod.spec.tolerations ?? []).some((t) => tolerates(t, taint)));
+    const bad = untoleratedTaint(pod, s.node, ['NoSchedule', 'NoExecute']);
     return bad ? `node(s) had untolerated taint {${bad.key}: ${bad.value ?? ''}}` : undefined;
   },
   (pod, s) => {

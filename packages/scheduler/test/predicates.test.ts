@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Node, PersistentVolumeClaim, Pod } from '@tinykube/api';
-import { fits, score, SELECTED_NODE_ANNOTATION, tolerates, unschedulableMessage, type NodeSnapshot } from '../src';
+import { tolerates, type Node, type PersistentVolumeClaim, type Pod } from '@tinykube/api';
+import { fits, score, SELECTED_NODE_ANNOTATION, unschedulableMessage, type NodeSnapshot } from '../src';
 
 function node(name: string, o: { cpu?: string; memory?: string; ready?: boolean; labels?: Record<string, string>; taints?: NonNullable<Node['spec']>['taints']; unschedulable?: boolean } = {}): Node {
   return {
@@ -38,6 +38,9 @@ test('filters give Kubernetes\' reasons', () => {
   assert.equal(fits(pod({ nodeSelector: { disk: 'ssd' } }), s(node('a', { labels: { disk: 'ssd' } })), noClaims), undefined);
   assert.equal(fits(pod(), s(node('a', { ready: false })), noClaims), 'node(s) had untolerated taint {node.kubernetes.io/not-ready: }');
   assert.equal(fits(pod(), s(node('a', { unschedulable: true })), noClaims), 'node(s) were unschedulable');
+  const daemon = pod();
+  daemon.spec.tolerations = [{ key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoSchedule' }];
+  assert.equal(fits(daemon, s(node('a', { unschedulable: true })), noClaims), undefined);
   assert.equal(fits(pod(), s(node('a', { taints: [{ key: 'gpu', value: 'yes', effect: 'NoSchedule' }] })), noClaims), 'node(s) had untolerated taint {gpu: yes}');
   assert.equal(fits(pod({ tolerations: [{ key: 'gpu', operator: 'Exists' }] }), s(node('a', { taints: [{ key: 'gpu', value: 'yes', effect: 'NoSchedule' }] })), noClaims), undefined);
   assert.equal(fits(pod({ hostPort: 8080 }), s(node('a'), [pod({ hostPort: 8080 })]), noClaims), "node(s) didn't have free ports for the requested pod ports");

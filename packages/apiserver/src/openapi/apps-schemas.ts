@@ -1,4 +1,4 @@
-// apps/v1 (ReplicaSet, Deployment, StatefulSet, ControllerRevision), core/v1's
+// apps/v1 (ReplicaSet, Deployment, StatefulSet, DaemonSet, ControllerRevision), core/v1's
 // ReplicationController, coordination.k8s.io/v1 Lease and autoscaling/v1 Scale.
 import { APPS, CORE, INT_OR_STRING, META, MICRO_TIME, TIME, bool, freeForm, int32, int64, kind, list, object, ref, str, stringMap, type Schema } from './schema-builders';
 
@@ -137,7 +137,40 @@ export const APPS_SCHEMAS: Record<string, Schema> = {
   }, ['replicas']),
   [`${APPS}StatefulSetCondition`]: condition('StatefulSet', 'Condition type.'),
 
-  [`${APPS}ControllerRevision`]: kind('An immutable snapshot of a StatefulSet\'s template, used for rolling updates and rollback.', {
+  [`${APPS}DaemonSet`]: kind('Runs one pod of its template on every node that fits it (node selector, node affinity, taints it tolerates); nodes that join get one, nodes that go lose theirs.', {
+    spec: ref(`${APPS}DaemonSetSpec`, 'The desired behaviour of the DaemonSet.'),
+    status: ref(`${APPS}DaemonSetStatus`, 'The observed state of the DaemonSet. Read-only.'),
+  }),
+  [`${APPS}DaemonSetSpec`]: object('The pods a DaemonSet runs and how it updates them.', {
+    selector: SELECTOR('DaemonSet'),
+    template: ref(`${CORE}PodTemplateSpec`, "The pod run on each eligible node; its restartPolicy must be Always. The controller adds the daemon tolerations (not-ready, unreachable, disk/memory/pid-pressure, unschedulable) and a node affinity naming the node."),
+    updateStrategy: ref(`${APPS}DaemonSetUpdateStrategy`, 'How pods are replaced when the template changes.'),
+    minReadySeconds: MIN_READY,
+    revisionHistoryLimit: int32('ControllerRevisions to keep for rollback. Default 10.'),
+  }, ['selector', 'template']),
+  [`${APPS}DaemonSetUpdateStrategy`]: object('How a DaemonSet replaces pods.', {
+    type: str('RollingUpdate (default) replaces pods node by node; OnDelete replaces a pod only when it is deleted.', ['OnDelete', 'RollingUpdate']),
+    rollingUpdate: ref(`${APPS}RollingUpdateDaemonSet`, 'Parameters of RollingUpdate.'),
+  }),
+  [`${APPS}RollingUpdateDaemonSet`]: object('How fast a DaemonSet rolling update goes.', {
+    maxUnavailable: ref(INT_OR_STRING, 'Most nodes whose daemon pod may be unavailable during the update: a number or a percentage of desired nodes (rounded up). Default 1. Must be 0 when maxSurge is set.'),
+    maxSurge: ref(INT_OR_STRING, 'Most nodes that may run a new pod beside the old one until the new one is available: a number or a percentage (rounded up). Default 0.'),
+  }),
+  [`${APPS}DaemonSetStatus`]: object('The observed state of a DaemonSet.', {
+    currentNumberScheduled: int32('Nodes running at least one daemon pod that should.'),
+    numberMisscheduled: int32('Nodes running a daemon pod that should not.'),
+    desiredNumberScheduled: int32('Nodes that should run the daemon pod.'),
+    numberReady: int32('Nodes that should run the daemon pod and have it Ready.'),
+    observedGeneration: int64('The generation this status was computed for.'),
+    updatedNumberScheduled: int32('Nodes running the pod of the current template.'),
+    numberAvailable: int32('Nodes whose daemon pod is ready for at least minReadySeconds.'),
+    numberUnavailable: int32('Nodes that should run the daemon pod and have none available.'),
+    collisionCount: int32('Counts hash collisions of ControllerRevision names.'),
+    conditions: list(`${APPS}DaemonSetCondition`, 'Conditions of the DaemonSet.', { mergeKey: 'type' }),
+  }, ['currentNumberScheduled', 'numberMisscheduled', 'desiredNumberScheduled', 'numberReady']),
+  [`${APPS}DaemonSetCondition`]: condition('DaemonSet', 'Condition type.'),
+
+  [`${APPS}ControllerRevision`]: kind('An immutable snapshot of a StatefulSet\'s or DaemonSet\'s template, used for rolling updates and rollback.', {
     data: freeForm('The snapshot: a patch holding the pod template.'),
     revision: int64('The revision number.'),
   }, ['revision']),

@@ -1,6 +1,6 @@
 // Server-side printing (meta.k8s.io/v1 Table): the columns kubectl shows for each kind, so that
 // kubectl and tkctl print the same tables from the same server answer.
-import type { ContainerStatus, Deployment, Endpoints, Event, KubeObject, Lease, Node, PersistentVolumeClaim, Pod, ReplicaSet, ReplicationController, Job, CronJob, Service, StatefulSet, ControllerRevision } from '@tinykube/api';
+import type { ContainerStatus, Deployment, Endpoints, Event, KubeObject, Lease, Node, PersistentVolumeClaim, Pod, ReplicaSet, ReplicationController, Job, CronJob, Service, StatefulSet, ControllerRevision, DaemonSet } from '@tinykube/api';
 import { getCondition, selectorStringFromLabelSelector } from '@tinykube/api';
 
 export interface TableColumn {
@@ -234,6 +234,28 @@ export const printers = {
       const [c, i] = containersAndImages(cj.spec.jobTemplate?.spec?.template?.spec);
       const last = cj.status?.lastScheduleTime ? age(cj.status.lastScheduleTime) : '<none>';
       return [cj.metadata.name, cj.spec.schedule, cj.spec.timeZone ?? '<none>', cj.spec.suspend === undefined ? '<unset>' : cj.spec.suspend ? 'True' : 'False', cj.status?.active?.length ?? 0, last, age(cj.metadata.creationTimestamp), c, i, selectorStringFromLabelSelector(cj.spec.jobTemplate?.spec?.selector) || '<none>'];
+    },
+  },
+  DaemonSet: {
+    columns: [
+      nameCol,
+      ['Desired', 'integer', 0, 'The total number of nodes that should be running the daemon pod (including nodes correctly running the daemon pod).'],
+      ['Current', 'integer', 0, 'The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod.'],
+      ['Ready', 'integer', 0, 'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running with a Ready Condition.'],
+      ['Up-to-date', 'integer', 0, 'The total number of nodes that are running updated daemon pod'],
+      ['Available', 'integer', 0, 'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)'],
+      ['Node Selector', 'string', 0, 'NodeSelector is a selector which must be true for the pod to fit on a node.'],
+      ageCol,
+      ['Containers', 'string', 1, 'Names of each container in the template.'],
+      ['Images', 'string', 1, 'Images referenced by each container in the template.'],
+      ['Selector', 'string', 1, "A label query over pods that are managed by the daemon set. Must match in order to be controlled. It must match the pod template's labels."],
+    ],
+    cells(o) {
+      const ds = o as DaemonSet;
+      const [c, i] = containersAndImages(ds.spec.template?.spec);
+      const st = ds.status;
+      const nodeSelector = Object.entries(ds.spec.template?.spec?.nodeSelector ?? {}).map(([k, v]) => `${k}=${v}`).join(',') || '<none>';
+      return [ds.metadata.name, st?.desiredNumberScheduled ?? 0, st?.currentNumberScheduled ?? 0, st?.numberReady ?? 0, st?.updatedNumberScheduled ?? 0, st?.numberAvailable ?? 0, nodeSelector, age(ds.metadata.creationTimestamp), c, i, selectorStringFromLabelSelector(ds.spec.selector)];
     },
   },
   StatefulSet: {

@@ -13,7 +13,7 @@ import { clusterRoleBindingStrategy, clusterRoleStrategy, roleBindingStrategy, r
 import { controllerRevisionStrategy, endpointsStrategy, eventStrategy, leaseStrategy, pvcStrategy, serviceAccountStrategy } from './simple-kinds';
 import type { Strategy } from './strategy';
 import { cronJobStrategy, jobStrategy } from './job';
-import { deploymentStrategy, replicaSetStrategy, replicationControllerStrategy, statefulSetStrategy } from './workloads';
+import { daemonSetStrategy, deploymentStrategy, replicaSetStrategy, replicationControllerStrategy, statefulSetStrategy } from './workloads';
 
 export type { Strategy } from './strategy';
 
@@ -38,6 +38,7 @@ export class Strategies {
       ['CronJob', cronJobStrategy],
       ['Deployment', deploymentStrategy],
       ['StatefulSet', statefulSetStrategy],
+      ['DaemonSet', daemonSetStrategy],
       ['ControllerRevision', controllerRevisionStrategy],
       ['Lease', leaseStrategy],
       ['CertificateSigningRequest', csrStrategy],

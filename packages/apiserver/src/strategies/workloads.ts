@@ -1,4 +1,4 @@
-// ReplicaSet, ReplicationController, Deployment and StatefulSet: replicas, a selector and a pod template each.
+// ReplicaSet, ReplicationController, Deployment, StatefulSet and DaemonSet: a selector and a pod template each.
 import {
   defaultDeployment,
   defaultReplicaSet,
@@ -6,6 +6,9 @@ import {
   replicationControllerRules,
   type ReplicationController,
   defaultStatefulSet,
+  defaultDaemonSet,
+  daemonSetRules,
+  type DaemonSet,
   deploymentRules,
   replicaSetRules,
   statefulSetRules,
@@ -62,4 +65,15 @@ export const statefulSetStrategy = strategy<StatefulSet>({
   validate: statefulSetRules,
   validateUpdate: statefulSetUpdateRules,
   printer: printers.StatefulSet,
+});
+
+export const daemonSetStrategy = strategy<DaemonSet>({
+  nameRule: 'subdomain',
+  defaults: defaultDaemonSet,
+  prepareForCreate(ds) {
+    ds.status = { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 };
+  },
+  validate: daemonSetRules,
+  validateUpdate: workloadUpdateRules,
+  printer: printers.DaemonSet,
 });

@@ -1,7 +1,8 @@
 import { controllerOf, getCondition, isPodReady, objectKey, R, selectorFromLabelSelector, type ApiError, type ControllerRevision, type PersistentVolumeClaim, type Pod, type StatefulSet, type Volume, errorCode, semanticJson, type Stored } from '@tinykube/api';
 import { QueueController } from '@tinykube/client';
 import type { ControllerContext } from '../controller-context';
-import { ownerRef, podFromTemplate, templateHash } from '../pod-util';
+import { ensureRevision, REVISION_LABEL } from '../controller-revisions';
+import { podFromTemplate } from '../pod-util';
 
 // StatefulSet: pods `<name>-<ordinal>` with hostname = pod name and subdomain = serviceName,
 // one PersistentVolumeClaim per claim template and ordinal (kept when pods go), OrderedReady
@@ -9,7 +10,7 @@ import { ownerRef, podFromTemplate, templateHash } from '../pod-util';
 // ControllerRevision per template. A pod is only ever re-created by name after the old one is
 // really gone (the apiserver refuses a second pod of one name), so no identity runs twice.
 
-export const REVISION_LABEL = 'controller-revision-hash';
+export { REVISION_LABEL };
 export const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
 export const POD_INDEX_LABEL = 'apps.kubernetes.io/pod-index';
 
@@ -50,7 +51,7 @@ export class StatefulSetController extends QueueController {
       const i = ordinalOf(set, p);
       if (i >= 0) byOrdinal.set(i, p);
     }
-    const revision = await this.ensureRevision(set);
+    const revision = await ensureRevision(this.ctx, set, new Set(this.ctx.informers.get<Pod>(R.pods).list().map((p) => p.metadata.labels?.[REVISION_LABEL])));
     const replicas = set.spec.replicas ?? 1;
     const parallel = set.spec.podManagementPolicy === 'Parallel';
 
@@ -93,39 +94,6 @@ export class StatefulSetController extends QueueController {
       }
     }
     return this.writeStatus(set, pods, revision);
-  }
-
-  /** The template's ControllerRevision `<name>-<hash>`; returns the hash. */
-  private async ensureRevision(set: StatefulSet): Promise<string> {
-    const hash = templateHash(set.spec.template);
-    const name = `${set.metadata.name}-${hash}`;
-    const revisions = this.ctx.informers.get<ControllerRevision>(R.controllerrevisions).list().filter((r) => r.metadata.namespace === set.metadata.namespace && controllerOf(r)?.uid === set.metadata.uid);
-    const next = Math.max(0, ...revisions.map((r) => r.revision)) + 1;
-    const existing = revisions.find((r) => r.metadata.name === name);
-    if (existing) {
-      // Back to an earlier template (rollout undo): that revision becomes the newest, as in Kubernetes.
-      if (existing.revision !== next - 1) await this.ctx.api.update<ControllerRevision>(R.controllerrevisions, { ...existing, revision: next });
-      return hash;
-    }
-    await this.ctx.api
-      .create<ControllerRevision>(R.controllerrevisions, {
-        apiVersion: 'apps/v1',
-        kind: 'ControllerRevision',
-        // The set's annotations are copied (kubectl rollout history reads kubernetes.io/change-cause).
-        metadata: { name, namespace: set.metadata.namespace, labels: { ...(set.spec.template.metadata?.labels ?? {}), [REVISION_LABEL]: hash }, annotations: { ...(set.metadata.annotations ?? {}) }, ownerReferences: [ownerRef(set)] },
-        // Kubernetes' form: a strategic merge patch that replaces the template (kubectl rollout undo applies it).
-        data: { spec: { template: { ...set.spec.template, $patch: 'replace' } } },
-        revision: next,
-      })
-      .catch((err: ApiError) => {
-        if (err.code !== 409) throw err;
-      });
-    // Keep revisionHistoryLimit revisions besides the ones pods use.
-    const limit = set.spec.revisionHistoryLimit ?? 10;
-    const used = new Set(this.ctx.informers.get<Pod>(R.pods).list().map((p) => p.metadata.labels?.[REVISION_LABEL]));
-    const old = revisions.filter((r) => !used.has(r.metadata.name.slice(set.metadata.name!.length + 1)) && r.metadata.name !== name).sort((a, b) => a.revision - b.revision);
-    for (const r of old.slice(0, Math.max(0, old.length - limit))) await this.ctx.api.delete(R.controllerrevisions, r.metadata.namespace, r.metadata.name).catch(() => undefined);
-    return hash;
   }
 
   private claimName(template: PersistentVolumeClaim, set: StatefulSet, i: number): string {
