@@ -1,12 +1,13 @@
 // The scheduler and controller-manager end to end on real containers: a DaemonSet across a
-// joining node, a taint and a rollout with undo; ReplicaSet
+// joining node, a taint and a rollout with undo; kubectl drain under a PodDisruptionBudget; ReplicaSet
 // self-healing and adoption, a ReplicationController, Jobs, a CronJob, Deployment rollouts within their bounds and undo, a redis
 // StatefulSet with stable identity and data, garbage collection, a lost node, and a
 // controller-manager killed mid-rollout.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Docker from 'dockerode';
-import { controllerOf, getCondition, isPodReady, R, type CronJob, type Deployment, type Job, type PersistentVolumeClaim, type Pod, type ReplicaSet, type Service, type StatefulSet } from '@tinykube/api';
+import { execFile } from 'node:child_process';
+import { controllerOf, getCondition, isPodReady, R, type CronJob, type Deployment, type Job, type Node, type PersistentVolumeClaim, type Pod, type PodDisruptionBudget, type ReplicaSet, type Service, type StatefulSet } from '@tinykube/api';
 import { Daemons } from '@tinykube/hosts';
 import * as path from 'node:path';
 import { REPO_DIR, run, startCluster, waitFor, type LocalCluster } from '../helpers';
@@ -116,8 +117,74 @@ test('a DaemonSet: one Ready pod per node, none on a tainted node until tolerate
     assert.ok(undone.every((p) => p.spec.containers[0]!.image === 'busybox:1.35'), undone.map((p) => p.spec.containers[0]!.image).join(' '));
   } finally {
     await kubectl('taint', 'nodes', 'node-2', 'dedicated=infra:NoSchedule-').catch(() => undefined);
-    await kubectl('delete', 'ds', 'node-agent', '--wait=false').catch(() => undefined);
+    // The DaemonSet stays for the drain test, whose --ignore-daemonsets it makes matter.
     if (daemons.running('kubelet-node-3') === frozen) process.kill(frozen, 'SIGKILL');
+  }
+});
+
+test('kubectl drain node-2 --ignore-daemonsets under a budget of minAvailable 2 over 3 replicas evicts one pod at a time and never drops below 2 Ready', async () => {
+  const unschedulable = async (node: string): Promise<boolean> => (await cluster.api.get<Node>(R.nodes, undefined, node)).spec?.unschedulable === true;
+  try {
+    // Every replica on node-2 first.
+    await kubectl('cordon', 'node-1', 'node-3');
+    await kubectl('apply', '-f', path.join(REPO_DIR, 'examples/workloads/pdb.yaml'));
+    const start = await readyCount('app=web', 3, '3 Ready replicas');
+    assert.deepEqual([...new Set(start.map((p) => p.spec.nodeName))], ['node-2']);
+    await kubectl('uncordon', 'node-1', 'node-3');
+    assert.equal(await unschedulable('node-1'), false);
+    await waitFor(async () => ((await cluster.api.get<PodDisruptionBudget>(R.pdbs, NS, 'web')).status?.disruptionsAllowed === 1 ? true : undefined), { timeoutMs: 30_000, what: 'the budget to allow one disruption' });
+    const table = await kubectl('get', 'pdb', 'web');
+    assert.match(table, /^NAME\s+MIN AVAILABLE\s+MAX UNAVAILABLE\s+ALLOWED DISRUPTIONS\s+AGE$/m);
+    assert.match(table, /^web\s+2\s+N\/A\s+1\s+/m);
+
+    // The DaemonSet's pod on node-2 stops a drain that does not ignore it (kubectl's own check).
+    const refused = await run('kubectl', ['--kubeconfig', cluster.kubeconfig, 'drain', 'node-2', '--timeout=20s']).then(
+      () => '',
+      (e: Error) => e.message,
+    );
+    assert.match(refused, /cannot delete DaemonSet-managed Pods \(use --ignore-daemonsets to ignore\)/);
+
+    const live = new Map<string, Pod>();
+    for (const p of await pods('app=web')) live.set(p.metadata.name!, p);
+    let minReady = 3;
+    let maxDeleting = 0;
+    const handle = cluster.api.watch(
+      R.pods,
+      NS,
+      { labelSelector: 'app=web' },
+      (type, obj) => {
+        const p = obj as Pod;
+        if (type === 'DELETED') live.delete(p.metadata.name!);
+        else live.set(p.metadata.name!, p);
+        const all = [...live.values()];
+        minReady = Math.min(minReady, all.filter((x) => !x.metadata.deletionTimestamp && isPodReady(x)).length);
+        maxDeleting = Math.max(maxDeleting, all.filter((x) => x.metadata.deletionTimestamp).length);
+      },
+      () => undefined,
+    );
+    let out: string;
+    try {
+      out = await new Promise<string>((resolve, reject) =>
+        execFile('kubectl', ['--kubeconfig', cluster.kubeconfig, 'drain', 'node-2', '--ignore-daemonsets', '--timeout=180s'], (err, stdout, stderr) => (err ? reject(new Error(`kubectl drain: ${stderr}`)) : resolve(stdout + stderr))),
+      );
+    } finally {
+      handle.stop();
+    }
+    assert.match(out, /Warning: ignoring DaemonSet-managed Pods: default\/node-agent-/);
+    assert.match(out, /Cannot evict pod as it would violate the pod's disruption budget\./, 'kubectl retried an eviction the budget refused');
+    assert.match(out, /node\/node-2 drained/);
+    assert.equal(minReady, 2, 'never below 2 Ready, and one pod evicted at a time');
+    assert.equal(maxDeleting, 1);
+    const after = await readyCount('app=web', 3, '3 Ready replicas elsewhere');
+    assert.ok(after.every((p) => p.spec.nodeName !== 'node-2'), after.map((p) => p.spec.nodeName).join(' '));
+    assert.equal((await pods('app=node-agent')).filter((p) => p.spec.nodeName === 'node-2').length, 1, 'the DaemonSet pod stays');
+    assert.equal(await unschedulable('node-2'), true);
+    await kubectl('uncordon', 'node-2');
+    assert.equal(await unschedulable('node-2'), false);
+  } finally {
+    await kubectl('uncordon', 'node-1', 'node-2', 'node-3').catch(() => undefined);
+    await kubectl('delete', '-f', path.join(REPO_DIR, 'examples/workloads/pdb.yaml'), '--wait=false').catch(() => undefined);
+    await kubectl('delete', 'ds', 'node-agent', '--wait=false').catch(() => undefined);
   }
 });
 

@@ -236,7 +236,7 @@ test('a kind tinykube does not serve is reported by itself and the other documen
       const child = execFile('kubectl', ['--kubeconfig', cluster.kubeconfig, 'apply', ...flags, '-f', path.join(examples, 'unserved-kind.yaml')], (_err, _stdout, stderr) => resolve({ code: child.exitCode, stderr }));
     });
     assert.notEqual(result.code, 0, 'kubectl fails for the unserved kind');
-    assert.match(result.stderr, /no matches for kind "PodDisruptionBudget" in version "policy\/v1"/);
+    assert.match(result.stderr, /no matches for kind "NetworkPolicy" in version "networking\.k8s\.io\/v1"/);
     assert.doesNotMatch(result.stderr, /error validating|could not find the requested resource/);
     for (const name of ['before-unserved', 'after-unserved']) await cluster.api.get(R.configmaps, 'default', name);
     await kubectl('delete', 'configmap', 'before-unserved', 'after-unserved');

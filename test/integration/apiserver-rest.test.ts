@@ -1,7 +1,7 @@
 // The REST front door over a real etcd: storage semantics, subresources, deletion, bad input.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiError, R, type Deployment, type KubeObject, type Pod, type Service } from '@tinykube/api';
+import { ApiError, R, type Deployment, type KubeObject, type Pod, type PodDisruptionBudget, type Service } from '@tinykube/api';
 import { startTestApi, type TestCluster } from '../helpers';
 import type { TlsResponse } from '@tinykube/client';
 
@@ -265,4 +265,49 @@ test('server-side apply: applying a value another manager set shares its ownersh
   const again = await apply('bob', bobs);
   assert.equal(again.metadata.resourceVersion, shared.metadata.resourceVersion);
   await c.rest.delete(R.deployments, 'default', 'ssa-shared');
+});
+
+test('pods/eviction spends a PodDisruptionBudget: 201 while it allows, then 429 in Kubernetes words, and 429 with Retry-After while the budget is stale', async () => {
+  const ns = 'default';
+  for (const name of ['ev-1', 'ev-2']) {
+    const p = await c.rest.create<Pod>(R.pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns, labels: { app: 'ev' } }, spec: { containers: [{ name: 'c', image: 'busybox:1.35' }] } });
+    await c.rest.updateStatus<Pod>(R.pods, { ...p, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } });
+  }
+  const pdb = await c.rest.create<PodDisruptionBudget>(R.pdbs, { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'ev', namespace: ns }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'ev' } } } });
+  // What the disruption controller would write (it does not run here).
+  await c.rest.updateStatus<PodDisruptionBudget>(R.pdbs, { ...pdb, status: { observedGeneration: 1, disruptionsAllowed: 1, currentHealthy: 2, desiredHealthy: 1, expectedPods: 2 } });
+  const evict = (name: string, body: unknown = { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: ns } }) =>
+    c.fetch(`${c.api.url}/api/v1/namespaces/${ns}/pods/${name}/eviction`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+
+  const first = await evict('ev-1');
+  assert.equal(first.status, 201, await first.clone().text());
+  assert.equal(((await first.json()) as { status: string }).status, 'Success');
+  await expectStatus(c.rest.get(R.pods, ns, 'ev-1'), 404);
+  const spent = await c.rest.get<PodDisruptionBudget>(R.pdbs, ns, 'ev');
+  assert.equal(spent.status?.disruptionsAllowed, 0);
+  assert.ok(spent.status?.disruptedPods?.['ev-1'], 'the evicted pod is recorded for the controller');
+
+  const refused = await evict('ev-2');
+  const body = (await refused.json()) as { code: number; reason: string; message: string; details: { causes: { reason: string; message: string }[] } };
+  assert.equal(refused.status, 429);
+  assert.equal(body.reason, 'TooManyRequests');
+  assert.equal(body.message, "Cannot evict pod as it would violate the pod's disruption budget.");
+  assert.deepEqual(body.details.causes, [{ reason: 'DisruptionBudget', message: 'The disruption budget ev needs 1 healthy pods and has 2 currently' }]);
+  await c.rest.get(R.pods, ns, 'ev-2');
+
+  // A changed budget the controller has not seen yet: retry later, as kubectl drain does.
+  await c.rest.patch(R.pdbs, ns, 'ev', 'merge', { spec: { minAvailable: 0 } });
+  const stale = await evict('ev-2');
+  assert.equal(stale.status, 429);
+  assert.equal(stale.headers.get('retry-after'), '10');
+  assert.match(((await stale.json()) as { details: { causes: { message: string }[] } }).details.causes[0]!.message, /The disruption budget ev is still being processed by the server/);
+
+  // Bad input changes nothing.
+  const before = await etcdRevision();
+  assert.equal((await evict('ev-2', { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'other' } })).status, 400);
+  assert.equal((await evict('ev-2', [1])).status, 400);
+  assert.equal((await evict('missing')).status, 404);
+  assert.equal(await etcdRevision(), before);
+  await c.rest.delete(R.pods, ns, 'ev-2');
+  await c.rest.delete(R.pdbs, ns, 'ev');
 });

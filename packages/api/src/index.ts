@@ -3,6 +3,7 @@ export * from './meta';
 export * from './core';
 export * from './apps';
 export * from './batch';
+export * from './policy';
 export * from './cron-schedule';
 export * from './resources';
 export * from './errors';

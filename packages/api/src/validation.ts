@@ -1,6 +1,7 @@
 // Validation of every served kind, returning Kubernetes-style field errors with paths.
 import type { DaemonSet, Deployment, Lease, ReplicaSet, ReplicationController, StatefulSet } from './apps';
 import { JOB_CONTROLLER_UID, type CronJob, type Job } from './batch';
+import type { PodDisruptionBudget } from './policy';
 import { scheduleError, timeZoneError } from './cron-schedule';
 import type { Container, DownwardAPIVolumeFile, Endpoints, KeyToPath, Node, PersistentVolumeClaim, Pod, PodSpec, Probe, Service, ServicePort, Volume } from './core';
 import type { FieldError } from './errors';
@@ -551,6 +552,25 @@ function validateDaemonSet(e: Errs, ds: DaemonSet): void {
   const surge = scaledValue(ru.maxSurge ?? 0, 100, true) !== 0;
   if (unavailable && surge) e.invalid(`${f}.maxSurge`, ru.maxSurge, 'may not be set when maxUnavailable is non-zero');
   if (!unavailable && !surge) e.required(`${f}.maxUnavailable`, 'cannot be 0 when maxSurge is 0');
+}
+
+/** Kubernetes' ValidatePodDisruptionBudgetSpec. */
+export function podDisruptionBudgetRules(e: Errs, pdb: PodDisruptionBudget): void {
+  if (!isObject(pdb.spec)) return e.required('spec');
+  const { minAvailable, maxUnavailable, selector, unhealthyPodEvictionPolicy } = pdb.spec;
+  if (minAvailable !== undefined && maxUnavailable !== undefined) e.invalid('spec', pdb.spec, 'minAvailable and maxUnavailable cannot be both set');
+  for (const [k, v] of [['minAvailable', minAvailable], ['maxUnavailable', maxUnavailable]] as const) {
+    if (v === undefined) continue;
+    const f = `spec.${k}`;
+    if (!isValidIntOrPercent(v)) e.invalid(f, v, "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')");
+    else if (typeof v === 'number' && v < 0) e.invalid(f, v, 'must be greater than or equal to 0');
+    else if (typeof v === 'string' && scaledValue(v, 100, false) > 100) e.invalid(f, v, 'must not be greater than 100%');
+  }
+  if (selector !== undefined) {
+    if (!isObject(selector)) e.invalid('spec.selector', selector, 'must be a label selector');
+    else if (Object.keys(selector.matchLabels ?? {}).length || (selector.matchExpressions ?? []).length) validateSelector(e, 'spec.selector', selector);
+  }
+  e.enumOf('spec.unhealthyPodEvictionPolicy', unhealthyPodEvictionPolicy, ['AlwaysAllow', 'IfHealthyBudget']);
 }
 
 function validateStatefulSet(e: Errs, s: StatefulSet): void {

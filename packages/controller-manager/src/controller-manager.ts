@@ -12,6 +12,7 @@ import { PodGcController } from './controllers/pod-gc';
 import { REPLICATION_CONTROLLERS, ReplicaSetController } from './controllers/replicaset';
 import { JobController } from './controllers/job';
 import { DaemonSetController } from './controllers/daemonset';
+import { DisruptionController } from './controllers/disruption';
 import { CronJobController } from './controllers/cronjob';
 import { CsrApprovingController } from './controllers/csr-approving';
 import { CsrSigningController } from './controllers/csr-signing';
@@ -34,6 +35,7 @@ export const CONTROLLERS: Record<string, (ctx: ControllerContext) => QueueContro
   deployment: (ctx) => new DeploymentController(ctx),
   statefulset: (ctx) => new StatefulSetController(ctx),
   daemonset: (ctx) => new DaemonSetController(ctx),
+  disruption: (ctx) => new DisruptionController(ctx),
   endpoints: (ctx) => new EndpointsController(ctx),
   'garbage-collector': (ctx) => new GarbageCollector(ctx),
   namespace: (ctx) => new NamespaceController(ctx),

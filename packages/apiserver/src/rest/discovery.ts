@@ -48,6 +48,7 @@ function subresources(r: ResourceInfo): Sub[] {
   if (r.hasScale) subs.push({ name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'] });
   if (r.kind === 'Pod') {
     subs.push({ name: 'binding', kind: 'Binding', verbs: ['create'] });
+    subs.push({ name: 'eviction', kind: 'Eviction', group: 'policy', version: 'v1', verbs: ['create'] });
     subs.push({ name: 'log', kind: 'Pod', verbs: ['get'] });
     subs.push({ name: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] });
   }

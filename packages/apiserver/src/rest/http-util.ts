@@ -58,6 +58,8 @@ export function sendError(res: ServerResponse, err: unknown): void {
     res.end();
     return;
   }
+  // As Kubernetes: a suggested wait comes as Retry-After too (429s of evictions, 503s).
+  if (status.details?.retryAfterSeconds) res.setHeader('Retry-After', String(status.details.retryAfterSeconds));
   sendJson(res, status.code, status);
 }
 

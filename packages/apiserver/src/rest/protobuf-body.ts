@@ -1,6 +1,6 @@
 // Request bodies in Kubernetes' protobuf (application/vnd.kubernetes.protobuf), for the kinds
 // kubectl sends that way: `kubectl create rolebinding|clusterrolebinding` write through client-go's
-// typed clients, which encode protobuf. The body is the magic "k8s\0" and a runtime.Unknown
+// typed clients, which encode protobuf, and so does `kubectl drain` for its evictions. The body is the magic "k8s\0" and a runtime.Unknown
 // (typeMeta 1: apiVersion 1, kind 2; raw 2), whose raw bytes are the object; field numbers are
 // those of k8s.io/api's generated.proto. Decoded with protobufjs from types declared here, for the
 // fields those kinds have; every other kind is refused with a 415 that says to send JSON or YAML.
@@ -35,12 +35,16 @@ type('ObjectMeta', [
 type('Subject', [f('kind', 1, 'string'), f('apiGroup', 2, 'string'), f('name', 3, 'string'), f('namespace', 4, 'string')]);
 type('RoleRef', [f('apiGroup', 1, 'string'), f('kind', 2, 'string'), f('name', 3, 'string')]);
 const Binding = type('Binding', [f('metadata', 1, 'ObjectMeta'), f('subjects', 2, 'Subject', 'repeated'), f('roleRef', 3, 'RoleRef')]);
+type('Preconditions', [f('uid', 1, 'string'), f('resourceVersion', 2, 'string')]);
+type('DeleteOptions', [f('gracePeriodSeconds', 1, 'int64'), f('preconditions', 2, 'Preconditions'), f('orphanDependents', 3, 'bool'), f('propagationPolicy', 4, 'string'), f('dryRun', 5, 'string', 'repeated')]);
+const Eviction = type('Eviction', [f('metadata', 1, 'ObjectMeta'), f('deleteOptions', 2, 'DeleteOptions')]);
 void TypeMeta;
 
 /** The kinds read from protobuf, by apiVersion and kind. */
 const KINDS: Record<string, protobuf.Type> = {
   'rbac.authorization.k8s.io/v1 RoleBinding': Binding,
   'rbac.authorization.k8s.io/v1 ClusterRoleBinding': Binding,
+  'policy/v1 Eviction': Eviction,
 };
 
 /** Go writes every string field, empty ones too; their JSON omits them (omitempty), so the decoded object does too. */
@@ -64,9 +68,9 @@ export function decodeProtobufBody(buf: Buffer): unknown {
   const kind = envelope.typeMeta?.kind ?? '';
   const t = KINDS[`${apiVersion} ${kind}`];
   if (!t)
-    throw new ApiError(statusFailure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - tinykube reads ${PROTOBUF} only for ${Object.keys(KINDS).map((k) => k.split(' ')[1]).join(' and ')}; send ${kind || 'this object'} as application/json or application/yaml`, { kind: PROTOBUF }));
+    throw new ApiError(statusFailure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - tinykube reads ${PROTOBUF} only for ${Object.keys(KINDS).map((k) => k.split(' ')[1]).join(', ')}; send ${kind || 'this object'} as application/json or application/yaml`, { kind: PROTOBUF }));
   try {
-    const obj = t.toObject(t.decode(envelope.raw ?? new Uint8Array()), { defaults: false, arrays: false, objects: false }) as Record<string, unknown>;
+    const obj = t.toObject(t.decode(envelope.raw ?? new Uint8Array()), { defaults: false, arrays: false, objects: false, longs: Number }) as Record<string, unknown>;
     return { apiVersion, kind, ...(withoutEmptyStrings(obj) as Record<string, unknown>) };
   } catch (err) {
     throw errors.badRequest(`the ${kind} in the body could not be decoded: ${(err as Error).message}`);

@@ -17,6 +17,7 @@ import { parseJson, parseYamlBody } from '../decode';
 import { exchanged, parseAccept, parseBody, readBody, sendError, sendJson, type Accept } from './http-util';
 import type { AuditLog } from '../audit';
 import { bindPod } from '../subresources/binding';
+import { evictPod } from '../subresources/eviction';
 import { toTable } from './table';
 import { forbiddenMessage, requestAttributes } from '../authz/attributes';
 import type { Authorizer } from '../authz/authorizer';
@@ -364,6 +365,10 @@ export class RestServer {
       if (method !== 'POST') throw errors.methodNotAllowed('token only supports POST');
       const sa = await registry.get(r, ns, name);
       return sendJson(res, 201, await this.opts.tokens.request(sa, (await body()) as unknown as TokenRequest));
+    }
+    if (r.kind === 'Pod' && sub === 'eviction') {
+      if (method !== 'POST') throw errors.methodNotAllowed('eviction only supports POST');
+      return sendJson(res, 201, await evictPod(registry, ns as string, name, await body(), wopts));
     }
     if (sub && sub !== 'status' && sub !== 'scale' && !(r.kind === 'Pod' && sub === 'binding')) {
       const extra = r.kind === 'Pod' ? this.opts.podSubresources?.[sub] : undefined;

@@ -1,6 +1,6 @@
 // Server-side printing (meta.k8s.io/v1 Table): the columns kubectl shows for each kind, so that
 // kubectl and tkctl print the same tables from the same server answer.
-import type { ContainerStatus, Deployment, Endpoints, Event, KubeObject, Lease, Node, PersistentVolumeClaim, Pod, ReplicaSet, ReplicationController, Job, CronJob, Service, StatefulSet, ControllerRevision, DaemonSet } from '@tinykube/api';
+import type { ContainerStatus, Deployment, Endpoints, Event, KubeObject, Lease, Node, PersistentVolumeClaim, Pod, ReplicaSet, ReplicationController, Job, CronJob, Service, StatefulSet, ControllerRevision, DaemonSet, PodDisruptionBudget } from '@tinykube/api';
 import { getCondition, selectorStringFromLabelSelector } from '@tinykube/api';
 
 export interface TableColumn {
@@ -234,6 +234,20 @@ export const printers = {
       const [c, i] = containersAndImages(cj.spec.jobTemplate?.spec?.template?.spec);
       const last = cj.status?.lastScheduleTime ? age(cj.status.lastScheduleTime) : '<none>';
       return [cj.metadata.name, cj.spec.schedule, cj.spec.timeZone ?? '<none>', cj.spec.suspend === undefined ? '<unset>' : cj.spec.suspend ? 'True' : 'False', cj.status?.active?.length ?? 0, last, age(cj.metadata.creationTimestamp), c, i, selectorStringFromLabelSelector(cj.spec.jobTemplate?.spec?.selector) || '<none>'];
+    },
+  },
+  PodDisruptionBudget: {
+    columns: [
+      nameCol,
+      ['Min Available', 'string', 0, 'The minimum number or percentage of available pods this budget requires.'],
+      ['Max Unavailable', 'string', 0, 'The maximum number or percentage of unavailable pods this budget requires.'],
+      ['Allowed Disruptions', 'integer', 0, 'Calculated number of pods that may be disrupted at this time.'],
+      ageCol,
+    ],
+    cells(o) {
+      const pdb = o as PodDisruptionBudget;
+      const show = (v: number | string | undefined): string => (v === undefined ? 'N/A' : String(v));
+      return [pdb.metadata.name, show(pdb.spec.minAvailable), show(pdb.spec.maxUnavailable), pdb.status?.disruptionsAllowed ?? 0, age(pdb.metadata.creationTimestamp)];
     },
   },
   DaemonSet: {

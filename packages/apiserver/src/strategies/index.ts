@@ -13,6 +13,7 @@ import { clusterRoleBindingStrategy, clusterRoleStrategy, roleBindingStrategy, r
 import { controllerRevisionStrategy, endpointsStrategy, eventStrategy, leaseStrategy, pvcStrategy, serviceAccountStrategy } from './simple-kinds';
 import type { Strategy } from './strategy';
 import { cronJobStrategy, jobStrategy } from './job';
+import { podDisruptionBudgetStrategy } from './policy';
 import { daemonSetStrategy, deploymentStrategy, replicaSetStrategy, replicationControllerStrategy, statefulSetStrategy } from './workloads';
 
 export type { Strategy } from './strategy';
@@ -39,6 +40,7 @@ export class Strategies {
       ['Deployment', deploymentStrategy],
       ['StatefulSet', statefulSetStrategy],
       ['DaemonSet', daemonSetStrategy],
+      ['PodDisruptionBudget', podDisruptionBudgetStrategy],
       ['ControllerRevision', controllerRevisionStrategy],
       ['Lease', leaseStrategy],
       ['CertificateSigningRequest', csrStrategy],
