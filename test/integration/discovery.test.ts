@@ -35,7 +35,9 @@ test('aggregated discovery lists every resource with its subresources', async ()
   ]);
   const core = (await (await c.fetch(`${c.api.url}/api`, { headers: { Accept: AGGREGATED } })).json()) as Discovery;
   const pods = core.items[0]!.versions[0]!.resources.find((r) => r.resource === 'pods')!;
-  assert.deepEqual(pods.subresources?.map((s) => s.subresource).sort(), ['binding', 'exec', 'log', 'status']);
+  assert.deepEqual(pods.subresources?.map((s) => s.subresource).sort(), ['binding', 'eviction', 'exec', 'log', 'status']);
+  const eviction = pods.subresources?.find((s) => s.subresource === 'eviction');
+  assert.deepEqual([eviction?.responseKind.group, eviction?.responseKind.kind], ['policy', 'Eviction']);
   assert.equal(core.items[0]!.versions[0]!.resources.find((r) => r.resource === 'nodes')?.scope, 'Cluster');
   // Without the aggregated media type, the legacy documents.
   assert.equal(((await (await c.fetch(`${c.api.url}/apis`)).json()) as { kind: string }).kind, 'APIGroupList');
