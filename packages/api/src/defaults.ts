@@ -3,6 +3,7 @@ import type { Container, PersistentVolumeClaim, Pod, PodSpec, Probe, Service, To
 import type { DaemonSet, Deployment, ReplicaSet, ReplicationController, StatefulSet } from './apps';
 import type { CronJob, Job } from './batch';
 import type { KubeObject } from './meta';
+import type { LimitRange } from './quota';
 
 /** imagePullPolicy by tag: `:latest` or no tag -> Always, otherwise IfNotPresent. */
 export function defaultPullPolicy(image: string | undefined): 'Always' | 'IfNotPresent' {
@@ -207,4 +208,16 @@ export function defaultEvent(ev: KubeObject & { type?: string }): void {
 export function defaultPvc(p: PersistentVolumeClaim): void {
   p.spec ??= {};
   p.spec.volumeMode ??= 'Filesystem';
+}
+
+/** Kubernetes' SetDefaults_LimitRangeItem: a Container item's default limit is its max, its default request the default limit, else the min. */
+export function defaultLimitRange(lr: LimitRange): void {
+  for (const item of lr.spec?.limits ?? []) {
+    if (item?.type !== 'Container') continue;
+    const def = (item.default ??= {});
+    const req = (item.defaultRequest ??= {});
+    for (const [k, v] of Object.entries(item.max ?? {})) def[k] ??= v;
+    for (const [k, v] of Object.entries(def)) req[k] ??= v;
+    for (const [k, v] of Object.entries(item.min ?? {})) req[k] ??= v;
+  }
 }

@@ -4,6 +4,7 @@ export * from './core';
 export * from './apps';
 export * from './batch';
 export * from './policy';
+export * from './quota';
 export * from './cron-schedule';
 export * from './resources';
 export * from './errors';

@@ -2,6 +2,7 @@
 import type { DaemonSet, Deployment, Lease, ReplicaSet, ReplicationController, StatefulSet } from './apps';
 import { JOB_CONTROLLER_UID, type CronJob, type Job } from './batch';
 import type { PodDisruptionBudget } from './policy';
+import { computeQuotaResource, countedResource, type LimitRange, type ResourceQuota } from './quota';
 import { scheduleError, timeZoneError } from './cron-schedule';
 import type { Container, DownwardAPIVolumeFile, Endpoints, KeyToPath, Node, PersistentVolumeClaim, Pod, PodSpec, Probe, Service, ServicePort, Volume } from './core';
 import type { FieldError } from './errors';
@@ -571,6 +572,86 @@ export function podDisruptionBudgetRules(e: Errs, pdb: PodDisruptionBudget): voi
     else if (Object.keys(selector.matchLabels ?? {}).length || (selector.matchExpressions ?? []).length) validateSelector(e, 'spec.selector', selector);
   }
   e.enumOf('spec.unhealthyPodEvictionPolicy', unhealthyPodEvictionPolicy, ['AlwaysAllow', 'IfHealthyBudget']);
+}
+
+const QUANTITY_FORMAT = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+const QUOTA_SCOPES = ['Terminating', 'NotTerminating', 'BestEffort', 'NotBestEffort', 'PriorityClass', 'CrossNamespacePodAffinity'];
+const QUOTA_NAMES = ['services.nodeports', 'services.loadbalancers', 'requests.storage'];
+
+/** A resource list's quantities: valid and not negative; the values parsed, for the relations. */
+function quantities(e: Errs, field: string, list: unknown): Map<string, number> {
+  const out = new Map<string, number>();
+  if (list === undefined) return out;
+  if (!isObject(list)) {
+    e.invalid(field, list, 'must be a map of resource names to quantities');
+    return out;
+  }
+  for (const [k, v] of Object.entries(list as Record<string, unknown>)) {
+    const f = `${field}[${k}]`;
+    const msgs = isQualifiedName(k);
+    if (msgs.length) e.each(f, k, msgs);
+    else if (!isValidQuantity(v)) e.invalid(f, v, QUANTITY_FORMAT);
+    else if ((parseQuantity(v as string) ?? 0) < 0) e.invalid(f, v, 'must be greater than or equal to 0');
+    else out.set(k, parseQuantity(v as string)!);
+  }
+  return out;
+}
+
+export function resourceQuotaRules(e: Errs, q: ResourceQuota): void {
+  if (q.spec === undefined) return;
+  if (!isObject(q.spec)) return e.invalid('spec', q.spec, 'must be an object');
+  const hard = quantities(e, 'spec.hard', q.spec.hard);
+  for (const k of hard.keys()) {
+    // Kubernetes takes any qualified name; a name it counts nothing for is stored and warned about.
+    if (!countedResource(k) && !computeQuotaResource(k) && !QUOTA_NAMES.includes(k) && !k.includes('storageclass.storage.k8s.io/') && !k.includes('/'))
+      e.invalid(`spec.hard[${k}]`, k, 'must be a standard resource for quota');
+  }
+  (q.spec.scopes ?? []).forEach((s, i) => e.enumOf(`spec.scopes[${i}]`, s, QUOTA_SCOPES));
+}
+
+export function limitRangeRules(e: Errs, lr: LimitRange): void {
+  if (!isObject(lr.spec)) return e.required('spec');
+  if (!Array.isArray(lr.spec.limits)) return e.required('spec.limits');
+  lr.spec.limits.forEach((item, i) => {
+    const f = `spec.limits[${i}]`;
+    if (!isObject(item)) return e.invalid(f, item, 'must be an object');
+    if (!item.type) e.required(`${f}.type`);
+    else e.enumOf(`${f}.type`, item.type, ['Container', 'Pod', 'PersistentVolumeClaim']);
+    const max = quantities(e, `${f}.max`, item.max);
+    const min = quantities(e, `${f}.min`, item.min);
+    const def = quantities(e, `${f}.default`, item.default);
+    const defReq = quantities(e, `${f}.defaultRequest`, item.defaultRequest);
+    const ratio = quantities(e, `${f}.maxLimitRequestRatio`, item.maxLimitRequestRatio);
+    if (item.type === 'Pod') {
+      if (item.default && Object.keys(item.default).length) e.forbidden(`${f}.default`, "may not be specified when `type` is 'Pod'");
+      if (item.defaultRequest && Object.keys(item.defaultRequest).length) e.forbidden(`${f}.defaultRequest`, "may not be specified when `type` is 'Pod'");
+    }
+    const shown = (m: Record<string, string> | undefined, k: string): string => String(m?.[k]);
+    for (const [k, lo] of min) {
+      const hi = max.get(k);
+      if (hi !== undefined && lo > hi) e.invalid(`${f}.min[${k}]`, item.min![k], `min value ${shown(item.min, k)} is greater than max value ${shown(item.max, k)}`);
+    }
+    for (const [k, d] of defReq) {
+      const lo = min.get(k);
+      const hi = max.get(k);
+      const dl = def.get(k);
+      if (lo !== undefined && lo > d) e.invalid(`${f}.defaultRequest[${k}]`, item.defaultRequest![k], `min value ${shown(item.min, k)} is greater than default request value ${shown(item.defaultRequest, k)}`);
+      if (hi !== undefined && d > hi) e.invalid(`${f}.defaultRequest[${k}]`, item.defaultRequest![k], `default request value ${shown(item.defaultRequest, k)} is greater than max value ${shown(item.max, k)}`);
+      if (dl !== undefined && d > dl) e.invalid(`${f}.defaultRequest[${k}]`, item.defaultRequest![k], `default request value ${shown(item.defaultRequest, k)} is greater than default limit value ${shown(item.default, k)}`);
+    }
+    for (const [k, d] of def) {
+      const lo = min.get(k);
+      const hi = max.get(k);
+      if (lo !== undefined && lo > d) e.invalid(`${f}.default[${k}]`, item.default![k], `min value ${shown(item.min, k)} is greater than default value ${shown(item.default, k)}`);
+      if (hi !== undefined && d > hi) e.invalid(`${f}.default[${k}]`, item.default![k], `default value ${shown(item.default, k)} is greater than max value ${shown(item.max, k)}`);
+    }
+    for (const [k, r] of ratio) {
+      if (r < 1) e.invalid(`${f}.maxLimitRequestRatio[${k}]`, item.maxLimitRequestRatio![k], `ratio ${shown(item.maxLimitRequestRatio, k)} is less than 1`);
+      const lo = min.get(k);
+      const hi = max.get(k);
+      if (lo && hi !== undefined && r > hi / lo) e.invalid(`${f}.maxLimitRequestRatio[${k}]`, item.maxLimitRequestRatio![k], `ratio ${shown(item.maxLimitRequestRatio, k)} is greater than max/min = ${(hi / lo).toFixed(6)}`);
+    }
+  });
 }
 
 function validateStatefulSet(e: Errs, s: StatefulSet): void {

@@ -1,7 +1,7 @@
 // Wires the apiserver together: etcd store, registry, REST and gRPC front doors, compaction.
 import { circuitBreaker, ConsecutiveBreaker, handleWhen, retry } from 'cockatiel';
 import { Etcd3, GRPCUnavailableError } from 'etcd3';
-import { firstAddress, R, storageKey } from '@tinykube/api';
+import { firstAddress, R, storageKey, type KubeObject, type LimitRange, type ResourceInfo, type ResourceQuota } from '@tinykube/api';
 import { HealthChecks } from '@tinykube/daemon';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import pino, { type Logger } from 'pino';
@@ -116,7 +116,16 @@ export async function startApiserver(o: ApiserverOptions): Promise<Apiserver> {
     defaultTolerationSeconds: { notReady: o.defaultNotReadyTolerationSeconds ?? 300, unreachable: o.defaultUnreachableTolerationSeconds ?? 300 },
     rbac: () => policyView(authorizer),
     ...(o.podSecurity ? { podSecurity: o.podSecurity } : {}),
+    limitRanges: { limitRanges: (ns) => inNamespace<LimitRange>(R.limitranges, ns) },
+    quotas: {
+      names: (ns) => inNamespace<ResourceQuota>(R.resourcequotas, ns).map((q) => q.metadata.name!),
+      get: async (ns, name) => (await registry.get(R.resourcequotas, ns, name).catch((e: { code?: number }) => (e.code === 404 ? undefined : Promise.reject(e)))) as ResourceQuota | undefined,
+      updateStatus: async (q) => {
+        await registry.update(R.resourcequotas, q.metadata.namespace, q.metadata.name!, q, { subresource: 'status' });
+      },
+    },
   });
+  const inNamespace = <T extends KubeObject>(r: ResourceInfo, ns: string): T[] => [...registry.cache(r).items()].filter((x) => x.metadata.namespace === ns) as T[];
   const registry: Registry = new Registry(store, new Strategies(new ServiceAllocators(store, o.serviceCidr, o.nodePortRange)), admission, (err) => log.warn({ err }, 'watch cache restarting'), o.watchCacheSize);
   const authorizer = new Authorizer(registry, o.authorizationModes ?? ['Node', 'RBAC']);
   await registry.start();

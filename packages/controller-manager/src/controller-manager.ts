@@ -13,6 +13,7 @@ import { REPLICATION_CONTROLLERS, ReplicaSetController } from './controllers/rep
 import { JobController } from './controllers/job';
 import { DaemonSetController } from './controllers/daemonset';
 import { DisruptionController } from './controllers/disruption';
+import { ResourceQuotaController } from './controllers/resource-quota';
 import { CronJobController } from './controllers/cronjob';
 import { CsrApprovingController } from './controllers/csr-approving';
 import { CsrSigningController } from './controllers/csr-signing';
@@ -36,6 +37,7 @@ export const CONTROLLERS: Record<string, (ctx: ControllerContext) => QueueContro
   statefulset: (ctx) => new StatefulSetController(ctx),
   daemonset: (ctx) => new DaemonSetController(ctx),
   disruption: (ctx) => new DisruptionController(ctx),
+  resourcequota: (ctx) => new ResourceQuotaController(ctx),
   endpoints: (ctx) => new EndpointsController(ctx),
   'garbage-collector': (ctx) => new GarbageCollector(ctx),
   namespace: (ctx) => new NamespaceController(ctx),

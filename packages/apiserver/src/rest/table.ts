@@ -1,6 +1,6 @@
 // Server-side printing (meta.k8s.io/v1 Table): the columns kubectl shows for each kind, so that
 // kubectl and tkctl print the same tables from the same server answer.
-import type { ContainerStatus, Deployment, Endpoints, Event, KubeObject, Lease, Node, PersistentVolumeClaim, Pod, ReplicaSet, ReplicationController, Job, CronJob, Service, StatefulSet, ControllerRevision, DaemonSet, PodDisruptionBudget } from '@tinykube/api';
+import type { ContainerStatus, Deployment, Endpoints, Event, KubeObject, Lease, Node, PersistentVolumeClaim, Pod, ReplicaSet, ReplicationController, Job, CronJob, Service, StatefulSet, ControllerRevision, DaemonSet, PodDisruptionBudget, ResourceQuota } from '@tinykube/api';
 import { getCondition, selectorStringFromLabelSelector } from '@tinykube/api';
 
 export interface TableColumn {
@@ -234,6 +234,22 @@ export const printers = {
       const [c, i] = containersAndImages(cj.spec.jobTemplate?.spec?.template?.spec);
       const last = cj.status?.lastScheduleTime ? age(cj.status.lastScheduleTime) : '<none>';
       return [cj.metadata.name, cj.spec.schedule, cj.spec.timeZone ?? '<none>', cj.spec.suspend === undefined ? '<unset>' : cj.spec.suspend ? 'True' : 'False', cj.status?.active?.length ?? 0, last, age(cj.metadata.creationTimestamp), c, i, selectorStringFromLabelSelector(cj.spec.jobTemplate?.spec?.selector) || '<none>'];
+    },
+  },
+  ResourceQuota: {
+    columns: [nameCol, ageCol, ['Request', 'string', 0, 'Request represents a minimum amount of cpu/memory that a container may consume.'], ['Limit', 'string', 0, 'Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.']],
+    cells(o) {
+      const q = o as ResourceQuota;
+      const request: string[] = [];
+      const limit: string[] = [];
+      for (const name of Object.keys(q.status?.hard ?? {}).sort()) (name.split('.')[0] === 'limits' && name.includes('.') ? limit : request).push(`${name}: ${q.status?.used?.[name] ?? '0'}/${q.status!.hard![name]}`);
+      return [q.metadata.name, age(q.metadata.creationTimestamp), request.join(', '), limit.join(', ')];
+    },
+  },
+  LimitRange: {
+    columns: [nameCol, ['Created At', 'date', 0, 'CreationTimestamp is a timestamp representing the server time when this object was created.']],
+    cells(o) {
+      return [o.metadata.name, (o.metadata.creationTimestamp ?? '').replace(/\.\d+Z$/, 'Z')];
     },
   },
   PodDisruptionBudget: {

@@ -14,6 +14,7 @@ import { controllerRevisionStrategy, endpointsStrategy, eventStrategy, leaseStra
 import type { Strategy } from './strategy';
 import { cronJobStrategy, jobStrategy } from './job';
 import { podDisruptionBudgetStrategy } from './policy';
+import { limitRangeStrategy, resourceQuotaStrategy } from './quota';
 import { daemonSetStrategy, deploymentStrategy, replicaSetStrategy, replicationControllerStrategy, statefulSetStrategy } from './workloads';
 
 export type { Strategy } from './strategy';
@@ -41,6 +42,8 @@ export class Strategies {
       ['StatefulSet', statefulSetStrategy],
       ['DaemonSet', daemonSetStrategy],
       ['PodDisruptionBudget', podDisruptionBudgetStrategy],
+      ['ResourceQuota', resourceQuotaStrategy],
+      ['LimitRange', limitRangeStrategy],
       ['ControllerRevision', controllerRevisionStrategy],
       ['Lease', leaseStrategy],
       ['CertificateSigningRequest', csrStrategy],
