@@ -1,5 +1,6 @@
 // The scheduler and controller-manager end to end on real containers: a DaemonSet across a
-// joining node, a taint and a rollout with undo; kubectl drain under a PodDisruptionBudget; ReplicaSet
+// joining node, a taint and a rollout with undo; kubectl drain under a PodDisruptionBudget; a
+// ResourceQuota and a LimitRange; ReplicaSet
 // self-healing and adoption, a ReplicationController, Jobs, a CronJob, Deployment rollouts within their bounds and undo, a redis
 // StatefulSet with stable identity and data, garbage collection, a lost node, and a
 // controller-manager killed mid-rollout.
@@ -7,7 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Docker from 'dockerode';
 import { execFile } from 'node:child_process';
-import { controllerOf, getCondition, isPodReady, R, type CronJob, type Deployment, type Job, type Node, type PersistentVolumeClaim, type Pod, type PodDisruptionBudget, type ReplicaSet, type Service, type StatefulSet } from '@tinykube/api';
+import { controllerOf, getCondition, isPodReady, R, type CronJob, type Deployment, type Event as KubeEvent, type Job, type Node, type PersistentVolumeClaim, type Pod, type PodDisruptionBudget, type ReplicaSet, type ResourceQuota, type Service, type StatefulSet } from '@tinykube/api';
 import { Daemons } from '@tinykube/hosts';
 import * as path from 'node:path';
 import { REPO_DIR, run, startCluster, waitFor, type LocalCluster } from '../helpers';
@@ -133,6 +134,9 @@ test('kubectl drain node-2 --ignore-daemonsets under a budget of minAvailable 2 
     await kubectl('uncordon', 'node-1', 'node-3');
     assert.equal(await unschedulable('node-1'), false);
     await waitFor(async () => ((await cluster.api.get<PodDisruptionBudget>(R.pdbs, NS, 'web')).status?.disruptionsAllowed === 1 ? true : undefined), { timeoutMs: 30_000, what: 'the budget to allow one disruption' });
+    // kubectl get all: the kinds of the category, as Kubernetes lists them.
+    const all = (await kubectl('get', 'all', '-o', 'name')).split('\n');
+    for (const prefix of ['pod/web-', 'service/kubernetes', 'daemonset.apps/node-agent', 'deployment.apps/web', 'replicaset.apps/web-']) assert.ok(all.some((l) => l.startsWith(prefix)), `${prefix} in ${all.join(' ')}`);
     const table = await kubectl('get', 'pdb', 'web');
     assert.match(table, /^NAME\s+MIN AVAILABLE\s+MAX UNAVAILABLE\s+ALLOWED DISRUPTIONS\s+AGE$/m);
     assert.match(table, /^web\s+2\s+N\/A\s+1\s+/m);
@@ -186,6 +190,86 @@ test('kubectl drain node-2 --ignore-daemonsets under a budget of minAvailable 2 
     await kubectl('delete', '-f', path.join(REPO_DIR, 'examples/workloads/pdb.yaml'), '--wait=false').catch(() => undefined);
     await kubectl('delete', 'ds', 'node-agent', '--wait=false').catch(() => undefined);
   }
+});
+
+test('a quota of 2 pods refuses the third with Kubernetes\' message and takes a pod again once one is gone; a LimitRange gives pods that set none a memory request and limit, which the container runs with', async () => {
+  const QNS = 'quota-demo';
+  const quota = async (): Promise<ResourceQuota> => cluster.api.get<ResourceQuota>(R.resourcequotas, QNS, 'pod-quota');
+  const applyPods = (): Promise<{ ok: boolean; stderr: string }> =>
+    new Promise((resolve) => execFile('kubectl', ['--kubeconfig', cluster.kubeconfig, 'apply', '-f', path.join(REPO_DIR, 'examples/policy/quota-pods.yaml')], (err, _stdout, stderr) => resolve({ ok: !err, stderr })));
+  try {
+    await kubectl('apply', '-f', path.join(REPO_DIR, 'examples/policy/quota.yaml'));
+    // The quota controller publishes what it enforces before pods may be charged to it.
+    await waitFor(async () => ((await quota()).status?.used?.pods === '0' ? true : undefined), { timeoutMs: 30_000, what: 'the quota status' });
+    const refused = await applyPods();
+    assert.equal(refused.ok, false);
+    assert.match(refused.stderr, /pods "pod-c" is forbidden: exceeded quota: pod-quota, requested: pods=1, used: pods=2, limited: pods=2/);
+    await assert.rejects(cluster.api.get(R.pods, QNS, 'pod-c'));
+    const a = await cluster.api.get<Pod>(R.pods, QNS, 'pod-a');
+    assert.deepEqual(a.spec.containers[0]!.resources, { limits: { memory: '256Mi' }, requests: { memory: '128Mi' } });
+    assert.equal(a.metadata.annotations?.['kubernetes.io/limit-ranger'], 'LimitRanger plugin set: memory request for container app; memory limit for container app');
+    assert.deepEqual((await quota()).status?.used, { pods: '2', 'requests.memory': '256Mi' });
+    assert.match(await kubectl('get', 'quota', '-n', QNS), /^pod-quota\s+\S+\s+pods: 2\/2, requests.memory: 256Mi\/1Gi\s*$/m);
+    assert.match(await kubectl('describe', 'quota', 'pod-quota', '-n', QNS), /^pods\s+2\s+2$/m);
+    assert.match(await kubectl('describe', 'limitrange', 'mem-defaults', '-n', QNS), /^\s*Container\s+memory\s+-\s+512Mi\s+128Mi\s+256Mi\s+-$/m);
+    // The limit is the container's: the cgroup Docker made for it says 256Mi.
+    await waitFor(async () => ((await cluster.api.get<Pod>(R.pods, QNS, 'pod-a')).status?.phase === 'Running' ? true : undefined), { timeoutMs: 60_000, what: 'pod-a running' });
+    const limit = await kubectl('exec', '-n', QNS, 'pod-a', '--', 'sh', '-c', 'cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes');
+    assert.equal(limit.trim(), String(256 * 2 ** 20));
+    // A container over the LimitRange's max is refused in its words.
+    const big = await run('kubectl', ['--kubeconfig', cluster.kubeconfig, 'run', 'big', '-n', QNS, '--image=busybox:1.35', '--overrides', JSON.stringify({ spec: { containers: [{ name: 'big', image: 'busybox:1.35', resources: { limits: { memory: '1Gi' } } }] } })]).then(
+      () => '',
+      (e: Error) => e.message,
+    );
+    assert.match(big, /pods "big" is forbidden: maximum memory usage per Container is 512Mi, but limit is 1Gi/);
+    // A deleted pod gives its share back (the quota controller recounts), and the third fits.
+    await kubectl('delete', 'pod', '-n', QNS, 'pod-a', '--wait=true');
+    await waitFor(async () => ((await quota()).status?.used?.pods === '1' ? true : undefined), { timeoutMs: 30_000, what: 'the quota to give back pod-a' });
+    const again = await applyPods();
+    assert.match(again.stderr, /pods "pod-c" is forbidden: exceeded quota: pod-quota/);
+    await cluster.api.get(R.pods, QNS, 'pod-a');
+    assert.equal((await quota()).status?.used?.pods, '2');
+  } finally {
+    await kubectl('delete', 'namespace', QNS, '--wait=false').catch(() => undefined);
+  }
+});
+
+// A CronJob whose Job outlasts its minute, watched while the tests after it run: Forbid must
+// start nothing while its Job runs, and successfulJobsHistoryLimit 1 keep one Job.
+const slow = { maxActive: 0, created: new Map<string, number>(), completed: new Set<string>(), stop: (): void => undefined };
+
+test('a Forbid CronJob whose Job outlasts the minute starts, watched from here on', async () => {
+  const active = new Set<string>();
+  const handle = cluster.api.watch(
+    R.jobs,
+    NS,
+    {},
+    (type, obj) => {
+      const j = obj as Job;
+      if (controllerOf(j)?.name !== 'slow') return;
+      const name = j.metadata.name!;
+      if (!slow.created.has(name)) slow.created.set(name, Number(/^slow-(\d+)$/.exec(name)?.[1]));
+      const done = ['Complete', 'Failed'].some((t) => getCondition(j.status?.conditions, t)?.status === 'True');
+      if (done && getCondition(j.status?.conditions, 'Complete')?.status === 'True') slow.completed.add(name);
+      if (type === 'DELETED' || done) active.delete(name);
+      else active.add(name);
+      slow.maxActive = Math.max(slow.maxActive, active.size);
+    },
+    () => undefined,
+  );
+  slow.stop = () => handle.stop();
+  const cj: CronJob = {
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: { name: 'slow', namespace: NS },
+    spec: {
+      schedule: '* * * * *',
+      concurrencyPolicy: 'Forbid',
+      successfulJobsHistoryLimit: 1,
+      jobTemplate: { spec: { template: { spec: { restartPolicy: 'OnFailure', containers: [{ name: 'slow', image: 'busybox:1.35', command: ['sh', '-c', 'trap "exit 0" TERM; sleep 75 & wait'] }] } } } },
+    },
+  };
+  await cluster.api.create(R.cronjobs, cj);
 });
 
 test('a ReplicaSet replaces a deleted pod, restarts killed containers, adopts a matching pod and removes the extra one', async () => {
@@ -282,6 +366,50 @@ test('Jobs on real containers: 3 completions at most 2 at a time, each counted o
   await kubectl('delete', 'job', 'count', 'indexed', 'fails');
 });
 
+test('podFailurePolicy: exit code 42 fails the documentation Job at once; an evicted pod of a Job with backoffLimit 0 is replaced without counting as a failure', async () => {
+  await kubectl('apply', '-f', path.join(REPO_DIR, 'examples/workloads/job-pod-failure-policy.yaml'));
+  const failed = await waitFor(async () => {
+    const j = await cluster.api.get<Job>(R.jobs, NS, 'job-pod-failure-policy-example');
+    return getCondition(j.status?.conditions, 'Failed')?.status === 'True' ? j : undefined;
+  }, { timeoutMs: 90_000, what: 'the Job failed by its policy' });
+  const cond = getCondition(failed.status?.conditions, 'Failed')!;
+  assert.equal(cond.reason, 'PodFailurePolicy');
+  assert.match(cond.message ?? '', /^Container main for pod default\/job-pod-failure-policy-example-\S+ failed with exit code 42 matching FailJob rule at index 0$/);
+  assert.ok((failed.status?.failed ?? 0) <= 3, `no retries up to backoffLimit (failed ${failed.status?.failed})`);
+  await kubectl('delete', 'job', 'job-pod-failure-policy-example', '--wait=false');
+
+  const evictable: Job = {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: 'evictable', namespace: NS },
+    spec: {
+      backoffLimit: 0,
+      podFailurePolicy: { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] }] },
+      template: { spec: { restartPolicy: 'Never', terminationGracePeriodSeconds: 5, containers: [{ name: 'c', image: 'busybox:1.35', command: ['sh', '-c', SLEEP] }] } },
+    } as Job['spec'],
+  };
+  await cluster.api.create(R.jobs, evictable);
+  try {
+    const [first] = await readyCount('batch.kubernetes.io/job-name=evictable', 1, 'the Job pod running');
+    const res = await cluster.api.fetch(`${cluster.file.apiserver}/api/v1/namespaces/${NS}/pods/${first!.metadata.name}/eviction`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: first!.metadata.name, namespace: NS } }),
+    });
+    assert.equal(res.status, 201, await res.text());
+    const [second] = await waitFor(async () => {
+      const list = (await pods('batch.kubernetes.io/job-name=evictable')).filter((p) => p.metadata.name !== first!.metadata.name && !p.metadata.deletionTimestamp && isPodReady(p));
+      return list.length ? list : undefined;
+    }, { timeoutMs: 60_000, what: 'a replacement pod' });
+    assert.ok(second);
+    const j = await cluster.api.get<Job>(R.jobs, NS, 'evictable');
+    assert.equal(j.status?.failed ?? 0, 0, 'the eviction is not a failure');
+    assert.equal(getCondition(j.status?.conditions, 'Failed'), undefined);
+  } finally {
+    await kubectl('delete', 'job', 'evictable', '--wait=false').catch(() => undefined);
+  }
+});
+
 test('a CronJob every minute runs a Job on its schedule, named after the minute, and records it', async () => {
   await kubectl('apply', '-f', path.join(REPO_DIR, 'examples/workloads/cronjob.yaml'));
   const job = await waitFor(async () => {
@@ -296,6 +424,15 @@ test('a CronJob every minute runs a Job on its schedule, named after the minute,
   assert.match(await kubectl('get', 'cronjob', 'hello'), /^NAME\s+SCHEDULE\s+TIMEZONE\s+SUSPEND\s+ACTIVE\s+LAST SCHEDULE\s+AGE\nhello\s+\* \* \* \* \*\s+<none>\s+False\s+[01]\s/);
   const logs = await Promise.all((await pods(`batch.kubernetes.io/job-name=${job.metadata.name}`)).map((p) => cluster.log(NS, p.metadata.name!)));
   assert.ok(logs.some((l) => l.includes('Hello from the Kubernetes cluster')));
+  // A one-shot run from the CronJob's template, as kubectl makes it.
+  await kubectl('create', 'job', 'hello-now', '--from=cronjob/hello');
+  const manual = await waitFor(async () => {
+    const j = await cluster.api.get<Job>(R.jobs, NS, 'hello-now');
+    return getCondition(j.status?.conditions, 'Complete')?.status === 'True' ? j : undefined;
+  }, { timeoutMs: 60_000, what: 'the manual Job complete' });
+  assert.equal(manual.metadata.annotations?.['cronjob.kubernetes.io/instantiate'], 'manual');
+  assert.equal(controllerOf(manual)?.uid, cj.metadata.uid);
+  assert.equal(manual.spec.template.spec.containers[0]!.command?.join(' '), 'sh -c date; echo Hello from the Kubernetes cluster');
   await kubectl('delete', 'cronjob', 'hello');
   await waitFor(async () => ((await cluster.api.list<Job>(R.jobs, NS)).items.some((j) => controllerOf(j)?.name === 'hello') ? undefined : true), { timeoutMs: 60_000, what: 'its Jobs to go with the CronJob' });
 });
@@ -448,6 +585,25 @@ async function redisCli(name: string, ip: string, args: string[]): Promise<strin
   assert.equal(done.status?.phase, 'Succeeded');
   return cluster.log(NS, name);
 }
+
+test('the Forbid CronJob never ran two Jobs at once, started nothing while one ran (JobAlreadyActive), and kept one finished Job', async () => {
+  try {
+    await waitFor(() => (slow.completed.size >= 2 ? true : undefined), { timeoutMs: 360_000, intervalMs: 1000, what: 'two Jobs of the slow CronJob complete' });
+    assert.equal(slow.maxActive, 1, 'Forbid: one Job at a time');
+    // The minute that came while a Job ran started nothing then (as in Kubernetes, the run
+    // starts late, once the Job before it is done, unless startingDeadlineSeconds has passed).
+    const events = (await cluster.api.list<KubeEvent>(R.events, NS)).items.filter((e) => e.involvedObject?.kind === 'CronJob' && e.involvedObject.name === 'slow');
+    assert.ok(events.some((e) => e.reason === 'JobAlreadyActive' && e.message === 'Not starting job because prior execution is running and concurrency policy is Forbid'), events.map((e) => e.reason).join(' '));
+    // History: only the newest finished Job is kept.
+    await waitFor(async () => {
+      const finished = (await cluster.api.list<Job>(R.jobs, NS)).items.filter((j) => controllerOf(j)?.name === 'slow' && getCondition(j.status?.conditions, 'Complete')?.status === 'True');
+      return finished.length === 1 ? true : undefined;
+    }, { timeoutMs: 60_000, what: 'one finished Job kept' });
+  } finally {
+    slow.stop();
+    await kubectl('delete', 'cronjob', 'slow', '--wait=false').catch(() => undefined);
+  }
+});
 
 test('kill -9 of etcd, the apiserver, the scheduler, the controller-manager and a kubelet mid-rollout: it completes with no extra pod or ReplicaSet', async () => {
   await kubectl('create', 'deployment', 'phoenix', '--image=busybox:1.35', '--replicas=4', '--', 'sh', '-c', SLEEP);

@@ -10,6 +10,17 @@ export const JOB_TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking';
 /** An Indexed Job's pod index, as annotation and label. */
 export const JOB_COMPLETION_INDEX = 'batch.kubernetes.io/job-completion-index';
 
+/** Rules on a failed pod's exit codes or conditions, checked in order; the first that matches acts. */
+export interface PodFailurePolicy {
+  rules: PodFailurePolicyRule[];
+}
+
+export interface PodFailurePolicyRule {
+  action: 'FailJob' | 'Ignore' | 'Count' | 'FailIndex';
+  onExitCodes?: { containerName?: string; operator: 'In' | 'NotIn'; values: number[] };
+  onPodConditions?: { type: string; status?: string }[];
+}
+
 export interface Job extends KubeObject {
   spec: {
     parallelism?: number;
@@ -22,6 +33,7 @@ export interface Job extends KubeObject {
     ttlSecondsAfterFinished?: number;
     completionMode?: 'NonIndexed' | 'Indexed';
     suspend?: boolean;
+    podFailurePolicy?: PodFailurePolicy;
   };
   status?: {
     conditions?: Condition[];

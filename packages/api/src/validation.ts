@@ -462,6 +462,49 @@ function validateJob(e: Errs, j: Job): void {
   validatePodSpec(e, 'spec.template.spec', spec.template.spec);
   const rp = spec.template.spec?.restartPolicy;
   if (rp !== 'OnFailure' && rp !== 'Never') e.notSupported('spec.template.spec.restartPolicy', rp ?? '', ['OnFailure', 'Never']);
+  if (spec.podFailurePolicy !== undefined) validatePodFailurePolicy(e, spec.podFailurePolicy, rp);
+}
+
+/** Kubernetes' validatePodFailurePolicy: up to 20 rules, each on exit codes or pod conditions. */
+function validatePodFailurePolicy(e: Errs, policy: Job['spec']['podFailurePolicy'], restartPolicy: string | undefined): void {
+  const f = 'spec.podFailurePolicy';
+  if (!isObject(policy)) return e.invalid(f, policy, 'must be an object');
+  if (restartPolicy !== 'Never') e.invalid('spec.template.spec.restartPolicy', restartPolicy ?? '', 'only "Never" is supported when podFailurePolicy is specified');
+  const rules = policy.rules;
+  if (!Array.isArray(rules)) return e.required(`${f}.rules`);
+  if (rules.length > 20) e.invalid(`${f}.rules`, rules.length, 'must have at most 20 items');
+  rules.forEach((rule, i) => {
+    const rf = `${f}.rules[${i}]`;
+    if (!isObject(rule)) return e.invalid(rf, rule, 'must be an object');
+    if (!rule.action) e.required(`${rf}.action`);
+    else e.enumOf(`${rf}.action`, rule.action, ['Count', 'FailIndex', 'FailJob', 'Ignore']);
+    if ((rule.onExitCodes !== undefined) === (rule.onPodConditions !== undefined)) return e.invalid(rf, rule, 'specifying one of OnExitCodes and OnPodConditions is required');
+    if (rule.onExitCodes) {
+      const c = rule.onExitCodes;
+      const cf = `${rf}.onExitCodes`;
+      e.enumOf(`${cf}.operator`, c.operator, ['In', 'NotIn']);
+      if (!c.operator) e.required(`${cf}.operator`);
+      if (!Array.isArray(c.values) || c.values.length === 0) e.invalid(`${cf}.values`, c.values, 'at least one value is required');
+      else {
+        if (c.values.length > 255) e.invalid(`${cf}.values`, c.values.length, 'must have at most 255 items');
+        c.values.forEach((v, j) => {
+          if (!Number.isInteger(v)) e.invalid(`${cf}.values[${j}]`, v, 'must be an integer');
+          else if (c.operator === 'In' && v === 0) e.invalid(`${cf}.values[${j}]`, v, 'must not be 0 for the In operator');
+          else if (j > 0 && v === c.values[j - 1]) e.duplicate(`${cf}.values[${j}]`, v);
+          else if (j > 0 && v < c.values[j - 1]!) e.invalid(`${cf}.values[${j}]`, v, 'must be ordered');
+        });
+      }
+      if (c.containerName !== undefined) e.each(`${cf}.containerName`, c.containerName, isDns1123Label(c.containerName));
+    } else {
+      const conds = rule.onPodConditions!;
+      if (!Array.isArray(conds)) return e.invalid(`${rf}.onPodConditions`, conds, 'must be a list');
+      conds.forEach((c, j) => {
+        const pf = `${rf}.onPodConditions[${j}]`;
+        if (!c?.type) e.required(`${pf}.type`);
+        e.enumOf(`${pf}.status`, c?.status, ['False', 'True', 'Unknown']);
+      });
+    }
+  });
 }
 
 /** Kubernetes' ValidateCronJob: a schedule and zone that parse, a policy, limits, a Job template Never/OnFailure. */

@@ -177,6 +177,17 @@ test("a Job needs restartPolicy Never or OnFailure and a selector the server gen
   const defaulted = job('Never', generated);
   defaultJob(defaulted);
   assert.deepEqual([defaulted.spec.completions, defaulted.spec.parallelism, defaulted.spec.backoffLimit, defaulted.spec.completionMode], [1, 1, 6, 'NonIndexed']);
+  // podFailurePolicy: restartPolicy Never, one matcher per rule, exit codes ascending and not 0 under In.
+  const withPolicy = (rp: 'Never' | undefined, rules: NonNullable<Job['spec']['podFailurePolicy']>['rules']): Job => ({ ...job(rp, generated), spec: { ...job(rp, generated).spec, podFailurePolicy: { rules } } });
+  assert.deepEqual(check(withPolicy('Never', [{ action: 'FailJob', onExitCodes: { operator: 'In', values: [1, 42] } }, { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] }])), []);
+  assert.deepEqual(check(withPolicy('Never', [{ action: 'FailJob', onExitCodes: { operator: 'In', values: [42, 0] } }, { action: 'Ignore' }, { action: 'Explode' as 'Ignore', onPodConditions: [{ type: 'X' }] }])), [
+    'spec.podFailurePolicy.rules[0].onExitCodes.values[1]: FieldValueInvalid must not be 0 for the In operator',
+    'spec.podFailurePolicy.rules[1]: FieldValueInvalid specifying one of OnExitCodes and OnPodConditions is required',
+    'spec.podFailurePolicy.rules[2].action: FieldValueNotSupported supported values: "Count", "FailIndex", "FailJob", "Ignore"',
+  ]);
+  const onFailure = withPolicy('Never', [{ action: 'Count', onExitCodes: { operator: 'NotIn', values: [3, 2] } }]);
+  onFailure.spec.template.spec.restartPolicy = 'OnFailure';
+  assert.deepEqual(check(onFailure), ['spec.template.spec.restartPolicy: FieldValueInvalid only "Never" is supported when podFailurePolicy is specified', 'spec.podFailurePolicy.rules[0].onExitCodes.values[1]: FieldValueInvalid must be ordered']);
 });
 
 test("a CronJob's schedule is five fields or a macro, its zone a real one, in Kubernetes' words", () => {

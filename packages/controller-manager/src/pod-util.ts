@@ -1,4 +1,5 @@
-import { controllerOf, getCondition, isPodReady, semanticJson, type KubeObject, type OwnerReference, type Pod, type PodTemplateSpec } from '@tinykube/api';
+import { ApiError, controllerOf, getCondition, isPodReady, R, semanticJson, setCondition, timestamp, type KubeObject, type OwnerReference, type Pod, type PodTemplateSpec, type Stored } from '@tinykube/api';
+import type { ApiClient } from '@tinykube/client';
 
 // Helpers the workload controllers share: which pods count, availability, owner references.
 
@@ -60,4 +61,18 @@ export function templateHash(t: unknown, collisionCount = 0): string {
   let out = '';
   for (const ch of String(h)) out += alphabet[ch.charCodeAt(0) % alphabet.length]!;
   return out;
+}
+
+/**
+ * Kubernetes' DisruptionTarget condition, written before a controller deletes a pod that has not
+ * finished (the taint manager's and pod GC's reasons), so a Job's podFailurePolicy can tell a
+ * disruption from a failure. A pod changed meanwhile just goes without it.
+ */
+export async function markDisruptionTarget(api: ApiClient, p: Stored<Pod>, reason: string, message: string): Promise<void> {
+  if (p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') return;
+  const conditions = structuredClone(p.status?.conditions ?? []);
+  if (!setCondition(conditions, { type: 'DisruptionTarget', status: 'True', reason, message }, timestamp())) return;
+  await api.updateStatus<Pod>(R.pods, { ...p, status: { ...p.status, conditions } }).catch((err: unknown) => {
+    if (!(err instanceof ApiError && (err.code === 404 || err.code === 409))) throw err;
+  });
 }

@@ -79,3 +79,28 @@ test('Job: failures past backoffLimit fail it with BackoffLimitExceeded; an Inde
     await c.stop();
   }
 });
+
+test('podFailurePolicy: a pod disrupted (DisruptionTarget) is ignored and replaced without counting; exit code 42 fails the Job at once with Kubernetes\' message', async () => {
+  const policy: Job['spec']['podFailurePolicy'] = {
+    rules: [
+      { action: 'FailJob', onExitCodes: { containerName: 'c', operator: 'In', values: [42] } },
+      { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] },
+    ],
+  };
+  const c = await startOnFake(['job'], [[R.jobs, job({ backoffLimit: 0, podFailurePolicy: policy })]]);
+  try {
+    const first = await until('a pod', () => podsOf(c.api, NS)[0]);
+    await c.api.patch(R.pods, NS, first.metadata.name!, 'merge', { status: { phase: 'Failed', conditions: [{ type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI' }] } }, true);
+    const second = await until('a replacement', () => podsOf(c.api, NS).find((p) => p.metadata.name !== first.metadata.name && !p.status?.phase));
+    assert.ok(!c.api.find<Pod>(R.pods, NS, first.metadata.name!)?.metadata.finalizers?.length, 'the ignored pod is let go');
+    assert.equal(status(c)?.failed ?? 0, 0, 'an ignored failure is not counted (backoffLimit 0 would have failed the Job)');
+    assert.equal(getCondition(status(c)?.conditions, 'Failed'), undefined);
+    await c.api.patch(R.pods, NS, second.metadata.name!, 'merge', { status: { phase: 'Failed', containerStatuses: [{ name: 'c', ready: false, restartCount: 0, image: 'busybox', imageID: '', state: { terminated: { exitCode: 42, reason: 'Error' } } }] } }, true);
+    const failed = await until('Failed', () => getCondition(status(c)?.conditions, 'Failed'));
+    assert.equal(failed.reason, 'PodFailurePolicy');
+    assert.equal(failed.message, `Container c for pod ${NS}/${second.metadata.name} failed with exit code 42 matching FailJob rule at index 0`);
+    assert.equal(status(c)?.failed, 1);
+  } finally {
+    await c.stop();
+  }
+});

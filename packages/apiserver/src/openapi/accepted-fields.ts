@@ -145,7 +145,6 @@ export const ACCEPTED_FIELDS: Record<string, Record<string, Schema>> = {
   [`${APPS}DeploymentStatus`]: { terminatingReplicas: accepted('integer', 'Pods being terminated.') },
   [`${APPS}StatefulSetSpec`]: { ordinals: accepted('object', 'The first ordinal of the pods.') },
   [`${BATCH}JobSpec`]: {
-    podFailurePolicy: accepted('object', 'Rules on exit codes and pod conditions that fail the Job or ignore a failure.'),
     successPolicy: accepted('object', 'Rules that declare an Indexed Job succeeded early.'),
     backoffLimitPerIndex: accepted('integer', 'Failures allowed per index of an Indexed Job.'),
     maxFailedIndexes: accepted('integer', 'Failed indexes after which an Indexed Job fails.'),

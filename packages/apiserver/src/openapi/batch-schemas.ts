@@ -19,7 +19,25 @@ export const BATCH_SCHEMAS: Record<string, Schema> = {
     ttlSecondsAfterFinished: int32('Seconds after the Job finished when it is deleted, with its pods.'),
     completionMode: str('NonIndexed (any completions successes) or Indexed (one success per index 0..completions-1; each pod sees JOB_COMPLETION_INDEX and is named <job>-<index>-...).', ['Indexed', 'NonIndexed']),
     suspend: bool('Stops the Job\'s pods and creates none until false again.'),
+    podFailurePolicy: ref(`${BATCH}PodFailurePolicy`, 'Rules on a failed pod\'s exit codes or conditions (DisruptionTarget on evicted pods) that fail the Job at once, ignore the failure or count it. Needs restartPolicy Never.'),
   }, ['template']),
+  [`${BATCH}PodFailurePolicy`]: object('Rules checked in order against each failed pod; the first that matches acts, none matching counts the failure.', {
+    rules: list(`${BATCH}PodFailurePolicyRule`, 'At most 20 rules.'),
+  }, ['rules']),
+  [`${BATCH}PodFailurePolicyRule`]: object('One rule: an action and what it matches.', {
+    action: str('FailJob: the Job fails (reason PodFailurePolicy); Ignore: the failure does not count against backoffLimit and the pod is replaced; Count: it counts, as with no rule; FailIndex: accepted for backoffLimitPerIndex, which tinykube does not act on, so it counts.', ['Count', 'FailIndex', 'FailJob', 'Ignore']),
+    onExitCodes: ref(`${BATCH}PodFailurePolicyOnExitCodesRequirement`, 'Matches a container that ended with one of (In) or none of (NotIn) the exit codes; 0 never matches.'),
+    onPodConditions: list(`${BATCH}PodFailurePolicyOnPodConditionsPattern`, 'Matches a pod that has any of these conditions.'),
+  }, ['action']),
+  [`${BATCH}PodFailurePolicyOnExitCodesRequirement`]: object('Exit codes of a container.', {
+    containerName: str('Only this container; unset: any container.'),
+    operator: str('In or NotIn.', ['In', 'NotIn']),
+    values: { type: 'array', items: { type: 'integer', format: 'int32', default: 0 }, description: 'Exit codes, ascending, no repeats.', 'x-kubernetes-list-type': 'set' },
+  }, ['operator', 'values']),
+  [`${BATCH}PodFailurePolicyOnPodConditionsPattern`]: object('A pod condition.', {
+    type: str('The condition type, e.g. DisruptionTarget.'),
+    status: str('True (default), False or Unknown.'),
+  }, ['type']),
   [`${BATCH}JobStatus`]: object('The observed state of a Job.', {
     conditions: list(`${BATCH}JobCondition`, 'Complete, Failed, Suspended.', { mergeKey: 'type' }),
     startTime: ref(TIME, 'When the Job started (again, after a suspension).'),

@@ -31,7 +31,7 @@ export async function evictPod(registry: Registry, ns: string, name: string, bod
   if (d.propagationPolicy) opts.propagationPolicy = d.propagationPolicy as DeleteOptions['propagationPolicy'];
   const dryRun = wopts.dryRun || (d.dryRun ?? []).includes('All');
   const del = async (o: DeleteOptions): Promise<Status> => {
-    if (!dryRun) await registry.delete(R.pods, ns, name, o, wopts);
+    if (!dryRun) await registry.delete(R.pods, ns, name, await markDisruptionTarget(registry, ns, name, o), wopts);
     return { apiVersion: 'v1', kind: 'Status', metadata: {}, status: 'Success', code: 201 };
   };
 
@@ -81,4 +81,23 @@ async function deletePinned(del: (o: DeleteOptions) => Promise<Status>, pinned: 
     if (err instanceof ApiError && err.code === 409 && !original.preconditions?.resourceVersion) throw tooManyRequests(`The disruption budget ${pdb.metadata.name} is still being processed by the server.`, 10);
     throw err;
   }
+}
+
+/**
+ * Kubernetes' addConditionAndDeletePod: a pod that has not finished gets the DisruptionTarget
+ * condition (reason EvictionByEvictionAPI) before it is deleted, so a Job's podFailurePolicy can
+ * tell an eviction from a failure; a resourceVersion precondition moves to the version written.
+ */
+async function markDisruptionTarget(registry: Registry, ns: string, name: string, o: DeleteOptions): Promise<DeleteOptions> {
+  const latest = (await registry.get(R.pods, ns, name)) as Pod;
+  const pre = o.preconditions;
+  if (pre?.uid && pre.uid !== latest.metadata.uid) throw errors.conflict('pods', name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${latest.metadata.uid}`);
+  if (pre?.resourceVersion && pre.resourceVersion !== latest.metadata.resourceVersion)
+    throw errors.conflict('pods', name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${latest.metadata.resourceVersion}`);
+  const phase = latest.status?.phase;
+  if (latest.metadata.deletionTimestamp || phase === 'Succeeded' || phase === 'Failed') return o;
+  const conditions = [...(latest.status?.conditions ?? [])];
+  setCondition(conditions, { type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting' }, timestamp());
+  const updated = await registry.update(R.pods, ns, name, { ...latest, status: { ...latest.status, conditions } }, { subresource: 'status' });
+  return pre?.resourceVersion ? { ...o, preconditions: { ...pre, resourceVersion: updated.metadata.resourceVersion! } } : o;
 }

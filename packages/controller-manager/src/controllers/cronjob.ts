@@ -69,7 +69,7 @@ export class CronJobController extends QueueController {
       const due = missed.length > MISSED_LIMIT ? lastScheduleTimeBefore(schedule, timeZone, now) : missed.at(-1);
       if (due !== undefined) {
         if (cj.spec.concurrencyPolicy === 'Forbid' && running.length) {
-          this.ctx.log.debug({ cronjob: key }, 'a Job is still active, concurrencyPolicy Forbid skips this run');
+          this.ctx.events.normal(cj, 'JobAlreadyActive', 'Not starting job because prior execution is running and concurrency policy is Forbid');
         } else {
           if (cj.spec.concurrencyPolicy === 'Replace') for (const j of running) await this.deleteJob(cj, j);
           const made = await this.createJob(cj, due);

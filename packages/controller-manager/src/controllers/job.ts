@@ -16,6 +16,7 @@ import {
 } from '@tinykube/api';
 import { QueueController } from '@tinykube/client';
 import type { ControllerContext } from '../controller-context';
+import { matchPodFailurePolicy } from './pod-failure-policy';
 import { Expectations } from '../expectations';
 import { isActivePod, podFromTemplate } from '../pod-util';
 import { deletionRank } from './replicaset';
@@ -142,7 +143,9 @@ export class JobController extends QueueController {
       }
       status.startTime ??= timestamp();
       const deadline = job.spec.activeDeadlineSeconds !== undefined ? Date.parse(status.startTime) + job.spec.activeDeadlineSeconds * 1000 : undefined;
-      if (failures > (job.spec.backoffLimit ?? 6)) ending = { type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' };
+      const target = getCondition(conditions, 'FailureTarget');
+      if (target?.status === 'True') ending = { type: 'Failed', status: 'True', reason: target.reason!, message: target.message! };
+      else if (failures > (job.spec.backoffLimit ?? 6)) ending = { type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' };
       else if (deadline !== undefined && now >= deadline) ending = { type: 'Failed', status: 'True', reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' };
       else if (completions !== undefined ? succeeded >= completions : succeeded > 0 && active.length === 0) ending = { type: 'Complete', status: 'True' };
       if (deadline !== undefined && !ending) this.queue.addAfter(key, deadline - now + 50);
@@ -181,6 +184,19 @@ export class JobController extends QueueController {
       // A pod deleted before it finished counts as failed (Kubernetes without pod disruption conditions).
       const outcome = phase === 'Succeeded' ? 'succeeded' : phase === 'Failed' || p.metadata.deletionTimestamp ? 'failed' : undefined;
       if (!outcome) continue;
+      if (outcome === 'failed' && job.spec.podFailurePolicy) {
+        const match = matchPodFailurePolicy(job, p);
+        // Ignore: not a failure at all; the pod is let go and replaced, and nothing is counted.
+        if (match?.action === 'Ignore') {
+          await this.release(p);
+          added = true;
+          continue;
+        }
+        // FailJob: recorded with the count, so a restart fails the Job for the same pod.
+        if (match?.action === 'FailJob' && !getCondition(status.conditions, 'FailureTarget')) {
+          setCondition((status.conditions ??= []), { type: 'FailureTarget', status: 'True', reason: 'PodFailurePolicy', message: match.message }, timestamp());
+        }
+      }
       uncounted[outcome].push(uid);
       const i = indexOf(p);
       if (outcome === 'succeeded' && i !== undefined) completed.add(i);

@@ -1,6 +1,7 @@
 import { getCondition, R, setCondition, timestamp, type ApiError, type Lease, type Node, type Pod, type Taint } from '@tinykube/api';
 import { QueueController } from '@tinykube/client';
 import type { ControllerContext } from '../controller-context';
+import { markDisruptionTarget } from '../pod-util';
 import { tolerationFor } from '../taints';
 import { computeDisruption, zoneOf, ZoneTaintLimiter, type Disruption } from './zone-disruption';
 
@@ -161,6 +162,7 @@ export class NodeLifecycleController extends QueueController {
         next = Math.min(next ?? due, due);
         continue;
       }
+      await markDisruptionTarget(this.ctx.api, p, 'DeletionByTaintManager', 'Taint manager: deleting due to NoExecute taint');
       await this.ctx.api.delete(R.pods, p.metadata.namespace, p.metadata.name, { preconditions: { uid: p.metadata.uid } }).catch((err: ApiError) => {
         if (err.code !== 404 && err.code !== 409) throw err;
       });

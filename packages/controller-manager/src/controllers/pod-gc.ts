@@ -1,6 +1,7 @@
 import { R, type ApiError, type Node, type Pod, type Stored } from '@tinykube/api';
 import { QueueController } from '@tinykube/client';
 import type { ControllerContext } from '../controller-context';
+import { markDisruptionTarget } from '../pod-util';
 
 // Pod garbage collection, as Kubernetes' PodGC controller: every pass it force-deletes (grace 0)
 // pods bound to a node that no longer exists (once the node has been missing for the
@@ -69,7 +70,11 @@ export class PodGcController extends QueueController {
         },
       );
       if (!gone) continue;
-      for (const p of pods) if (p.spec.nodeName === name) await this.forceDelete(p, `bound to node ${name}, which no longer exists`);
+      for (const p of pods) {
+        if (p.spec.nodeName !== name) continue;
+        await markDisruptionTarget(this.ctx.api, p, 'DeletionByPodGC', 'PodGC: node no longer exists');
+        await this.forceDelete(p, `bound to node ${name}, which no longer exists`);
+      }
     }
   }
 
