@@ -62,3 +62,16 @@ test('kubectl creates, changes and deletes: each is an Event naming the user, ve
   // The daemons' gRPC calls too: the controller-manager made default ServiceAccounts.
   assert.ok(events().some((e) => e.user.username === 'system:kube-controller-manager' && e.verb === 'create' && e.objectRef?.resource === 'serviceaccounts'));
 });
+
+test("Pod Security's audit mode: a pod that breaks the namespace's audit level is admitted and its audit event names the violations, with the enforce policy", async () => {
+  const kubectl = (...args: string[]) => run('kubectl', ['--kubeconfig', c.kubeconfig, ...args]);
+  await kubectl('create', 'namespace', 'psa-audit');
+  await kubectl('label', 'namespace', 'psa-audit', 'pod-security.kubernetes.io/audit=restricted', 'pod-security.kubernetes.io/enforce=baseline');
+  await kubectl('run', 'loose', '-n', 'psa-audit', '--image=busybox:1.35');
+  const created = await waitFor(async () => events().find((e) => e.verb === 'create' && e.objectRef?.resource === 'pods' && e.objectRef?.name === 'loose'), { what: 'the pod create in the audit log', timeoutMs: 5000 });
+  const annotations = (created as AuditEvent & { annotations?: Record<string, string> }).annotations ?? {};
+  assert.equal(annotations['pod-security.kubernetes.io/enforce-policy'], 'baseline:latest');
+  assert.match(annotations['pod-security.kubernetes.io/audit-violations'] ?? '', /^would violate PodSecurity "restricted:latest": allowPrivilegeEscalation != false \(container "loose" must set securityContext\.allowPrivilegeEscalation=false\)/);
+  assert.equal(annotations['authorization.k8s.io/decision'], 'allow');
+  await kubectl('delete', 'namespace', 'psa-audit', '--wait=false');
+});

@@ -72,6 +72,8 @@ export interface WriteOptions {
   fieldValidation?: FieldValidation;
   /** Collects the request's warnings (the REST server sends them as Warning headers). */
   warnings?: Set<string>;
+  /** Collects annotations for the request's audit event (Pod Security's audit mode). */
+  auditAnnotations?: Record<string, string>;
   /** Set by server-side apply, which computes the object's field ownership itself. */
   applying?: boolean;
   /** Who is writing (a CertificateSigningRequest records its requester). */
@@ -598,5 +600,5 @@ export function toScale(o: KubeObject): Scale {
 
 function attributes(operation: Operation, r: ResourceInfo, object: KubeObject | undefined, oldObject: KubeObject | undefined, opts: WriteOptions): Attributes {
   const meta = (object ?? oldObject)?.metadata;
-  return { operation, resource: r, subresource: opts.subresource ?? '', namespace: meta?.namespace, name: meta?.name ?? '', object, oldObject, dryRun: !!opts.dryRun, ...(opts.user ? { user: opts.user } : {}), ...(opts.warnings ? { warnings: opts.warnings } : {}) };
+  return { operation, resource: r, subresource: opts.subresource ?? '', namespace: meta?.namespace, name: meta?.name ?? '', object, oldObject, dryRun: !!opts.dryRun, ...(opts.user ? { user: opts.user } : {}), ...(opts.warnings ? { warnings: opts.warnings } : {}), ...(opts.auditAnnotations ? { auditAnnotations: opts.auditAnnotations } : {}) };
 }

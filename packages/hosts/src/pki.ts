@@ -72,6 +72,8 @@ export function ensureAuditPolicy(dir: string): string {
   const text = [
     'apiVersion: audit.k8s.io/v1',
     'kind: Policy',
+    '# One event per request, when it completes (Kubernetes also writes one when it arrives).',
+    'omitStages: [RequestReceived]',
     'rules:',
     '  # Reads, events and heartbeats are not logged.',
     '  - level: None',

@@ -22,6 +22,8 @@ export interface Attributes {
   user?: UserInfo;
   /** Warnings for the client (sent as Warning headers). */
   warnings?: Set<string>;
+  /** Annotations for the request's audit event. */
+  auditAnnotations?: Record<string, string>;
 }
 
 export interface AdmissionPlugin {

@@ -2,9 +2,10 @@
 // warn and audit (each with a -version, of which only `latest` is evaluated here) name a level,
 // privileged, baseline or restricted. A pod that violates the enforce level is refused in
 // Kubernetes' words; the warn level answers with a Warning (kubectl prints it), for pods and for
-// the pod templates of workloads. Levels missing from the labels come from the configuration's
+// the pod templates of workloads; the audit level's violations go into the request's audit event
+// as Kubernetes' annotations. Levels missing from the labels come from the configuration's
 // defaults (privileged unless --admission-control-config-file says otherwise); exempt users and
-// namespaces are not checked.
+// namespaces are not checked (and the audit event says so).
 import { errors, type KubeObject, type Namespace, type Pod, type PodTemplateSpec } from '@tinykube/api';
 import type { AdmissionPlugin, Attributes } from './admission';
 import type { NamespaceLookup } from './namespace-lifecycle';
@@ -42,8 +43,11 @@ export class PodSecurity implements AdmissionPlugin {
     if (!isPod && !TEMPLATE_KINDS.has(a.resource.kind)) return;
     // Kubernetes checks a pod when it is made; an update changes no field the levels look at.
     if (isPod && a.operation !== 'CREATE') return;
-    if (this.config.exemptions.namespaces.includes(a.namespace)) return;
-    if (a.user && this.config.exemptions.usernames.includes(a.user.name)) return;
+    const note = (k: string, v: string): void => {
+      if (a.auditAnnotations) a.auditAnnotations[`${LABEL}${k}`] = v;
+    };
+    if (this.config.exemptions.namespaces.includes(a.namespace)) return note('exempt', 'namespace');
+    if (a.user && this.config.exemptions.usernames.includes(a.user.name)) return note('exempt', 'user');
     const ns = (this.namespaces.cached(a.namespace) ?? (await this.namespaces.read(a.namespace))) as Namespace | undefined;
     const labels = ns?.metadata.labels ?? {};
     const level = (mode: Mode): Level => levelOf(labels[`${LABEL}${mode}`], this.config.defaults[mode]);
@@ -53,6 +57,10 @@ export class PodSecurity implements AdmissionPlugin {
     if (!pod?.spec) return;
     const version = (mode: Mode): string => (labels[`${LABEL}${mode}-version`] ?? 'latest') === 'latest' ? 'latest' : (labels[`${LABEL}${mode}-version`] as string);
     const enforce = level('enforce');
+    if (isPod) note('enforce-policy', `${enforce}:${version('enforce')}`);
+    const audit = level('audit');
+    const audited = podSecurityViolations(audit, pod);
+    if (audited.length) note('audit-violations', `would violate PodSecurity "${audit}:${version('audit')}": ${audited.join(', ')}`);
     if (isPod) {
       const broken = podSecurityViolations(enforce, pod);
       if (broken.length) throw errors.forbidden(`pods "${a.name}" is forbidden: violates PodSecurity "${enforce}:${version('enforce')}": ${broken.join(', ')}`);

@@ -1,4 +1,5 @@
 // The REST front door: Kubernetes paths and shapes over the shared registry.
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { Duplex } from 'node:stream';
@@ -209,8 +210,13 @@ export class RestServer {
     const attributes = requestAttributes(req.method ?? 'GET', url.pathname.replace(/\/+$/, '') || '/', url.searchParams);
     const decision = this.opts.authorizer.authorize(acting, attributes);
     const audit = this.opts.audit;
+    const auditAnnotations: Record<string, string> = {};
     if (audit) {
       const received = new Date();
+      const auditID = randomUUID();
+      res.setHeader('Audit-Id', auditID);
+      const about = { auditID, user: acting, attributes, requestURI: req.url ?? '/', sourceIPs: [req.socket.remoteAddress ?? ''], ...(req.headers['user-agent'] ? { userAgent: req.headers['user-agent'] } : {}), received };
+      audit.write({ ...about, stage: 'RequestReceived', code: 0 });
       res.once('finish', () => {
         const raw = exchanged.requests.get(req);
         let requestObject: unknown;
@@ -220,14 +226,14 @@ export class RestServer {
         } catch {
           requestObject = undefined;
         }
-        audit.write({ user: acting, attributes, requestURI: req.url ?? '/', sourceIPs: [req.socket.remoteAddress ?? ''], ...(req.headers['user-agent'] ? { userAgent: req.headers['user-agent'] } : {}), code: res.statusCode, received, decision, requestObject, responseObject: exchanged.responses.get(res) });
+        audit.write({ ...about, code: res.statusCode, decision, requestObject, responseObject: exchanged.responses.get(res), annotations: auditAnnotations });
       });
     }
     if (decision.decision !== 'allow') throw errors.forbidden(forbiddenMessage(acting.name, attributes, decision.reason));
-    return this.handle(req, res, acting);
+    return this.handle(req, res, acting, auditAnnotations);
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse, user: UserInfo): Promise<void> {
+  private async handle(req: IncomingMessage, res: ServerResponse, user: UserInfo, auditAnnotations: Record<string, string>): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const q = url.searchParams;
@@ -300,10 +306,10 @@ export class RestServer {
     }
     const accept = parseAccept(req.headers.accept, q.get('includeObject') ?? undefined);
     if (!accept.json && !accept.table) throw errors.notAcceptable('only application/json and Table responses are served');
-    await this.route(req, res, t, q, method, accept, user);
+    await this.route(req, res, t, q, method, accept, user, auditAnnotations);
   }
 
-  private async route(req: IncomingMessage, res: ServerResponse, t: Target, q: URLSearchParams, method: string, accept: Accept, user: UserInfo): Promise<void> {
+  private async route(req: IncomingMessage, res: ServerResponse, t: Target, q: URLSearchParams, method: string, accept: Accept, user: UserInfo, auditAnnotations: Record<string, string>): Promise<void> {
     const { registry } = this.opts;
     const { r, ns, name, sub } = t;
     const wopts = {
@@ -313,6 +319,7 @@ export class RestServer {
       force: q.get('force') === 'true',
       fieldValidation: fieldValidation(q),
       warnings: new Set<string>(),
+      auditAnnotations,
     };
     const body = async (): Promise<unknown> => parseBody(await readBody(req), req.headers['content-type']);
     /** A patch is JSON, or YAML for server-side apply, by its patch type. */
