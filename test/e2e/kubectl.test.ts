@@ -491,7 +491,7 @@ test('RBAC on real hosts: view lists but creates nothing and sees no other names
   await waitFor(async () => ((await canI(eve, 'create', 'pods', '-n', 'rbac-e2e-a')) === 'yes (exit 0)' ? true : undefined), { timeoutMs: 20_000, what: 'eve to be an editor' });
   const root = path.join(dir, 'eve-root.json');
   fs.writeFileSync(root, JSON.stringify(binding('eve-root', 'cluster-admin', 'eve')));
-  assert.match(await as(eve, 'create', '--validate=false', '-f', root), /rolebindings\.rbac\.authorization\.k8s\.io is forbidden: User "eve" cannot create resource "rolebindings"/);
+  assert.match(await as(eve, 'create', '-f', root), /rolebindings\.rbac\.authorization\.k8s\.io is forbidden: User "eve" cannot create resource "rolebindings"/);
 
   // node-1's own kubelet certificate, against node-2's pod, Node and Secret.
   await kubectl('create', 'secret', 'generic', 'db', '--from-literal=password=x', '-n', 'rbac-e2e-a');

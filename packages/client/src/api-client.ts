@@ -1,5 +1,5 @@
 // The client interface every controller and agent programs against; gRPC and REST implement it.
-import type { KubeObject, ResourceInfo, Stored, TokenRequest, WatchEventType } from '@tinykube/api';
+import type { KubeObject, ResourceInfo, Stored, SubjectAccessReview, TokenRequest, WatchEventType } from '@tinykube/api';
 
 export interface ListResult<T extends KubeObject> {
   items: Stored<T>[];
@@ -41,6 +41,8 @@ export interface ApiClient {
   bind(namespace: string, name: string, nodeName: string, podUid?: string): Promise<void>;
   /** The TokenRequest subresource of a ServiceAccount. */
   createToken(namespace: string, serviceAccount: string, request: TokenRequest): Promise<TokenRequest>;
+  /** A SubjectAccessReview: may this user do that? (The CSR approver asks it.) */
+  reviewAccess(review: SubjectAccessReview): Promise<SubjectAccessReview>;
   close(): void;
 }
 

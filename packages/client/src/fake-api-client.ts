@@ -20,6 +20,7 @@ import {
   type Pod,
   type ResourceInfo,
   type TokenRequest,
+  type SubjectAccessReview,
   type WatchEventType,
 } from '@tinykube/api';
 import type { ApiClient, DeleteOpts, ListResult, PatchKind, WatchCallback, WatchEnd, WatchHandle, WatchOpts } from './api-client';
@@ -174,6 +175,13 @@ export class FakeApiClient implements ApiClient {
       p.spec.nodeName = nodeName;
       this.store(R.pods, p, 'MODIFIED');
     }).then(() => undefined);
+  }
+
+  /** Who may do what, for reviewAccess: everything unless a test says otherwise. */
+  allows: (review: SubjectAccessReview) => boolean = () => true;
+
+  reviewAccess(review: SubjectAccessReview): Promise<SubjectAccessReview> {
+    return Promise.resolve({ ...review, status: { allowed: this.allows(review) } });
   }
 
   /** Tokens are opaque strings naming the account and a serial; the fake checks the account exists. */

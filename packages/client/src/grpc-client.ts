@@ -1,6 +1,6 @@
 // ApiClient over gRPC: what the scheduler, controller-manager and node agents use.
 import * as grpc from '@grpc/grpc-js';
-import { ApiError, statusFailure, type Stored, type KubeObject, type ResourceInfo, type Status, type WatchEventType, type TokenRequest } from '@tinykube/api';
+import { ApiError, statusFailure, type Stored, type KubeObject, type ResourceInfo, type Status, type WatchEventType, type TokenRequest, type SubjectAccessReview } from '@tinykube/api';
 import { wireName, type ApiClient, type DeleteOpts, type ListResult, type PatchKind, type WatchCallback, type WatchEnd, type WatchHandle, type WatchOpts } from './api-client';
 import type { TlsIdentity } from './tls';
 import { KEEPALIVE_OPTIONS, loadApiService, type ObjectResponse, type WatchEventMsg } from '@tinykube/wire';
@@ -121,6 +121,10 @@ export class GrpcClient implements ApiClient {
 
   async bind(namespace: string, name: string, nodeName: string, podUid = ''): Promise<void> {
     await this.call('Bind', { namespace, name, nodeName, podUid });
+  }
+
+  async reviewAccess(review: SubjectAccessReview): Promise<SubjectAccessReview> {
+    return dec<SubjectAccessReview>((await this.call<ObjectResponse>('ReviewAccess', { resource: 'subjectaccessreviews', namespace: '', name: '', object: enc(review), dryRun: false, fieldManager: '' })).object);
   }
 
   async createToken(namespace: string, serviceAccount: string, request: TokenRequest): Promise<TokenRequest> {

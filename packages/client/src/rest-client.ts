@@ -1,5 +1,5 @@
 // ApiClient over REST (Kubernetes paths), used by tkctl and tests; also raw requests for tables.
-import { ApiError, apiVersionOf, statusFailure, type Stored, type TokenRequest, type KubeObject, type ResourceInfo, type Status, type WatchEventType } from '@tinykube/api';
+import { ApiError, apiVersionOf, statusFailure, type Stored, type TokenRequest, type SubjectAccessReview, type KubeObject, type ResourceInfo, type Status, type WatchEventType } from '@tinykube/api';
 import { listInPages } from './pager';
 import { tlsFetch, type TlsFetch, type TlsIdentity } from './tls';
 import type { ApiClient, DeleteOpts, ListResult, PatchKind, WatchCallback, WatchEnd, WatchHandle, WatchOpts } from './api-client';
@@ -169,6 +169,10 @@ export class RestClient implements ApiClient {
 
   delete(r: ResourceInfo, namespace: string | undefined, name: string, opts: DeleteOpts = {}): Promise<Stored> {
     return this.request<Stored>('DELETE', resourcePath(r, namespace, name), { kind: 'DeleteOptions', apiVersion: 'v1', ...opts });
+  }
+
+  reviewAccess(review: SubjectAccessReview): Promise<SubjectAccessReview> {
+    return this.request<SubjectAccessReview>('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', review);
   }
 
   createToken(namespace: string, serviceAccount: string, request: TokenRequest): Promise<TokenRequest> {

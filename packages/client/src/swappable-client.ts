@@ -2,7 +2,7 @@
 // client with its rotated certificate. New calls go to the new client at once; the old one is
 // closed a little later, which ends its watches, and informers re-watch through this client,
 // on the new connection, from where they were.
-import type { KubeObject, ResourceInfo, Stored, TokenRequest } from '@tinykube/api';
+import type { KubeObject, ResourceInfo, Stored, SubjectAccessReview, TokenRequest } from '@tinykube/api';
 import type { ApiClient, DeleteOpts, ListResult, PatchKind, WatchCallback, WatchEnd, WatchHandle, WatchOpts } from './api-client';
 
 export class SwappableApiClient implements ApiClient {
@@ -45,6 +45,10 @@ export class SwappableApiClient implements ApiClient {
   bind(namespace: string, name: string, nodeName: string, podUid?: string): Promise<void> {
     return this.inner.bind(namespace, name, nodeName, podUid);
   }
+  reviewAccess(review: SubjectAccessReview): Promise<SubjectAccessReview> {
+    return this.inner.reviewAccess(review);
+  }
+
   createToken(namespace: string, serviceAccount: string, request: TokenRequest): Promise<TokenRequest> {
     return this.inner.createToken(namespace, serviceAccount, request);
   }

@@ -3,8 +3,9 @@ import { test } from 'node:test';
 import { X509Certificate } from 'node:crypto';
 import { R, SIGNERS, type CertificateSigningRequest, type Node, type Secret } from '@tinykube/api';
 import { createCa, createCertificateRequest } from '@tinykube/pki';
+import type { FakeApiClient } from '@tinykube/client';
 import { startOnFake, until } from './fake-cluster';
-import { notKubeletClient, notKubeletServing, notKubeProxyClient } from '../src/controllers/csr-approving';
+import { kubeletClientPermission, notKubeletClient, notKubeletServing, notKubeProxyClient } from '../src/controllers/csr-approving';
 import { signingTokens } from '../src/controllers/bootstrap-signer';
 
 async function csr(subject: { commonName: string; organizations?: string[]; ipAddresses?: string[]; dnsNames?: string[] }, requester: { username: string; groups: string[] }, o: { signerName?: string; usages?: string[] } = {}): Promise<CertificateSigningRequest> {
@@ -15,10 +16,11 @@ async function csr(subject: { commonName: string; organizations?: string[]; ipAd
 const node = { commonName: 'system:node:n1', organizations: ['system:nodes'] };
 const bootstrapper = { username: 'system:bootstrap:abcdef', groups: ['system:bootstrappers', 'system:authenticated'] };
 
-test('the kubelet client approver: a bootstrapper or the node itself, exactly system:node:<name> in system:nodes, client usages, no SANs', async () => {
+test('the kubelet client approver: exactly system:node:<name> in system:nodes, client usages, no SANs; RBAC is asked about selfnodeclient for the node itself, nodeclient for anyone else', async () => {
   assert.equal(notKubeletClient(await csr(node, bootstrapper)), undefined);
-  assert.equal(notKubeletClient(await csr(node, { username: 'system:node:n1', groups: ['system:nodes'] })), undefined);
-  assert.equal(notKubeletClient(await csr(node, { username: 'system:node:n2', groups: ['system:nodes'] })), 'the requester is neither a bootstrapper nor that node');
+  assert.equal(kubeletClientPermission(await csr(node, bootstrapper)), 'nodeclient');
+  assert.equal(kubeletClientPermission(await csr(node, { username: 'system:node:n1', groups: ['system:nodes'] })), 'selfnodeclient');
+  assert.equal(kubeletClientPermission(await csr(node, { username: 'system:node:n2', groups: ['system:nodes'] })), 'nodeclient');
   assert.equal(notKubeletClient(await csr({ ...node, organizations: ['system:nodes', 'system:masters'] }, bootstrapper)), 'O is not exactly system:nodes');
   assert.equal(notKubeletClient(await csr({ commonName: 'admin', organizations: ['system:nodes'] }, bootstrapper)), 'CN is not system:node:<name>');
   assert.equal(notKubeletClient(await csr({ ...node, ipAddresses: ['10.0.0.1'] }, bootstrapper)), 'has subject alternative names');
@@ -26,17 +28,28 @@ test('the kubelet client approver: a bootstrapper or the node itself, exactly sy
   assert.equal(notKubeletClient(await csr(node, bootstrapper, { signerName: SIGNERS.apiserverClient })), 'another signer');
 });
 
-test('csrapproving and csrsigning over the fake API: a bootstrapper\'s kubelet request is approved and signed by the CA for the requester\'s key; another stays pending', async () => {
+test('csrapproving and csrsigning over the fake API: a bootstrapper\'s kubelet request is approved and signed by the CA for the requester\'s key; one RBAC does not allow stays pending', async () => {
   const ca = await createCa('test-ca');
   const good = await csr(node, bootstrapper);
   const other = await csr({ commonName: 'system:node:n2', organizations: ['system:nodes'] }, { username: 'system:node:n1', groups: ['system:nodes'] });
-  const c = await startOnFake(['csrapproving', 'csrsigning'], [[R.csrs, { ...good, metadata: { name: 'good' } }], [R.csrs, { ...other, metadata: { name: 'other' } }]], { clusterSigning: { cert: ca.cert, key: ca.key, durationMs: 3600_000 } });
+  const asked: string[] = [];
+  // The bootstrap bindings: bootstrappers may ask for new node certificates, nodes renew their own.
+  const rbac = (api: FakeApiClient): void => {
+    api.allows = (r) => {
+      const sub = r.spec.resourceAttributes?.subresource ?? '';
+      asked.push(`${r.spec.user} ${sub}`);
+      return (sub === 'nodeclient' && !!r.spec.groups?.includes('system:bootstrappers')) || (sub === 'selfnodeclient' && !!r.spec.groups?.includes('system:nodes'));
+    };
+  };
+  const c = await startOnFake(['csrapproving', 'csrsigning'], [[R.csrs, { ...good, metadata: { name: 'good' } }], [R.csrs, { ...other, metadata: { name: 'other' } }]], { clusterSigning: { cert: ca.cert, key: ca.key, durationMs: 3600_000 } }, rbac);
   try {
     const signed = await until('a certificate', () => c.api.find<CertificateSigningRequest>(R.csrs, undefined, 'good')?.status?.certificate);
     const cert = new X509Certificate(Buffer.from(signed, 'base64'));
     assert.ok(cert.verify(new X509Certificate(ca.cert).publicKey));
     assert.equal(c.api.find<CertificateSigningRequest>(R.csrs, undefined, 'good')?.status?.conditions?.[0]?.reason, 'AutoApproved');
+    await until('the other one reviewed', () => asked.includes('system:node:n1 nodeclient'));
     assert.equal(c.api.find<CertificateSigningRequest>(R.csrs, undefined, 'other')?.status?.conditions, undefined);
+    assert.ok(asked.includes('system:bootstrap:abcdef nodeclient'));
   } finally {
     await c.stop();
   }

@@ -22,9 +22,10 @@ export interface FakeCluster {
 }
 
 /** Starts the named controllers over a fake API holding `seed`. */
-export async function startOnFake(names: string[], seed: [ResourceInfo, KubeObject][] = [], options: Partial<ControllerManagerOptions> = {}): Promise<FakeCluster> {
+export async function startOnFake(names: string[], seed: [ResourceInfo, KubeObject][] = [], options: Partial<ControllerManagerOptions> = {}, prepare?: (api: FakeApiClient) => void): Promise<FakeCluster> {
   const api = new FakeApiClient();
   for (const [r, o] of seed) api.seed(r, o);
+  prepare?.(api);
   const running = await startControllers(api, { ...OPTIONS, ...options }, pino({ level: 'silent' }), new Registry(), names);
   return {
     api,

@@ -14,6 +14,7 @@ import { certificateSubject } from '@tinykube/pki';
 import type { UserInfo } from '../authn/user';
 import { resourceAttributes } from '../authz/attributes';
 import type { Authorizer } from '../authz/authorizer';
+import { reviewAccess } from '../authz/reviews';
 import type { AuditLog } from '../audit';
 
 function resourceOf(name: string): ResourceInfo {
@@ -161,6 +162,11 @@ export class GrpcServer {
         'CreateToken',
         async (req) => ({ object: enc(await tokens.request(await registry.get(R.serviceaccounts, req.namespace, req.name), dec(req.object) as TokenRequest)) }),
         (req) => at('create', { resource: 'serviceaccounts', namespace: req.namespace, name: req.name }, 'token'),
+      ),
+      ReviewAccess: unary<WriteRequest, ObjectResponse>(
+        'ReviewAccess',
+        async (req, user) => ({ object: enc(reviewAccess(this.authorizer, user, dec(req.object), '/apis/authorization.k8s.io/v1/subjectaccessreviews')) }),
+        () => resourceAttributes({ verb: 'create', group: 'authorization.k8s.io', resource: 'subjectaccessreviews', subresource: '', namespace: '', name: '' }),
       ),
       Watch: (call: grpc.ServerWritableStream<WatchRequest, WatchEventMsg>) => this.watch(call),
     });

@@ -6,8 +6,10 @@ import type { ControllerContext } from '../controller-context';
 // Kubernetes' csrapproving controller, and the two approvals tinykube adds for what kubeadm does
 // by hand or with a DaemonSet. Approved without a person:
 // - kubelet client certificates (kubernetes.io/kube-apiserver-client-kubelet, exactly
-//   CN=system:node:<name>, O=system:nodes, no SANs, client auth) from a bootstrapper (a node
-//   joining) or from that node itself (renewal), as Kubernetes;
+//   CN=system:node:<name>, O=system:nodes, no SANs, client auth) when a SubjectAccessReview says
+//   the requester may create certificatesigningrequests/selfnodeclient (the node renewing its
+//   own) or /nodeclient (a new node), as Kubernetes: the bootstrap bindings grant these to
+//   system:nodes and system:bootstrappers, and a request RBAC does not allow stays pending;
 // - kubelet serving certificates (kubernetes.io/kubelet-serving) asked by system:node:<name> for
 //   itself, naming only <name> and addresses its Node reports. Kubernetes leaves these to a person
 //   or an external approver; tinykube approves them so a joined node serves logs and exec;
@@ -43,9 +45,12 @@ export function notKubeletClient(csr: CertificateSigningRequest): string | undef
   if (s.organizations.length !== 1 || s.organizations[0] !== 'system:nodes') return 'O is not exactly system:nodes';
   if (s.dnsNames.length || s.ipAddresses.length) return 'has subject alternative names';
   if (!usagesAre(csr, CLIENT_USAGES, 'client auth')) return 'usages are not client auth';
-  if (csr.spec.username === s.commonName) return undefined; // the node renewing its own
-  if ((csr.spec.groups ?? []).includes('system:bootstrappers')) return undefined; // a node joining
-  return 'the requester is neither a bootstrapper nor that node';
+  return undefined;
+}
+
+/** The permission Kubernetes' approver asks RBAC about: a node renewing its own certificate, or a new one. */
+export function kubeletClientPermission(csr: CertificateSigningRequest): 'selfnodeclient' | 'nodeclient' {
+  return subjectOf(csr)?.commonName === csr.spec.username ? 'selfnodeclient' : 'nodeclient';
 }
 
 /** Why the request is not a node's own serving certificate request, or undefined when it is. */
@@ -93,7 +98,12 @@ export class CsrApprovingController extends QueueController {
     const csr = this.ctx.informers.get<CertificateSigningRequest>(R.csrs).get(name);
     if (!csr || (csr.status?.conditions ?? []).some((c) => c.type === 'Approved' || c.type === 'Denied')) return;
     const nodes = this.ctx.informers.get<Node>(R.nodes);
-    const message = !notKubeletClient(csr)
+    const kubeletClient = !notKubeletClient(csr);
+    if (kubeletClient && !(await this.allowed(csr, kubeletClientPermission(csr)))) {
+      this.ctx.log.info({ csr: name, permission: kubeletClientPermission(csr) }, `recognized csr "${name}" as ${kubeletClientPermission(csr)} but subject access review was not approved`);
+      return;
+    }
+    const message = kubeletClient
       ? 'Auto approving kubelet client certificate after SubjectAccessReview.'
       : !notKubeletServing(csr, (n) => nodes.get(n))
         ? "Auto approving kubelet serving certificate: it names the node and the Node's own addresses."
@@ -104,6 +114,22 @@ export class CsrApprovingController extends QueueController {
     const now = timestamp();
     const conditions = [...(csr.status?.conditions ?? []), { type: 'Approved' as const, status: 'True' as const, reason: 'AutoApproved', message, lastUpdateTime: now, lastTransitionTime: now }];
     await this.ctx.api.updateStatus<CertificateSigningRequest>(R.csrs, { ...csr, status: { ...csr.status, conditions } });
+  }
+
+  /** Kubernetes' sarApprover: may the requester create certificatesigningrequests/<subresource>? */
+  private async allowed(csr: CertificateSigningRequest, subresource: string): Promise<boolean> {
+    const review = await this.ctx.api.reviewAccess({
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SubjectAccessReview',
+      spec: {
+        user: csr.spec.username ?? '',
+        groups: csr.spec.groups ?? [],
+        ...(csr.spec.uid ? { uid: csr.spec.uid } : {}),
+        ...(csr.spec.extra ? { extra: csr.spec.extra } : {}),
+        resourceAttributes: { group: 'certificates.k8s.io', resource: 'certificatesigningrequests', verb: 'create', subresource },
+      },
+    });
+    return review.status?.allowed === true;
   }
 
   private pendingServing(node: Node): void {
