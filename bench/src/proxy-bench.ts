@@ -2,8 +2,8 @@
 // own metric, after a restart) against a bare `iptables-restore --noflush` of the same rules in
 // the same namespace; one endpoint removed -> its rules gone, p50/p99; bytes of partial and full
 // syncs.
-import { R, type Endpoints, type Service } from '@tinykube/api';
-import { endpointChain, render, servicePorts } from '@tinykube/proxy';
+import { R, SERVICE_NAME_LABEL, type EndpointSlice, type Service } from '@tinykube/api';
+import { endpointChain, render, servicePorts, slicesByService } from '@tinykube/proxy';
 import { Daemons } from '@tinykube/hosts';
 import { deleteNamespace, freshNamespace, sh, type Local } from './local-cluster';
 import { median, percentile, pool, timed, type Row } from './stats';
@@ -28,11 +28,12 @@ export async function proxyBench(local: Local, log: (s: string) => void): Promis
   const rows: Row[] = [];
   const node = local.plan.nodes[0]!.name;
   await freshNamespace(local.api, NS);
-  log(`  creating ${N} Services and Endpoints (3 addresses each)`);
+  log(`  creating ${N} Services and EndpointSlices (3 addresses each)`);
   const ip = (i: number, k: number): string => `10.244.${200 + k}.${(i % 250) + 2}`;
   await pool(Array.from({ length: N }, (_, i) => i), 16, async (i) => {
     await local.api.create<Service>(R.services, { apiVersion: 'v1', kind: 'Service', metadata: { name: `s-${i}`, namespace: NS }, spec: { ports: [{ port: 80, targetPort: 8080 }] } });
-    await local.api.create<Endpoints>(R.endpoints, { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: `s-${i}`, namespace: NS }, subsets: [{ addresses: [0, 1, 2].map((k) => ({ ip: ip(i, k) })), ports: [{ port: 8080 }] }] });
+    // A slice of our own (no managed-by label), as a user with endpoints outside the cluster writes one.
+    await local.api.create<EndpointSlice>(R.endpointslices, { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: `s-${i}`, namespace: NS, labels: { [SERVICE_NAME_LABEL]: `s-${i}` } }, addressType: 'IPv4', ports: [{ name: '', port: 8080, protocol: 'TCP' }], endpoints: [0, 1, 2].map((k) => ({ addresses: [ip(i, k)], conditions: { ready: true } })) });
   });
   const countSeps = async (): Promise<number> => (await local.onNode(node, 'iptables-save', ['-t', 'nat'])).split('\n').filter((l) => l.startsWith(':KUBE-SEP-')).length;
   const deadline = Date.now() + 120_000;
@@ -51,7 +52,7 @@ export async function proxyBench(local: Local, log: (s: string) => void): Promis
     }
     full.push(metric(m, 'kubeproxy_sync_proxy_rules_duration_seconds_sum', 'kind="full"') * 1000);
     const services = (await local.api.list<Service>(R.services)).items;
-    const eps = new Map((await local.api.list<Endpoints>(R.endpoints)).items.map((e) => [`${e.metadata.namespace}/${e.metadata.name}`, e]));
+    const eps = slicesByService((await local.api.list<EndpointSlice>(R.endpointslices)).items);
     const existing = new Set((await local.onNode(node, 'iptables-save', ['-t', 'nat'])).split('\n').filter((l) => l.startsWith(':')).map((l) => l.slice(1).split(' ')[0]!));
     const text = render(servicePorts(services, eps), { clusterCidr: local.plan.clusterCidr, existingChains: existing }).text;
     // The baseline restores the same text in a quiet namespace of its own (no tk-proxy taking
@@ -73,11 +74,11 @@ export async function proxyBench(local: Local, log: (s: string) => void): Promis
   const lat: number[] = [];
   for (let i = 0; i < 20; i++) {
     const name = `s-${i}`;
-    const ep = await local.api.get<Endpoints>(R.endpoints, NS, name);
-    const gone = ep.subsets![0]!.addresses![2]!.ip;
+    const ep = await local.api.get<EndpointSlice>(R.endpointslices, NS, name);
+    const gone = ep.endpoints![2]!.addresses[0]!;
     const chain = endpointChain(`${NS}/${name}:`, 'TCP', `${gone}:8080`);
     const t0 = Date.now();
-    await local.api.update<Endpoints>(R.endpoints, { ...ep, subsets: [{ ...ep.subsets![0]!, addresses: ep.subsets![0]!.addresses!.slice(0, 2) }] });
+    await local.api.update<EndpointSlice>(R.endpointslices, { ...ep, endpoints: ep.endpoints!.slice(0, 2) });
     let seen = t0;
     for (const end = Date.now() + 30_000; Date.now() < end; ) {
       const last = metric(await metrics(local, node), 'kubeproxy_sync_proxy_rules_last_timestamp_seconds') * 1000;

@@ -2,7 +2,7 @@
 // hostnames, traffic from a pod on another host.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { R, type Deployment, type Endpoints, type Pod, type Service } from '@tinykube/api';
+import { R, type Deployment, type EndpointSlice, type Pod, type Service } from '@tinykube/api';
 import { Daemons } from '@tinykube/hosts';
 import { hostnameServers, run, startCluster, waitFor, type LocalCluster } from '../helpers';
 
@@ -28,12 +28,17 @@ after(async () => {
   await cluster?.down();
 });
 
-async function readyEndpoints(n: number): Promise<Endpoints> {
+/** The ready endpoints of the web Service's EndpointSlices, which tk-proxy programs. */
+async function readySliceEndpoints(): Promise<NonNullable<EndpointSlice['endpoints']>> {
+  const slices = (await cluster.api.list<EndpointSlice>(R.endpointslices, NS, { labelSelector: 'kubernetes.io/service-name=web' })).items;
+  return slices.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready);
+}
+
+async function readyEndpoints(n: number): Promise<NonNullable<EndpointSlice['endpoints']>> {
   return waitFor(
     async () => {
-      const ep = await cluster.api.get<Endpoints>(R.endpoints, NS, 'web').catch(() => undefined);
-      const count = ep?.subsets?.reduce((k, s) => k + (s.addresses?.length ?? 0), 0) ?? 0;
-      return count === n ? ep : undefined;
+      const ready = await readySliceEndpoints();
+      return ready.length === n ? ready : undefined;
     },
     { timeoutMs: 90_000, intervalMs: 200, what: `${n} ready endpoints` },
   );
@@ -101,6 +106,10 @@ test('scaled to 5, the new pods get traffic', async () => {
   const c = counts(lines);
   assert.equal(c.get('FAIL'), undefined);
   assert.equal(c.size, 5, JSON.stringify([...c]));
+  // kubectl reads the slices as in Kubernetes.
+  const table = await run('kubectl', ['--kubeconfig', cluster.kubeconfig, 'get', 'endpointslices', '-l', 'kubernetes.io/service-name=web']);
+  assert.match(table, /^NAME\s+ADDRESSTYPE\s+PORTS\s+ENDPOINTS\s+AGE$/m);
+  assert.match(table, /^web-[a-z0-9]{5}\s+IPv4\s+\d+\s+(\d+\.){3}\d+,(\d+\.){3}\d+,(\d+\.){3}\d+ \+ 2 more\.\.\.\s+\S+$/m);
 });
 
 test('a pod deleted while requests run gets none once withdrawn, and no request fails', async () => {
@@ -109,10 +118,7 @@ test('a pod deleted while requests run gets none once withdrawn, and no request 
   const victim = (await cluster.api.list<Pod>(R.pods, NS, { labelSelector: 'app=web' })).items[0]!;
   await cluster.api.delete(R.pods, NS, victim.metadata.name);
   const withdrawn = Date.now();
-  await waitFor(async () => {
-    const ep = await cluster.api.get<Endpoints>(R.endpoints, NS, 'web');
-    return !ep.subsets?.some((s) => s.addresses?.some((a) => a.targetRef?.name === victim.metadata.name));
-  }, { what: 'the endpoint withdrawn' });
+  await waitFor(async () => !(await readySliceEndpoints()).some((e) => e.targetRef?.name === victim.metadata.name), { what: 'the endpoint withdrawn' });
   await waitFor(async () => (await lastSync('node-1')) >= withdrawn, { what: 'node-1 rules without it' });
   const mark = (await clientLines(client)).length;
   const lines = await finished(client);
@@ -139,7 +145,7 @@ test('a rolling update of pods with a readiness probe and a preStop hook: no req
     { timeoutMs: 180_000, intervalMs: 500, what: 'the rollout to complete' },
   );
   const ep = await readyEndpoints(want);
-  const newIps = (ep.subsets ?? []).flatMap((s) => (s.addresses ?? []).map((a) => a.ip));
+  const newIps = ep.map((e) => e.addresses[0]!);
   // node-1's own rules say when they point at the new pods only (not a sync time, which a
   // quiet period before the next full sync would leave behind).
   await waitFor(

@@ -5,6 +5,7 @@ export * from './apps';
 export * from './batch';
 export * from './policy';
 export * from './quota';
+export * from './discovery';
 export * from './cron-schedule';
 export * from './resources';
 export * from './errors';

@@ -2,6 +2,7 @@
 import type { DaemonSet, Deployment, Lease, ReplicaSet, ReplicationController, StatefulSet } from './apps';
 import { JOB_CONTROLLER_UID, type CronJob, type Job } from './batch';
 import type { PodDisruptionBudget } from './policy';
+import type { EndpointSlice } from './discovery';
 import { computeQuotaResource, countedResource, type LimitRange, type ResourceQuota } from './quota';
 import { scheduleError, timeZoneError } from './cron-schedule';
 import type { Container, DownwardAPIVolumeFile, Endpoints, KeyToPath, Node, PersistentVolumeClaim, Pod, PodSpec, Probe, Service, ServicePort, Volume } from './core';
@@ -638,6 +639,42 @@ function quantities(e: Errs, field: string, list: unknown): Map<string, number> 
     else out.set(k, parseQuantity(v as string)!);
   }
   return out;
+}
+
+/** Kubernetes' ValidateEndpointSlice, for the address types tinykube serves. */
+export function endpointSliceRules(e: Errs, s: EndpointSlice): void {
+  if (!s.addressType) e.required('addressType');
+  else e.enumOf('addressType', s.addressType, ['FQDN', 'IPv4', 'IPv6']);
+  const endpoints = s.endpoints ?? [];
+  if (!Array.isArray(endpoints)) return e.invalid('endpoints', endpoints, 'must be a list');
+  if (endpoints.length > 1000) e.invalid('endpoints', endpoints.length, 'must have at most 1000 items');
+  endpoints.forEach((ep, i) => {
+    const f = `endpoints[${i}]`;
+    if (!isObject(ep)) return e.invalid(f, ep, 'must be an object');
+    const addrs = ep.addresses;
+    if (!Array.isArray(addrs) || addrs.length === 0) e.required(`${f}.addresses`, 'must contain at least 1 address');
+    else if (addrs.length > 100) e.invalid(`${f}.addresses`, addrs.length, 'must have at most 100 items');
+    else
+      addrs.forEach((a, j) => {
+        if (s.addressType === 'IPv4' && !isIPv4(String(a))) e.invalid(`${f}.addresses[${j}]`, a, 'must be a valid IPv4 address');
+      });
+    if (ep.hostname !== undefined) e.each(`${f}.hostname`, ep.hostname, isDns1123Label(ep.hostname));
+    if (ep.nodeName !== undefined) e.each(`${f}.nodeName`, ep.nodeName, isDns1123Subdomain(ep.nodeName));
+  });
+  const ports = s.ports ?? [];
+  if (!Array.isArray(ports)) return e.invalid('ports', ports, 'must be a list');
+  if (ports.length > 100) e.invalid('ports', ports.length, 'must have at most 100 items');
+  const names = new Set<string>();
+  ports.forEach((p, i) => {
+    const f = `ports[${i}]`;
+    if (!isObject(p)) return e.invalid(f, p, 'must be an object');
+    const name = p.name ?? '';
+    if (name) e.each(`${f}.name`, name, isDns1123Label(name));
+    if (names.has(name)) e.duplicate(`${f}.name`, name);
+    names.add(name);
+    if (p.port !== undefined) e.port(`${f}.port`, p.port);
+    e.enumOf(`${f}.protocol`, p.protocol, ['SCTP', 'TCP', 'UDP']);
+  });
 }
 
 export function resourceQuotaRules(e: Errs, q: ResourceQuota): void {

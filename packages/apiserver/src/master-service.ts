@@ -1,8 +1,9 @@
 // The `kubernetes` Service in `default`, as Kubernetes' apiserver keeps it: its ClusterIP is
 // the first address of the Service range, port 443 ("https") leads to the apiserver's port, and
-// its Endpoints name the advertised address. Reconciled at start and every 10 s, so a deleted or
+// its Endpoints and its EndpointSlice (both, as Kubernetes writes them) name the advertised
+// address. Reconciled at start and every 10 s, so a deleted or
 // edited one comes back; pods reach the API through it (KUBERNETES_SERVICE_HOST).
-import { canonicalJson, errorCode, R, type Endpoints, type Service } from '@tinykube/api';
+import { canonicalJson, errorCode, R, SERVICE_NAME_LABEL, type EndpointSlice, type Endpoints, type Service } from '@tinykube/api';
 import type { Logger } from 'pino';
 import type { Registry } from './registry';
 
@@ -45,6 +46,7 @@ export class MasterServiceReconciler {
     } else if (canonicalJson(current.spec.ports?.map(({ name, port, protocol, targetPort }) => ({ name, port, protocol, targetPort }))) !== canonicalJson(ports)) {
       await this.registry.update(R.services, NS, NAME, { ...current, spec: { ...current.spec, ports } });
     }
+    await this.reconcileSlice();
     const subsets = [{ addresses: [{ ip: this.o.address }], ports: [{ name: 'https', port: this.o.port, protocol: 'TCP' as const }] }];
     const ep = (await this.registry.get(R.endpoints, NS, NAME).catch(() => undefined)) as Endpoints | undefined;
     if (ep && canonicalJson(ep.subsets) === canonicalJson(subsets)) return;
@@ -54,5 +56,17 @@ export class MasterServiceReconciler {
       metadata: { ...(ep?.metadata ?? {}), name: NAME, namespace: NS, labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
       subsets,
     });
+  }
+
+  private async reconcileSlice(): Promise<void> {
+    const want = { addressType: 'IPv4' as const, endpoints: [{ addresses: [this.o.address], conditions: { ready: true } }], ports: [{ name: 'https', port: this.o.port, protocol: 'TCP' as const }] };
+    const cur = (await this.registry.get(R.endpointslices, NS, NAME).catch((err: unknown) => {
+      if (errorCode(err) === 404) return undefined;
+      throw err;
+    })) as EndpointSlice | undefined;
+    if (cur && canonicalJson({ addressType: cur.addressType, endpoints: cur.endpoints, ports: cur.ports }) === canonicalJson(want) && cur.metadata.labels?.[SERVICE_NAME_LABEL] === NAME) return;
+    const slice: EndpointSlice = { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { ...(cur?.metadata ?? {}), name: NAME, namespace: NS, labels: { [SERVICE_NAME_LABEL]: NAME } }, ...want };
+    if (cur) await this.registry.update(R.endpointslices, NS, NAME, slice);
+    else await this.registry.create(R.endpointslices, NS, slice);
   }
 }

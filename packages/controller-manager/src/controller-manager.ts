@@ -14,6 +14,8 @@ import { JobController } from './controllers/job';
 import { DaemonSetController } from './controllers/daemonset';
 import { DisruptionController } from './controllers/disruption';
 import { ResourceQuotaController } from './controllers/resource-quota';
+import { EndpointSliceController } from './controllers/endpointslice';
+import { EndpointSliceMirroringController } from './controllers/endpointslice-mirroring';
 import { CronJobController } from './controllers/cronjob';
 import { CsrApprovingController } from './controllers/csr-approving';
 import { CsrSigningController } from './controllers/csr-signing';
@@ -39,6 +41,8 @@ export const CONTROLLERS: Record<string, (ctx: ControllerContext) => QueueContro
   disruption: (ctx) => new DisruptionController(ctx),
   resourcequota: (ctx) => new ResourceQuotaController(ctx),
   endpoints: (ctx) => new EndpointsController(ctx),
+  endpointslice: (ctx) => new EndpointSliceController(ctx),
+  endpointslicemirroring: (ctx) => new EndpointSliceMirroringController(ctx),
   'garbage-collector': (ctx) => new GarbageCollector(ctx),
   namespace: (ctx) => new NamespaceController(ctx),
   podgc: (ctx) => new PodGcController(ctx),

@@ -1,4 +1,4 @@
-// @tinykube/proxy: Service and Endpoints tracking, iptables rule rendering, restore runner.
+// @tinykube/proxy: Service and EndpointSlice tracking, iptables rule rendering, restore runner.
 export * from './chain-names';
 export * from './rules';
 export * from './service-model';

@@ -1,12 +1,12 @@
-import { R, type Endpoints, type Service } from '@tinykube/api';
+import { R, type EndpointSlice, type Service } from '@tinykube/api';
 import { Informer, type ApiClient } from '@tinykube/client';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { chainExists, clearUdpConntrack, ensureJumps, restore, tableState, type TableState } from './iptables';
 import { render, type ServicePortInfo } from './rules';
-import { servicePorts } from './service-model';
+import { servicePorts, slicesByService } from './service-model';
 
-// kube-proxy's syncProxyRules: every change to Services or Endpoints requests a sync; syncs run
+// kube-proxy's syncProxyRules: every change to Services or EndpointSlices requests a sync; syncs run
 // at most once per min-sync period. A full sync rewrites every chain; a partial one only the
 // chains of service ports whose model changed since the last successful sync. Rules are never
 // removed on exit, so a restart does not interrupt any Service.
@@ -24,7 +24,7 @@ export interface ProxierOptions {
 
 export class Proxier {
   private readonly services: Informer<Service>;
-  private readonly endpoints: Informer<Endpoints>;
+  private readonly slices: Informer<EndpointSlice>;
   /** The model of the last successful sync, by service port name. */
   private applied = new Map<string, string>();
   private appliedPorts = new Map<string, ServicePortInfo>();
@@ -41,7 +41,7 @@ export class Proxier {
   private fullTimer?: NodeJS.Timeout;
   private stopped = false;
   private initialized = false;
-  /** Trigger times already measured, per Endpoints key. */
+  /** Trigger times already measured, per EndpointSlice. */
   private readonly seenTriggers = new Map<string, string>();
   private readonly m: {
     duration: Histogram;
@@ -58,9 +58,9 @@ export class Proxier {
     private readonly o: ProxierOptions,
   ) {
     this.services = new Informer<Service>(api, R.services);
-    this.endpoints = new Informer<Endpoints>(api, R.endpoints);
+    this.slices = new Informer<EndpointSlice>(api, R.endpointslices);
     const request = (): void => this.requestSync();
-    for (const inf of [this.services, this.endpoints] as Informer<Service | Endpoints>[]) inf.addEventHandler({ onAdd: request, onUpdate: request, onDelete: request });
+    for (const inf of [this.services, this.slices] as Informer<Service | EndpointSlice>[]) inf.addEventHandler({ onAdd: request, onUpdate: request, onDelete: request });
     const registers = [o.metrics];
     this.m = {
       duration: new Histogram({ name: 'kubeproxy_sync_proxy_rules_duration_seconds', help: 'Duration of one sync', labelNames: ['kind'], registers, buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10] }),
@@ -75,8 +75,8 @@ export class Proxier {
 
   async start(): Promise<void> {
     this.services.start();
-    this.endpoints.start();
-    await Promise.all([this.services.waitForSync(), this.endpoints.waitForSync()]);
+    this.slices.start();
+    await Promise.all([this.services.waitForSync(), this.slices.waitForSync()]);
     this.initialized = true;
     this.fullTimer = setInterval(() => {
       void this.checkCanary().then(() => this.requestSync());
@@ -89,7 +89,7 @@ export class Proxier {
     clearTimeout(this.timer);
     clearInterval(this.fullTimer);
     this.services.stop();
-    this.endpoints.stop();
+    this.slices.stop();
   }
 
   /** Someone flushed our tables (the canary chain is gone): everything is rewritten. */
@@ -113,8 +113,8 @@ export class Proxier {
   requestSync(): void {
     this.pending = true;
     this.pendingSince ??= Date.now();
-    // Events during the first lists: no sync until both Services and Endpoints are complete,
-    // or a restart would briefly REJECT every Service whose Endpoints were not listed yet.
+    // Events during the first lists: no sync until both Services and EndpointSlices are complete,
+    // or a restart would briefly REJECT every Service whose slices were not listed yet.
     if (!this.initialized || this.running || this.stopped || this.timer) return;
     const wait = Math.max(0, this.lastSync + this.o.minSyncMs - Date.now());
     this.timer = setTimeout(() => {
@@ -149,8 +149,8 @@ export class Proxier {
     const full = this.needFull;
     const kind = full ? 'full' : 'partial';
     const end = this.m.duration.startTimer({ kind });
-    const endpointsByKey = new Map(this.endpoints.list().map((e) => [`${e.metadata.namespace}/${e.metadata.name}`, e]));
-    const ports = servicePorts(this.services.list(), endpointsByKey);
+    const slices = this.slices.list();
+    const ports = servicePorts(this.services.list(), slicesByService(slices));
     const model = new Map(ports.map((p) => [p.name, JSON.stringify(p)]));
     const changed = new Set<string>();
     for (const [name, sig] of model) if (this.applied.get(name) !== sig) changed.add(name);
@@ -177,7 +177,7 @@ export class Proxier {
     this.m.rules.set(out.rulesWritten);
     this.m.chainsWritten.set(out.chainsWritten);
     this.m.lastSuccess.set(Date.now() / 1000);
-    this.observeLatency(endpointsByKey);
+    this.observeLatency(slices);
     await this.clearStaleUdp(ports);
     this.applied = model;
     this.appliedPorts = new Map(ports.map((p) => [p.name, p]));
@@ -190,9 +190,10 @@ export class Proxier {
     return true;
   }
 
-  private observeLatency(endpoints: Map<string, Endpoints>): void {
+  private observeLatency(slices: EndpointSlice[]): void {
     const now = Date.now();
-    for (const [key, e] of endpoints) {
+    for (const e of slices) {
+      const key = `${e.metadata.namespace}/${e.metadata.name}`;
       const t = e.metadata.annotations?.[TRIGGER_TIME_ANNOTATION];
       if (!t || this.seenTriggers.get(key) === t) continue;
       const first = !this.seenTriggers.has(key) && this.lastFull === 0;

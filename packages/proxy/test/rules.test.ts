@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { base32, endpointChain, render, serviceChain, servicePorts, type ServicePortInfo } from '../src';
-import type { Endpoints, Service } from '@tinykube/api';
+import { base32, endpointChain, render, serviceChain, servicePorts, slicesByService, type ServicePortInfo } from '../src';
+import type { EndpointSlice, Service } from '@tinykube/api';
 
 const CIDR = '10.244.0.0/16';
 const none = new Set<string>();
@@ -106,19 +106,27 @@ test('a partial sync writes only the changed service chains and deletes stale on
   assert.ok(Buffer.byteLength(partial.text) < Buffer.byteLength(full.text));
 });
 
-test('the model: ready endpoints by port name; headless and ExternalName services get none', () => {
+test('the model: ready endpoints of every slice by port name, terminating ones only when none is ready; headless and ExternalName services get none', () => {
   const services: Service[] = [
     { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'd' }, spec: { clusterIP: '10.96.0.1', type: 'NodePort', ports: [{ name: 'http', port: 80, nodePort: 30001 }, { name: 'dns', port: 53, protocol: 'UDP' }] } },
     { apiVersion: 'v1', kind: 'Service', metadata: { name: 'db', namespace: 'd' }, spec: { clusterIP: 'None', ports: [{ port: 5432 }] } },
     { apiVersion: 'v1', kind: 'Service', metadata: { name: 'ext', namespace: 'd' }, spec: { type: 'ExternalName', externalName: 'example.org' } },
   ];
-  const eps: Endpoints = {
-    apiVersion: 'v1',
-    kind: 'Endpoints',
-    metadata: { name: 'web', namespace: 'd' },
-    subsets: [{ addresses: [{ ip: '10.244.2.2' }, { ip: '10.244.1.2' }], notReadyAddresses: [{ ip: '10.244.3.3' }], ports: [{ name: 'http', port: 8080 }, { name: 'dns', port: 5353, protocol: 'UDP' }] }],
-  };
-  const model = servicePorts(services, new Map([['d/web', eps]]));
+  const slice = (name: string, endpoints: EndpointSlice['endpoints']): EndpointSlice => ({
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name, namespace: 'd', labels: { 'kubernetes.io/service-name': 'web' } },
+    addressType: 'IPv4',
+    ports: [{ name: 'http', port: 8080, protocol: 'TCP' }, { name: 'dns', port: 5353, protocol: 'UDP' }],
+    endpoints,
+  });
+  const ready = { ready: true, serving: true, terminating: false };
+  // Two slices of one Service; an unready and a terminating endpoint are left out while ready ones exist.
+  const slices = [
+    slice('web-a', [{ addresses: ['10.244.2.2'], conditions: ready }, { addresses: ['10.244.3.3'], conditions: { ready: false, serving: false, terminating: false } }]),
+    slice('web-b', [{ addresses: ['10.244.1.2'], conditions: ready }, { addresses: ['10.244.4.4'], conditions: { ready: false, serving: true, terminating: true } }]),
+  ];
+  const model = servicePorts(services, slicesByService(slices));
   assert.deepEqual(
     model.map((p) => [p.name, p.protocol, p.nodePort, p.endpoints.map((e) => `${e.ip}:${e.port}`)]),
     [
@@ -126,4 +134,7 @@ test('the model: ready endpoints by port name; headless and ExternalName service
       ['d/web:dns', 'UDP', undefined, ['10.244.1.2:5353', '10.244.2.2:5353']],
     ],
   );
+  // With no ready endpoint left, the serving terminating ones take the traffic, as kube-proxy does.
+  const draining = servicePorts(services, slicesByService([slice('web-a', [{ addresses: ['10.244.4.4'], conditions: { ready: false, serving: true, terminating: true } }, { addresses: ['10.244.3.3'], conditions: { ready: false, serving: false, terminating: true } }])]));
+  assert.deepEqual(draining[0]!.endpoints, [{ ip: '10.244.4.4', port: 8080 }]);
 });

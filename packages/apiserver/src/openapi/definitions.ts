@@ -5,6 +5,7 @@ import { APPS_SCHEMAS } from './apps-schemas';
 import { BATCH_SCHEMAS } from './batch-schemas';
 import { POLICY_SCHEMAS } from './policy-schemas';
 import { QUOTA_SCHEMAS } from './quota-schemas';
+import { DISCOVERY_SCHEMAS } from './discovery-schemas';
 import { CERTIFICATES_SCHEMAS } from './certificates-schemas';
 import { CONFIG_SCHEMAS } from './config-schemas';
 import { CORE_SCHEMAS } from './core-schemas';
@@ -14,7 +15,7 @@ import { RBAC_SCHEMAS } from './rbac-schemas';
 import type { Schema } from './schema-builders';
 
 /** The modelled definitions, each with the Kubernetes fields tinykube only stores added in. */
-export const DEFINITIONS: Readonly<Record<string, Schema>> = withAccepted({ ...META_SCHEMAS, ...POD_SCHEMAS, ...CORE_SCHEMAS, ...CONFIG_SCHEMAS, ...APPS_SCHEMAS, ...BATCH_SCHEMAS, ...POLICY_SCHEMAS, ...QUOTA_SCHEMAS, ...CERTIFICATES_SCHEMAS, ...RBAC_SCHEMAS });
+export const DEFINITIONS: Readonly<Record<string, Schema>> = withAccepted({ ...META_SCHEMAS, ...POD_SCHEMAS, ...CORE_SCHEMAS, ...CONFIG_SCHEMAS, ...APPS_SCHEMAS, ...BATCH_SCHEMAS, ...POLICY_SCHEMAS, ...QUOTA_SCHEMAS, ...DISCOVERY_SCHEMAS, ...CERTIFICATES_SCHEMAS, ...RBAC_SCHEMAS });
 
 function withAccepted(defs: Record<string, Schema>): Record<string, Schema> {
   for (const [name, fields] of Object.entries(ACCEPTED_FIELDS)) {

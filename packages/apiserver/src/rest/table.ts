@@ -1,6 +1,6 @@
 // Server-side printing (meta.k8s.io/v1 Table): the columns kubectl shows for each kind, so that
 // kubectl and tkctl print the same tables from the same server answer.
-import type { ContainerStatus, Deployment, Endpoints, Event, KubeObject, Lease, Node, PersistentVolumeClaim, Pod, ReplicaSet, ReplicationController, Job, CronJob, Service, StatefulSet, ControllerRevision, DaemonSet, PodDisruptionBudget, ResourceQuota } from '@tinykube/api';
+import type { ContainerStatus, Deployment, Endpoints, Event, KubeObject, Lease, Node, PersistentVolumeClaim, Pod, ReplicaSet, ReplicationController, Job, CronJob, Service, StatefulSet, ControllerRevision, DaemonSet, PodDisruptionBudget, ResourceQuota, EndpointSlice } from '@tinykube/api';
 import { getCondition, selectorStringFromLabelSelector } from '@tinykube/api';
 
 export interface TableColumn {
@@ -312,6 +312,17 @@ export const printers = {
       const sel = Object.entries(s.spec.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',') || '<none>';
       const ext = s.spec.type === 'ExternalName' ? s.spec.externalName : s.spec.type === 'LoadBalancer' ? '<pending>' : '<none>';
       return [s.metadata.name, s.spec.type ?? 'ClusterIP', s.spec.clusterIP ?? '<none>', ext, ports, age(s.metadata.creationTimestamp), sel];
+    },
+  },
+  EndpointSlice: {
+    columns: [nameCol, ['AddressType', 'string', 0, 'The type of address carried by this EndpointSlice.'], ['Ports', 'string', 0, 'The ports exposed by this EndpointSlice.'], ['Endpoints', 'string', 0, 'The endpoints of this EndpointSlice.'], ageCol],
+    cells(o) {
+      const s = o as EndpointSlice;
+      // kubectl's listWithMoreString: the first 3, then "+ N more...", or <unset>.
+      const shown = (list: string[]): string => (list.length > 3 ? `${list.slice(0, 3).join(',')} + ${list.length - 3} more...` : list.join(',') || '<unset>');
+      const ports = (s.ports ?? []).map((p) => (p.port !== undefined ? String(p.port) : (p.name ?? '*')));
+      const addresses = (s.endpoints ?? []).flatMap((e) => e.addresses ?? []);
+      return [s.metadata.name, s.addressType, shown(ports), shown(addresses), age(s.metadata.creationTimestamp)];
     },
   },
   Endpoints: {

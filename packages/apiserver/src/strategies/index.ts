@@ -10,7 +10,7 @@ import { podStrategy } from './pod';
 import { secretStrategy } from './secret';
 import { serviceStrategy } from './service';
 import { clusterRoleBindingStrategy, clusterRoleStrategy, roleBindingStrategy, roleStrategy } from './rbac';
-import { controllerRevisionStrategy, endpointsStrategy, eventStrategy, leaseStrategy, pvcStrategy, serviceAccountStrategy } from './simple-kinds';
+import { controllerRevisionStrategy, endpointSliceStrategy, endpointsStrategy, eventStrategy, leaseStrategy, pvcStrategy, serviceAccountStrategy } from './simple-kinds';
 import type { Strategy } from './strategy';
 import { cronJobStrategy, jobStrategy } from './job';
 import { podDisruptionBudgetStrategy } from './policy';
@@ -29,6 +29,7 @@ export class Strategies {
       ['Pod', podStrategy],
       ['Service', serviceStrategy(allocators)],
       ['Endpoints', endpointsStrategy],
+      ['EndpointSlice', endpointSliceStrategy],
       ['Event', eventStrategy],
       ['ConfigMap', configMapStrategy],
       ['Secret', secretStrategy],

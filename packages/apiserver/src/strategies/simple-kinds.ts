@@ -1,10 +1,18 @@
-// Kinds with nothing beyond defaulting, validation and a table: Endpoints, Event, Lease,
+// Kinds with nothing beyond defaulting, validation and a table: Endpoints, EndpointSlice, Event, Lease,
 // PersistentVolumeClaim, ControllerRevision, ServiceAccount.
-import { controllerRevisionRules, defaultEndpoints, defaultEvent, defaultPvc, endpointsRules, eventRules, leaseRules, pvcRules, pvcUpdateRules, type Endpoints, type KubeObject, type Lease, type PersistentVolumeClaim, type ServiceAccount } from '@tinykube/api';
+import { controllerRevisionRules, defaultEndpoints, defaultEvent, defaultPvc, endpointSliceRules, endpointsRules, immutable, type EndpointSlice, eventRules, leaseRules, pvcRules, pvcUpdateRules, type Endpoints, type KubeObject, type Lease, type PersistentVolumeClaim, type ServiceAccount } from '@tinykube/api';
 import { age, ageCol, nameCol, printers } from '../rest/table';
 import { strategy } from './strategy';
 
 /** Written by controllers with PUT whether or not they exist yet, as Kubernetes allows. */
+/** discovery.k8s.io/v1 EndpointSlice: addressType is fixed once made. */
+export const endpointSliceStrategy = strategy<EndpointSlice>({
+  nameRule: 'subdomain',
+  validate: endpointSliceRules,
+  validateUpdate: (e, next, prev) => immutable(e, 'addressType', next.addressType, prev.addressType),
+  printer: printers.EndpointSlice,
+});
+
 export const endpointsStrategy = strategy<Endpoints>({ nameRule: 'subdomain', defaults: defaultEndpoints, validate: endpointsRules, allowCreateOnUpdate: true, printer: printers.Endpoints });
 
 export const eventStrategy = strategy<KubeObject>({

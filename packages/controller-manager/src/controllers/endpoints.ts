@@ -10,7 +10,7 @@ import type { ControllerContext } from '../controller-context';
 
 export const TRIGGER_TIME_ANNOTATION = 'endpoints.kubernetes.io/last-change-trigger-time';
 
-function resolvePort(svcPort: NonNullable<Service['spec']['ports']>[number], pod: Pod): number | undefined {
+export function resolvePort(svcPort: NonNullable<Service['spec']['ports']>[number], pod: Pod): number | undefined {
   const t = svcPort.targetPort ?? svcPort.port;
   if (typeof t === 'number') return t;
   if (/^\d+$/.test(t)) return Number(t);

@@ -12,7 +12,7 @@ import type { ControllerContext } from '../controller-context';
 //   dependents, then loses the finalizer.
 // Absence seen in the cache is confirmed with a live read before anything is deleted.
 
-const KINDS = ['Pod', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob', 'Deployment', 'StatefulSet', 'DaemonSet', 'ControllerRevision', 'PersistentVolumeClaim', 'Endpoints'];
+const KINDS = ['Pod', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob', 'Deployment', 'StatefulSet', 'DaemonSet', 'ControllerRevision', 'PersistentVolumeClaim', 'Endpoints', 'EndpointSlice'];
 const RECHECK_MS = 1000;
 
 function byKindName(kind: string): ResourceInfo {
