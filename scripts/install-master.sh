@@ -40,6 +40,9 @@ systemctl enable --now tinykube-etcd tinykube-registry tinykube-apiserver tinyku
 $hosts images --registry "$ip:5000" --state-dir "$state"
 
 install -m 600 "$pki/admin.kubeconfig" "$state/kubeconfig"
+# Cluster DNS (addons/dns.yaml): tk-dns behind kube-dns at the tenth Service address; the
+# nodes' kubelets are pointed at it (install-node.sh). Re-running updates it.
+$hosts addon dns --kubeconfig "$state/kubeconfig" --service-cidr "$service_cidr"
 # The join command holds the bootstrap token: kept for root only.
 (umask 077 && $hosts join-command --pki-dir "$pki" --master-ip "$ip" > "$state/join-command")
 echo "install-master: done. kubeconfig (cluster admin): $state/kubeconfig"

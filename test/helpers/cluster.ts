@@ -53,7 +53,7 @@ function keepLogs(stateDir: string): void {
   if (fs.existsSync(logs)) fs.cpSync(logs, kept, { recursive: true });
 }
 
-export async function startCluster(o: { nodes?: number; nodeMonitorGracePeriod?: number; podEvictionTimeout?: number; certificateLifetime?: string } = {}): Promise<LocalCluster> {
+export async function startCluster(o: { nodes?: number; nodeMonitorGracePeriod?: number; podEvictionTimeout?: number; certificateLifetime?: string; dns?: boolean } = {}): Promise<LocalCluster> {
   const opts = testPlanOptions(o.nodes ?? 3);
   const plan = makePlan(opts);
   // A cluster left by an interrupted run goes first.
@@ -66,6 +66,7 @@ export async function startCluster(o: { nodes?: number; nodeMonitorGracePeriod?:
       ...(o.nodeMonitorGracePeriod ? { nodeMonitorGracePeriod: o.nodeMonitorGracePeriod } : {}),
       ...(o.podEvictionTimeout ? { podEvictionTimeout: o.podEvictionTimeout } : {}),
       ...(o.certificateLifetime ? { certificateLifetime: o.certificateLifetime } : {}),
+      ...(o.dns ? { dns: true } : {}),
     });
   } catch (err) {
     keepLogs(opts.stateDir);

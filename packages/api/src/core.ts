@@ -297,6 +297,7 @@ export interface PodSpec {
   enableServiceLinks?: boolean;
   securityContext?: PodSecurityContext;
   hostAliases?: { ip: string; hostnames?: string[] }[];
+  dnsConfig?: { nameservers?: string[]; searches?: string[]; options?: { name: string; value?: string }[] };
 }
 
 export interface PodTemplateSpec {

@@ -368,6 +368,11 @@ export function validatePodSpec(e: Errs, f: string, spec: PodSpec | undefined, c
   }
   e.enumOf(`${f}.restartPolicy`, spec.restartPolicy, ['Always', 'OnFailure', 'Never']);
   e.enumOf(`${f}.dnsPolicy`, spec.dnsPolicy, ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None']);
+  validateDnsConfig(e, f, spec);
+  (spec.hostAliases ?? []).forEach((h, i) => {
+    if (!isIPv4(String(h?.ip ?? ''))) e.invalid(`${f}.hostAliases[${i}].ip`, h?.ip, 'must be a valid IP address');
+    (h?.hostnames ?? []).forEach((n, j) => e.each(`${f}.hostAliases[${i}].hostnames[${j}]`, n, isDns1123Subdomain(n)));
+  });
   e.nonNegative(`${f}.terminationGracePeriodSeconds`, spec.terminationGracePeriodSeconds);
   if (spec.activeDeadlineSeconds !== undefined && !(Number.isInteger(spec.activeDeadlineSeconds) && spec.activeDeadlineSeconds > 0))
     e.invalid(`${f}.activeDeadlineSeconds`, spec.activeDeadlineSeconds, 'must be between 1 and 2147483647, inclusive');
@@ -731,6 +736,24 @@ export function limitRangeRules(e: Errs, lr: LimitRange): void {
       const hi = max.get(k);
       if (lo && hi !== undefined && r > hi / lo) e.invalid(`${f}.maxLimitRequestRatio[${k}]`, item.maxLimitRequestRatio![k], `ratio ${shown(item.maxLimitRequestRatio, k)} is greater than max/min = ${(hi / lo).toFixed(6)}`);
     }
+  });
+}
+
+/** Kubernetes' validatePodDNSConfig: None needs a nameserver; at most 3 nameservers, 32 searches. */
+function validateDnsConfig(e: Errs, f: string, spec: PodSpec): void {
+  const c = spec.dnsConfig;
+  if (spec.dnsPolicy === 'None' && !(c?.nameservers ?? []).length) e.required(`${f}.dnsConfig.nameservers`, 'must provide at least one DNS nameserver when `dnsPolicy` is None');
+  if (!c) return;
+  const ns = c.nameservers ?? [];
+  if (ns.length > 3) e.invalid(`${f}.dnsConfig.nameservers`, ns, 'must not have more than 3 nameservers');
+  ns.forEach((n, i) => {
+    if (!isIPv4(String(n))) e.invalid(`${f}.dnsConfig.nameservers[${i}]`, n, 'must be a valid IP address');
+  });
+  const searches = c.searches ?? [];
+  if (searches.length > 32) e.invalid(`${f}.dnsConfig.searches`, searches, 'must not have more than 32 search paths');
+  searches.forEach((d, i) => e.each(`${f}.dnsConfig.searches[${i}]`, d, isDns1123Subdomain(String(d).replace(/\.$/, ''))));
+  (c.options ?? []).forEach((o, i) => {
+    if (!o?.name) e.required(`${f}.dnsConfig.options[${i}].name`);
   });
 }
 

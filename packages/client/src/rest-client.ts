@@ -19,8 +19,8 @@ const contentTypes: Record<PatchKind, string> = {
 export interface RestClientOptions {
   /** Whom to trust and who we are; the server's address must be https. */
   tls: TlsIdentity;
-  /** A bearer token (a bootstrap or ServiceAccount token), sent when there is no client certificate. */
-  token?: string;
+  /** A bearer token (a bootstrap or ServiceAccount token), sent when there is no client certificate; a function is asked at each request (a projected token the kubelet renews). */
+  token?: string | (() => string);
   /** Sent on writes as `fieldValidation` (kubectl sends Strict); the server's default is Warn. */
   fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
   /** Called with the text of each Warning header of a response. */
@@ -35,14 +35,17 @@ export function warningTexts(header: string | null): string[] {
 export class RestClient implements ApiClient {
   /** fetch with this client's TLS identity, for raw requests (logs). */
   readonly fetch: TlsFetch;
-  private readonly auth: Record<string, string>;
 
   constructor(
     readonly server: string,
     private readonly opts: RestClientOptions,
   ) {
     this.fetch = tlsFetch(opts.tls);
-    this.auth = opts.token ? { Authorization: `Bearer ${opts.token}` } : {};
+  }
+
+  private auth(): Record<string, string> {
+    const t = typeof this.opts.token === 'function' ? this.opts.token() : this.opts.token;
+    return t ? { Authorization: `Bearer ${t}` } : {};
   }
 
   /** Whom this client trusts and who it is. */
@@ -58,7 +61,7 @@ export class RestClient implements ApiClient {
     try {
       res = await this.fetch(url, {
         method,
-        headers: { Accept: 'application/json', ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...this.auth, ...headers },
+        headers: { Accept: 'application/json', ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...this.auth(), ...headers },
         body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       });
     } catch (e) {
@@ -115,7 +118,7 @@ export class RestClient implements ApiClient {
       onEnd(err);
     };
     void (async () => {
-      const res = await this.fetch(new URL(`${path}?${q}`, this.server), { headers: { Accept: 'application/json', ...this.auth, ...headers }, signal: ac.signal });
+      const res = await this.fetch(new URL(`${path}?${q}`, this.server), { headers: { Accept: 'application/json', ...this.auth(), ...headers }, signal: ac.signal });
       if (!res.ok || !res.body) {
         const text = await res.text();
         let err: Error = new Error(text);

@@ -15,6 +15,10 @@ import { discoverCluster, ensureClusterInfo, writeJoinFiles } from './join';
 import { caCertHash } from '@tinykube/pki';
 import { assertNoOverlap } from './safety';
 import { waitForDaemons } from './wait';
+import { applyAddon, clusterDnsIp } from './addons';
+
+/** The cluster domain of the local cluster's DNS. */
+const CLUSTER_DOMAIN = 'cluster.local';
 
 // `up` and `down` of the local multi-host cluster. Every step first looks at what exists, so
 // `up` on a running cluster changes nothing and `down` after a half-finished `up` still cleans.
@@ -28,6 +32,8 @@ export interface UpOptions extends PlanOptions {
   certificateLifetime?: string;
   progress?: (step: string) => void;
   readyTimeoutMs?: number;
+  /** Run cluster DNS (addons/dns.yaml) and point the kubelets at it; `up` does, the e2e clusters only where they test it. */
+  dns?: boolean;
 }
 
 const MASTER_DAEMONS = ['controller-manager', 'scheduler', 'apiserver', 'etcd'];
@@ -147,7 +153,9 @@ export async function up(o: UpOptions): Promise<ClusterFile> {
     const join = { pkiDir: path.join(host, 'pki'), bootstrapKubeconfig: path.join(host, 'bootstrap-kubelet.kubeconfig') };
     const found = await discoverCluster({ apiserver: `${plan.masterIp}:${plan.apiserverPort}`, token, caCertHashes: [hash], timeoutMs: 60_000 });
     writeJoinFiles({ ...join, ...found, token });
-    const nc: NodeConfig = { repoDir: o.repoDir, apiserverGrpc: grpc, nodeName: node.name, nodeIp: node.ip, dockerSocket: node.dockerSocket, rootDir: root, clusterCidr: plan.clusterCidr, ...join, ...(o.nodeMonitorGracePeriod ? { nodeMonitorGracePeriod: o.nodeMonitorGracePeriod } : {}) };
+    // The local hosts have no resolver of their own: names outside the cluster fail at once.
+    const dns = { resolvConf: '', ...(o.dns ? { clusterDns: clusterDnsIp(plan.serviceCidr), clusterDomain: CLUSTER_DOMAIN } : {}) };
+    const nc: NodeConfig = { repoDir: o.repoDir, apiserverGrpc: grpc, nodeName: node.name, nodeIp: node.ip, dockerSocket: node.dockerSocket, rootDir: root, clusterCidr: plan.clusterCidr, ...join, ...dns, ...(o.nodeMonitorGracePeriod ? { nodeMonitorGracePeriod: o.nodeMonitorGracePeriod } : {}) };
     daemons.start({ name: `kubelet-${node.name}`, command: process.execPath, netns: node.netns, args: kubeletArgs(nc) });
     daemons.start({ name: `proxy-${node.name}`, command: process.execPath, netns: node.netns, args: proxyArgs(nc) });
   }
@@ -172,6 +180,10 @@ export async function up(o: UpOptions): Promise<ClusterFile> {
     watch: ['scheduler', 'controller-manager'],
     check: async () => (await ready(`http://${plan.masterIp}:${SCHEDULER_PORT}/readyz`)) && ready(`http://${plan.masterIp}:${CONTROLLER_MANAGER_PORT}/readyz`),
   });
+  if (o.dns) {
+    say(`      cluster DNS: kube-dns at ${clusterDnsIp(plan.serviceCidr)} (addons/dns.yaml)`);
+    await applyAddon(api, o.repoDir, 'dns', { DNS_IP: clusterDnsIp(plan.serviceCidr), CLUSTER_DOMAIN });
+  }
   const file: ClusterFile = {
     apiserver: apiserverUrl(plan),
     grpc,

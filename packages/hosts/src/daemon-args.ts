@@ -39,6 +39,10 @@ export interface NodeConfig {
   bootstrapKubeconfig?: string;
   /** The controller-manager's --node-monitor-grace-period the kubelet must keep up with. */
   nodeMonitorGracePeriod?: number;
+  /** Cluster DNS for ClusterFirst pods (kube-dns's ClusterIP), its domain, and the node's resolv.conf ('' for none). */
+  clusterDns?: string;
+  clusterDomain?: string;
+  resolvConf?: string;
 }
 
 /** The controller-manager's default --node-monitor-grace-period, seconds. */
@@ -140,6 +144,8 @@ export function kubeletArgs(c: NodeConfig): string[] {
       ? [`--ca-file=${pkiFiles(c.pkiDir).ca}`, `--bootstrap-kubeconfig=${c.bootstrapKubeconfig}`, `--cert-dir=${path.join(c.rootDir, 'pki')}`, '--rotate-server-certificates']
       : [...clientTls(c.pkiDir, `kubelet-${c.nodeName}`), `--tls-cert-file=${pkiFiles(c.pkiDir).crt(`kubelet-${c.nodeName}-serving`)}`, `--tls-private-key-file=${pkiFiles(c.pkiDir).key(`kubelet-${c.nodeName}-serving`)}`]),
     ...heartbeatArgs(c.nodeMonitorGracePeriod),
+    ...(c.clusterDns ? [`--cluster-dns=${c.clusterDns}`, `--cluster-domain=${c.clusterDomain ?? 'cluster.local'}`] : []),
+    ...(c.resolvConf !== undefined ? [`--resolv-conf=${c.resolvConf}`] : []),
   ];
 }
 

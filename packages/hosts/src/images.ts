@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { run } from './exec';
@@ -20,6 +21,8 @@ export interface ImageSpec {
   binaries?: string[];
   /** [source (absolute, or relative to images/), path in the image]. */
   files?: [string, string][];
+  /** A built main of this checkout (relative to the repository), bundled with its dependencies into one file by esbuild. */
+  bundle?: { entry: string; output: string };
   dirs?: string[];
   workdir?: string;
   ports?: number[];
@@ -50,9 +53,23 @@ export async function sharedLibraries(binary: string): Promise<string[]> {
   return libs;
 }
 
+/**
+ * One JavaScript file with everything `entry` requires, so the image needs no node_modules.
+ * esbuild is made for this; its output for the same sources is the same, so the image hash holds.
+ */
+async function bundled(spec: ImageSpec, imagesDir: string): Promise<string> {
+  const entry = path.join(imagesDir, '..', spec.bundle!.entry);
+  if (!fs.existsSync(entry)) throw new Error(`image ${spec.name}: ${entry} is missing (run npm run build)`);
+  const out = path.join(os.tmpdir(), 'tinykube-bundles', `${spec.name}-${spec.tag}.js`);
+  const esbuild = await import('esbuild');
+  await esbuild.build({ entryPoints: [entry], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: out, logLevel: 'error', legalComments: 'none' });
+  return out;
+}
+
 /** Every host file an image is made of: [host path, image path]. */
 async function inputs(spec: ImageSpec, imagesDir: string): Promise<[string, string][]> {
   const files: [string, string][] = [];
+  if (spec.bundle) files.push([await bundled(spec, imagesDir), spec.bundle.output]);
   if (spec.busybox) files.push(['/usr/bin/busybox', '/bin/busybox']);
   for (const bin of spec.binaries ?? []) {
     files.push([bin, bin]);

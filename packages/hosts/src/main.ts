@@ -4,13 +4,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { renderKubeconfig, RestClient, tlsFetch } from '@tinykube/client';
+import { loadKubeconfig, renderKubeconfig, RestClient, tlsFetch } from '@tinykube/client';
 import { caCertHash } from '@tinykube/pki';
 import { adminIdentity, buildImages, down, up } from './cluster';
 import { prepareBareNode } from './network';
 import { Daemons } from './processes';
 import { assertNoOverlap } from './safety';
 import { writeUnits } from './write-units';
+import { applyAddon, clusterDnsIp } from './addons';
 import { ensureBootstrapToken, ensureClusterPki, writeNodeBundle } from './pki';
 import { discoverCluster, ensureClusterInfo, writeJoinFiles } from './join';
 import { isIPv4 } from '@tinykube/api';
@@ -51,7 +52,8 @@ async function main(): Promise<void> {
           .options(common)
           .option('nodes', { type: 'number', default: 3, describe: 'number of node hosts' })
           .option('node-monitor-grace-period', { type: 'number', describe: 'seconds without a lease before a node is unreachable' })
-          .option('pod-eviction-timeout', { type: 'number', describe: 'default toleration seconds for unreachable/not-ready' }),
+          .option('pod-eviction-timeout', { type: 'number', describe: 'default toleration seconds for unreachable/not-ready' })
+          .option('dns', { type: 'boolean', default: true, describe: 'run cluster DNS (tk-dns behind kube-dns, addons/dns.yaml); --no-dns to leave it out' }),
       async (a) => {
         const stateDir = path.resolve(a['state-dir']);
         const plan: PlanOptions = { nodes: a.nodes, hostCidr: a['host-cidr'], clusterCidr: a['cluster-cidr'], serviceCidr: a['service-cidr'], stateDir, prefix: a.prefix, etcdPort: a['etcd-port'] };
@@ -62,6 +64,7 @@ async function main(): Promise<void> {
           ...plan,
           repoDir,
           progress: say,
+          dns: a.dns,
           ...(a['node-monitor-grace-period'] ? { nodeMonitorGracePeriod: a['node-monitor-grace-period'] } : {}),
           ...(a['pod-eviction-timeout'] ? { podEvictionTimeout: a['pod-eviction-timeout'] } : {}),
         });
@@ -123,6 +126,26 @@ async function main(): Promise<void> {
           ...(a['bootstrap-kubeconfig'] ? { bootstrapKubeconfig: a['bootstrap-kubeconfig'] } : {}),
         });
         for (const f of out) say(`wrote ${f}`);
+      },
+    )
+    .command(
+      'addon <name>',
+      'create or update a cluster add-on of addons/ (dns: tk-dns behind kube-dns at the tenth Service address)',
+      (y) =>
+        y
+          .positional('name', { choices: ['dns'] as const, demandOption: true })
+          .option('kubeconfig', { type: 'string', default: '/var/lib/tinykube/kubeconfig', describe: 'a cluster-admin kubeconfig' })
+          .option('service-cidr', { type: 'string', default: '10.96.0.0/16' })
+          .option('cluster-domain', { type: 'string', default: 'cluster.local' }),
+      async (a) => {
+        const k = loadKubeconfig(a.kubeconfig);
+        const api = new RestClient(k.server, { tls: k.tls, ...(k.token ? { token: k.token } : {}) });
+        try {
+          await applyAddon(api, repoDir, a.name, { DNS_IP: clusterDnsIp(a['service-cidr']), CLUSTER_DOMAIN: a['cluster-domain'] });
+          say(`addon ${a.name}: applied (kube-dns at ${clusterDnsIp(a['service-cidr'])})`);
+        } finally {
+          api.close();
+        }
       },
     )
     .command(

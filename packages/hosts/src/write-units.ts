@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { clusterDnsIp } from './addons';
 import { masterUnits, nodeUnits, type Unit } from './units';
 import { writeRegistryConfig } from './registry';
 
@@ -50,6 +51,9 @@ export function unitsFor(repoDir: string, role: 'master' | 'node', o: HostUnitOp
     rootDir: path.join(o.stateDir, 'kubelet'),
     clusterCidr: o.clusterCidr,
     pkiDir: o.pkiDir,
+    // The cluster DNS install-master.sh runs (addons/dns.yaml); names outside go to the host's resolver.
+    clusterDns: clusterDnsIp(o.serviceCidr),
+    clusterDomain: 'cluster.local',
     ...(o.bootstrapKubeconfig ? { bootstrapKubeconfig: o.bootstrapKubeconfig } : {}),
     dockerd: { name: 'dockerd', socket: '/run/tinykube/docker.sock', dataRoot: path.join(o.stateDir, 'docker'), execRoot: '/run/tinykube/docker', registry, cgroup: o.name },
   });

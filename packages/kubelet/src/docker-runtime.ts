@@ -30,6 +30,8 @@ export interface ContainerDetails {
   ip: string;
   /** The container's first process, in the host's PID namespace (0 when not running). */
   pid: number;
+  /** The resolv.conf Docker made for it, shared by the containers that join its network. */
+  resolvConfPath?: string;
 }
 
 export class ImagePullError extends Error {}
@@ -104,6 +106,7 @@ export class DockerRuntime {
       imageId: i.Image,
       ip: network ? (i.NetworkSettings.Networks[network]?.IPAddress ?? '') : '',
       pid: i.State.Pid ?? 0,
+      resolvConfPath: i.ResolvConfPath ?? '',
     };
   }
 

@@ -12,6 +12,7 @@ import { syncHostPorts } from './host-ports';
 import { ensureForwarding, ensurePodNetwork, syncRoutes } from './pod-network';
 import { LABEL_POD_NAME, LABEL_POD_NAMESPACE, SANDBOX_NAME } from './labels';
 import { Volumes } from './volumes';
+import type { DnsSettings } from './pod-dns';
 
 export interface KubeletOptions {
   apiserver: string;
@@ -26,6 +27,8 @@ export interface KubeletOptions {
   clusterCidr: string;
   port: number;
   pauseImage: string;
+  /** Cluster DNS: --cluster-dns, --cluster-domain and the node's resolv.conf (--resolv-conf). */
+  dns: DnsSettings;
   maxPods: number;
   leaseDurationSeconds: number;
   leaseRenewSeconds: number;
@@ -103,6 +106,7 @@ export async function startKubelet(o: KubeletOptions): Promise<Kubelet> {
     backoffResetMs: o.backoffResetMs,
     enqueue: (key, afterMs) => queue.addAfter(key, afterMs ?? 0),
     allocatable: () => agent.allocatable(),
+    dns: o.dns,
   });
   const enqueue = (p: Pod): void => queue.add(objectKey(p));
   // Our own status writes come back as updates; only changes of what we act on start a sync.

@@ -29,6 +29,9 @@ runDaemon({
       .option('client-ca-file', { type: 'string', describe: 'CA of the callers\' client certificates (default: --ca-file)' })
       .option('port', { type: 'number', default: KUBELET_PORT })
       .option('pause-image', { type: 'string', default: 'pause:3.9' })
+      .option('cluster-dns', { type: 'string', default: '', describe: 'comma-separated DNS server IPs for ClusterFirst pods (the kube-dns Service); none: they get the node\'s resolv.conf' })
+      .option('cluster-domain', { type: 'string', default: 'cluster.local' })
+      .option('resolv-conf', { type: 'string', default: '/etc/resolv.conf', describe: 'the node\'s resolv.conf, for dnsPolicy Default pods and the search domains of the others; "" for none' })
       .option('max-pods', { type: 'number', default: 110 })
       .option('lease-duration', { type: 'number', default: 40, describe: 'seconds a node lease is valid' })
       .option('lease-renew-interval', { type: 'number', default: 10, describe: 'seconds between lease renewals' })
@@ -65,6 +68,11 @@ runDaemon({
       },
       port: a.port,
       pauseImage: a['pause-image'],
+      dns: {
+        clusterDns: a['cluster-dns'].split(',').map((x) => x.trim()).filter(Boolean),
+        clusterDomain: a['cluster-domain'],
+        hostResolvConf: a['resolv-conf'] && fs.existsSync(a['resolv-conf']) ? fs.readFileSync(a['resolv-conf'], 'utf8') : '',
+      },
       maxPods: a['max-pods'],
       leaseDurationSeconds: a['lease-duration'],
       leaseRenewSeconds: a['lease-renew-interval'],

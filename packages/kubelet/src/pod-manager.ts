@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
 import { cpuMillis, bytes, podReferences, R, type ConfigMap, type Container, type PersistentVolumeClaim, type Pod, type PodStatus, type Secret, type Service, canonicalJson, errorCode, withoutConditionTimes, type Stored } from '@tinykube/api';
 import type { ApiClient, EventRecorder, Informer } from '@tinykube/client';
 import type { Logger } from 'pino';
@@ -8,6 +9,7 @@ import { ContentVolumes, MountError } from './content-volumes';
 import { ContainerConfigError, containerEnv, expand, type PodSources } from './env';
 import { containerName, LABEL_ATTEMPT, LABEL_CONTAINER_NAME, LABEL_HASH, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID, LABEL_TYPE, SANDBOX_NAME } from './labels';
 import { ensureHairpin, POD_NETWORK } from './pod-network';
+import { podDns, resolvConfText, type DnsSettings } from './pod-dns';
 import { podStatus, type ContainerView, type Instance } from './pod-status';
 import { ProbeManager, runHandler, type ProbeTarget } from './probes';
 import { cpuShares, dockerSecurity } from './security-context';
@@ -28,6 +30,8 @@ export interface PodManagerOptions {
   enqueue: (key: string, afterMs?: number) => void;
   /** The node's allocatable cpu and memory, for resourceFieldRef of unset limits. */
   allocatable: () => { cpu: string; memory: string };
+  /** --cluster-dns, --cluster-domain and the node's resolv.conf (--resolv-conf), for each pod's resolv.conf. */
+  dns: DnsSettings;
 }
 
 /** How a container is restarted once it exits. */
@@ -424,7 +428,7 @@ export class PodManager {
       name: containerName(SANDBOX_NAME, pod.metadata.name, ns, pod.metadata.uid, attempt),
       Image: this.o.pauseImage,
       // A hostNetwork pod has the node's network and name; Docker refuses a hostname there.
-      ...(pod.spec.hostNetwork ? {} : { Hostname: hostname.slice(0, 63), ...(pod.spec.subdomain ? { Domainname: `${pod.spec.subdomain}.${ns}.svc.cluster.local` } : {}) }),
+      ...(pod.spec.hostNetwork ? {} : { Hostname: hostname.slice(0, 63), ...(pod.spec.subdomain ? { Domainname: `${pod.spec.subdomain}.${ns}.svc.${this.o.dns.clusterDomain}` } : {}) }),
       Labels: this.labels(pod, SANDBOX_NAME, attempt, 'podsandbox'),
       HostConfig: {
         NetworkMode: pod.spec.hostNetwork ? 'host' : POD_NETWORK,
@@ -432,10 +436,29 @@ export class PodManager {
         ...(pod.spec.hostPID ? { PidMode: 'host' } : {}),
         ...(sysctls.length ? { Sysctls: Object.fromEntries(sysctls.map((x) => [x.name, x.value])) } : {}),
         RestartPolicy: { Name: 'no' },
+        // hostAliases, in the /etc/hosts every container of the pod shares.
+        ...(pod.spec.hostAliases?.length ? { ExtraHosts: pod.spec.hostAliases.flatMap((h) => (h.hostnames ?? []).map((n) => `${n}:${h.ip}`)) } : {}),
       },
     });
     await this.runtime.start(id);
+    await this.writeResolvConf(pod, id);
     return id;
+  }
+
+  /**
+   * The pod's resolv.conf in place of the one Docker wrote (which names its own 127.0.0.11 on
+   * a user-defined network), as Kubernetes' dockershim did: the app containers join the
+   * sandbox's network and so read this same file.
+   */
+  private async writeResolvConf(pod: Stored<Pod>, sandboxId: string): Promise<void> {
+    // A kubelet without --cluster-dns leaves Docker's resolv.conf to the pods that ask nothing else.
+    const asked = pod.spec.dnsConfig || pod.spec.dnsPolicy === 'Default' || pod.spec.dnsPolicy === 'None';
+    if (!this.o.dns.clusterDns.length && !asked) return;
+    const dns = podDns(pod, this.o.dns);
+    if (dns.warning) this.events.warning(pod, 'MissingClusterDNS', dns.warning);
+    const file = (await this.runtime.inspect(sandboxId)).resolvConfPath;
+    if (!file) return;
+    await fs.promises.writeFile(file, resolvConfText(dns));
   }
 
   private async createContainer(pod: Stored<Pod>, spec: Container, sandboxId: string, podIP: string, attempt: number, dirs: Map<string, string>, sources: PodSources, hash: string): Promise<string> {

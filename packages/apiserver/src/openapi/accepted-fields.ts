@@ -36,9 +36,7 @@ const volumeSource = (what: string): Schema => accepted('object', `A ${what} vol
 export const ACCEPTED_FIELDS: Record<string, Record<string, Schema>> = {
   [`${META}ObjectMeta`]: { selfLink: accepted('string', 'Deprecated link to the object; never set.') },
   [`${CORE}PodSpec`]: {
-    dnsConfig: accepted('object', 'DNS resolver settings.'),
     ephemeralContainers: accepted('list', 'Debugging containers added to a running pod.', 'name'),
-    hostAliases: accepted('list', 'Entries added to /etc/hosts.', 'ip'),
     hostUsers: accepted('boolean', "Use the host's user namespace."),
     hostnameOverride: accepted('string', 'A hostname that replaces the generated one.'),
     imagePullSecrets: accepted('list', 'Secrets for pulling images from private registries.', 'name'),

@@ -18,7 +18,9 @@ export const POD_SCHEMAS: Record<string, Schema> = {
     restartPolicy: str('When the kubelet restarts exited containers (with exponential back-off up to five minutes). Default Always.', ['Always', 'Never', 'OnFailure']),
     terminationGracePeriodSeconds: int64('Seconds between SIGTERM (after preStop hooks) and SIGKILL when the pod is deleted. Default 30.'),
     activeDeadlineSeconds: int64('Seconds the pod may run before it is failed.' + NOT_ACTED_ON),
-    dnsPolicy: str('How DNS is configured for the pod. Default ClusterFirst. tinykube has no cluster DNS; containers use the node host\'s resolver.', ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None']),
+    dnsPolicy: str('How the kubelet writes the pod\'s resolv.conf. ClusterFirst (default): the cluster DNS (kube-dns, when the kubelet has --cluster-dns; otherwise Docker\'s resolv.conf is left), searching <ns>.svc.<zone>, svc.<zone> and <zone>, ndots:5; Default: the node\'s resolv.conf (also for hostNetwork pods, unless ClusterFirstWithHostNet); None: only dnsConfig.', ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None']),
+    dnsConfig: ref(`${CORE}PodDNSConfig`, 'Nameservers, search domains and options added to what dnsPolicy gives.'),
+    hostAliases: list(`${CORE}HostAlias`, 'Entries added to the pod\'s /etc/hosts.', { mergeKey: 'ip' }),
     nodeSelector: stringMap("Labels a node must have for the pod to be scheduled onto it."),
     serviceAccountName: str('The ServiceAccount the pod runs as (default "default"); its token is mounted at /var/run/secrets/kubernetes.io/serviceaccount.'),
     serviceAccount: str('Deprecated alias of serviceAccountName.'),
@@ -329,6 +331,13 @@ export const POD_SCHEMAS: Record<string, Schema> = {
   [`${CORE}Binding`]: kind('Binds a pod to a node: what the scheduler posts to pods/<name>/binding.', {
     target: ref(`${CORE}ObjectReference`, 'The node to bind to.'),
   }, ['target']),
+  [`${CORE}PodDNSConfig`]: object('DNS settings added to those of dnsPolicy.', {
+    nameservers: strings('Nameserver IPs, at most 3 in all.'),
+    searches: strings('Search domains, at most 32 in all.'),
+    options: list(`${CORE}PodDNSConfigOption`, 'resolv.conf options; one of the same name replaces the policy\'s.'),
+  }),
+  [`${CORE}PodDNSConfigOption`]: object('A resolv.conf option.', { name: str('The option, e.g. ndots.'), value: str('Its value, e.g. 2.') }),
+  [`${CORE}HostAlias`]: object('An /etc/hosts entry.', { ip: str('The IP address.'), hostnames: strings('Its names.') }, ['ip']),
   [`${CORE}ObjectReference`]: object('A reference to another object.', {
     kind: str('Kind of the referent.'),
     namespace: str('Namespace of the referent.'),
