@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { REPO_DIR } from '@tinykube/test';
 import { apiBench } from './api-bench';
 import { startControlPlane, type ControlPlane } from './control-plane';
+import { dnsBench } from './dns-bench';
 import { lbBench } from './lb-bench';
 import { loadLocal } from './local-cluster';
 import { podStartupBench } from './pod-startup-bench';
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
   const want = (name: string): boolean => only.length === 0 || only.includes(name);
   const started = Date.now();
   const rows: Row[] = [];
-  const local = want('startup') || want('proxy') || want('lb') ? loadLocal() : undefined;
+  const local = want('startup') || want('proxy') || want('lb') || want('dns') ? loadLocal() : undefined;
   if (local && want('startup')) {
     log('1. pod startup');
     rows.push(...(await podStartupBench(local, log)));
@@ -65,11 +66,22 @@ async function main(): Promise<void> {
     log('6. load balancing');
     rows.push(...(await lbBench(local, log)));
   }
+  if (local && want('dns')) {
+    log('7. cluster DNS');
+    rows.push(...(await dnsBench(local, log)));
+  }
   const minutes = (Date.now() - started) / 60_000;
   log(`\n${table(rows)}\n\n(${minutes.toFixed(1)} min on ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''})`);
   const out = path.join(REPO_DIR, 'bench', 'results', `${new Date().toISOString().slice(0, 10)}.json`);
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), minutes, cores: os.cpus().length, rows }, null, 2)}\n`);
+  // A subset run (`npm run bench -- dns`) replaces its own benchmarks' rows in the day's file and keeps the others.
+  let all = rows;
+  if (only.length && fs.existsSync(out)) {
+    const mine = new Set(rows.map((r) => r.benchmark));
+    const before = (JSON.parse(fs.readFileSync(out, 'utf8')) as { rows?: Row[] }).rows ?? [];
+    all = [...before.filter((r) => !mine.has(r.benchmark)), ...rows];
+  }
+  fs.writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), minutes, cores: os.cpus().length, rows: all }, null, 2)}\n`);
   log(`wrote ${path.relative(REPO_DIR, out)}`);
   local?.api.close();
 }

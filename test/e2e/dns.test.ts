@@ -121,14 +121,18 @@ test('killing one tk-dns pod loses no lookup of a client retrying as busybox doe
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name: 'looker', namespace: NS },
-    spec: { nodeName: 'node-3', restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox:1.35', command: ['sh', '-c', 'i=0; while [ $i -lt 80 ]; do nslookup web.default.svc.cluster.local >/dev/null 2>&1 && echo ok || echo FAIL; i=$((i+1)); done'] }] },
+    spec: { nodeName: 'node-3', restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox:1.35', command: ['sh', '-c', 'end=$(($(date +%s) + 30)); while [ $(date +%s) -lt $end ]; do nslookup web.default.svc.cluster.local >/dev/null 2>&1 && echo ok || echo FAIL; done'] }] },
   });
   await waitFor(async () => ((await cluster.log(NS, 'looker').catch(() => '')).split('\n').filter(Boolean).length > 10 ? true : undefined), { timeoutMs: 60_000, what: 'lookups under way' });
   const [victim] = await readyPods('kube-system', 'k8s-app=kube-dns', 2, 'tk-dns');
-  await cluster.api.delete(R.pods, 'kube-system', victim!.metadata.name!, { gracePeriodSeconds: 0 });
+  // Deleted as `kubectl delete pod` does: it goes on answering through its lameduck while tk-proxy withdraws it.
+  await cluster.api.delete(R.pods, 'kube-system', victim!.metadata.name!);
+  // The pod is gone (its lameduck over, the container stopped) while the lookups still run.
+  await waitFor(async () => ((await cluster.api.get(R.pods, 'kube-system', victim!.metadata.name!).catch(() => undefined)) ? undefined : true), { timeoutMs: 40_000, what: 'the tk-dns pod gone' });
+  assert.equal((await cluster.api.get<Pod>(R.pods, NS, 'looker')).status?.phase, 'Running', 'lookups ran across the whole shutdown');
   await cluster.waitForPod(NS, 'looker', (p) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed', 'the lookups done', 240_000);
   const lines = (await cluster.log(NS, 'looker')).split('\n').filter(Boolean);
-  assert.equal(lines.length, 80);
+  assert.ok(lines.length > 50, `${lines.length} lookups`);
   assert.deepEqual(lines.filter((l) => l !== 'ok'), [], 'every lookup answered');
   await readyPods('kube-system', 'k8s-app=kube-dns', 2, 'tk-dns replaced');
 });

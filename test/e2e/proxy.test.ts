@@ -2,7 +2,7 @@
 // hostnames, traffic from a pod on another host.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { R, type Deployment, type EndpointSlice, type Pod, type Service } from '@tinykube/api';
+import { R, type Deployment, type EndpointSlice, type Endpoints, type Pod, type Service } from '@tinykube/api';
 import { Daemons } from '@tinykube/hosts';
 import { hostnameServers, run, startCluster, waitFor, type LocalCluster } from '../helpers';
 
@@ -230,4 +230,32 @@ test('tk-proxy killed and restarted while requests run: no request fails', async
   // Rules are still in place (never removed on exit) and exactly one copy of each jump exists.
   const nat = await run('ip', ['netns', 'exec', cluster.plan.nodes[0]!.netns, 'iptables-save', '-t', 'nat']);
   assert.equal(nat.split('\n').filter((l) => l.startsWith('-A PREROUTING') && l.includes('KUBE-SERVICES')).length, 1);
+});
+
+test('hand-written Endpoints of 250 addresses for a Service without a selector: mirrored into 3 EndpointSlices, and tk-proxy programs exactly those 250', async () => {
+  const svc = await cluster.api.create<Service>(R.services, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'outside', namespace: NS }, spec: { ports: [{ name: 'db', port: 5432 }] } });
+  // Addresses of the pod range no pod has: rules point at them, no packet is sent.
+  const ips = Array.from({ length: 250 }, (_, i) => `10.245.${200 + Math.floor(i / 200)}.${(i % 200) + 1}`);
+  await cluster.api.create<Endpoints>(R.endpoints, { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'outside', namespace: NS }, subsets: [{ addresses: ips.map((ip) => ({ ip })), ports: [{ name: 'db', port: 5432, protocol: 'TCP' }] }] });
+  const slices = await waitFor(async () => {
+    const list = (await cluster.api.list<EndpointSlice>(R.endpointslices, NS, { labelSelector: 'kubernetes.io/service-name=outside' })).items;
+    return list.reduce((n, s) => n + (s.endpoints?.length ?? 0), 0) === 250 ? list : undefined;
+  }, { timeoutMs: 60_000, what: 'the mirrored slices' });
+  assert.deepEqual(slices.map((s) => s.endpoints!.length).sort((a, b) => a - b), [50, 100, 100]);
+  assert.ok(slices.every((s) => s.metadata.labels?.['endpointslice.kubernetes.io/managed-by'] === 'endpointslicemirroring-controller.k8s.io'));
+  const table = await run('kubectl', ['--kubeconfig', cluster.kubeconfig, 'get', 'endpointslices', '-l', 'kubernetes.io/service-name=outside']);
+  assert.equal(table.split('\n').filter((l) => /^outside-[a-z0-9]{5}\s+IPv4\s+5432\s+/.test(l) && /\+ (47|97) more\.\.\./.test(l)).length, 3, table);
+  // node-1's rules: one endpoint chain per address of the Endpoints, no other.
+  const wanted = new Set(ips.map((ip) => `${ip}:5432`));
+  await waitFor(async () => {
+    const nat = await cluster.onNode('node-1', 'iptables-save', ['-t', 'nat']);
+    const svcChain = /-A KUBE-SERVICES -d (\S+)\/32 .*--dport 5432 .*-j (KUBE-SVC-\S+)/.exec(nat.split('\n').find((l) => l.includes(`-d ${svc.spec.clusterIP}/32`)) ?? '')?.[2];
+    if (!svcChain) return undefined;
+    const seps = new Set(nat.split('\n').filter((l) => l.startsWith(`-A ${svcChain} `)).map((l) => /-j (KUBE-SEP-\S+)/.exec(l)?.[1]).filter(Boolean));
+    const targets = new Set(nat.split('\n').filter((l) => [...seps].some((sep) => l.startsWith(`-A ${sep} `)) && l.includes('--to-destination')).map((l) => /--to-destination (\S+)/.exec(l)![1]!));
+    return targets.size === wanted.size && [...targets].every((t) => wanted.has(t)) ? true : undefined;
+  }, { timeoutMs: 60_000, intervalMs: 500, what: 'node-1 rules for the 250 addresses' });
+  // The Endpoints go with the Service (the endpoints controller removes those of a deleted Service, as Kubernetes').
+  await cluster.api.delete(R.services, NS, 'outside');
+  await waitFor(async () => ((await cluster.api.get(R.endpoints, NS, 'outside').catch(() => undefined)) ? undefined : true), { timeoutMs: 30_000, what: 'the Endpoints gone' });
 });

@@ -11,6 +11,7 @@ import { Counter, Histogram } from 'prom-client';
 import { ClusterZone } from './cluster-zone';
 import { DnsServer } from './dns-server';
 import { upstreamFrom } from './resolv-conf';
+import { startBareResponder } from './bare-responder';
 
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
@@ -26,8 +27,17 @@ runDaemon({
       .option('token-file', { type: 'string', default: `${SA_DIR}/token` })
       .option('ca-file', { type: 'string', default: `${SA_DIR}/ca.crt` })
       .option('resolv-conf', { type: 'string', default: '/etc/resolv.conf', describe: 'where the upstream resolver for other names is read from' })
-      .option('ttl', { type: 'number', default: 5 }),
+      .option('ttl', { type: 'number', default: 5 })
+      .option('lameduck', { type: 'number', default: 5, describe: 'seconds to go on answering after SIGTERM, while the endpoint is withdrawn (CoreDNS health lameduck)' })
+      .option('bare', { type: 'boolean', default: false, describe: 'the benchmark baseline: answer every A question with 192.0.2.1, with no zone and no API' }),
   async run({ args: a, log, metrics, health, onStop, serve }) {
+    if (a.bare) {
+      const sock = await startBareResponder(a.port);
+      onStop(() => sock.close());
+      await serve('0.0.0.0', a['metrics-port']);
+      log.info('bare responder serving');
+      return;
+    }
     const host = process.env['KUBERNETES_SERVICE_HOST'];
     const server = a.apiserver ?? (host ? `https://${host.includes(':') ? `[${host}]` : host}:${process.env['KUBERNETES_SERVICE_PORT'] ?? '443'}` : undefined);
     if (!server) throw new Error('no --apiserver and no KUBERNETES_SERVICE_HOST: run in a pod or say where the apiserver is');
@@ -76,7 +86,14 @@ runDaemon({
     });
     await dns.start();
     onStop(() => dns.stop());
-    health.addReady('informers', () => (services.hasSynced() && slices.hasSynced() ? undefined : 'informers not synced'));
+    let stopping = false;
+    health.addReady('informers', () => (stopping ? 'shutting down' : services.hasSynced() && slices.hasSynced() ? undefined : 'informers not synced'));
+    // Stops run last-registered first: on SIGTERM this waits, still answering, before the server stops.
+    onStop(async () => {
+      stopping = true;
+      log.info({ seconds: a.lameduck }, 'lameduck: still answering while the endpoint is withdrawn');
+      await new Promise((r) => setTimeout(r, a.lameduck * 1000));
+    });
     await serve('0.0.0.0', a['metrics-port']);
     log.info({ domain: a['cluster-domain'], upstream: upstream ? `${upstream.host}:${upstream.port}` : 'none (SERVFAIL)' }, 'dns serving');
   },
