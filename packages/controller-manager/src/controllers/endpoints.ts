@@ -1,6 +1,7 @@
-import { isPodReady, objectKey, R, type ApiError, type EndpointAddress, type EndpointPort, type EndpointSubset, type Endpoints, type Pod, type Service, semanticJson } from '@tinykube/api';
+import { isPodReady, R, type ApiError, type EndpointAddress, type EndpointPort, type EndpointSubset, type Endpoints, type Pod, type Service, semanticJson } from '@tinykube/api';
 import { QueueController } from '@tinykube/client';
 import type { ControllerContext } from '../controller-context';
+import { watchServicesAndPods } from '../service-triggers';
 
 // Endpoints: for each Service with a selector, the matching pods with an IP — ready ones in
 // `addresses`, others in `notReadyAddresses` — with target ports resolved per pod (a named
@@ -55,23 +56,11 @@ export class EndpointsController extends QueueController {
 
   constructor(protected readonly ctx: ControllerContext) {
     super('endpoints', { workers: ctx.options.workers, log: ctx.log });
-    const services = ctx.informers.get<Service>(R.services);
-    const pods = ctx.informers.get<Pod>(R.pods);
     ctx.informers.get<Endpoints>(R.endpoints);
-    const touch = (key: string): void => {
+    watchServicesAndPods(ctx, (key) => {
       if (!this.triggers.has(key)) this.triggers.set(key, new Date().toISOString());
       this.queue.add(key);
-    };
-    services.addEventHandler({ onAdd: (s) => touch(objectKey(s)), onUpdate: (_, s) => touch(objectKey(s)), onDelete: (s) => touch(objectKey(s)) });
-    const forPod = (p: Pod, old?: Pod): void => {
-      for (const s of services.list()) {
-        if (s.metadata.namespace !== p.metadata.namespace || !s.spec.selector) continue;
-        const sel = Object.entries(s.spec.selector);
-        const matches = (q: Pod | undefined): boolean => !!q && sel.every(([k, v]) => q.metadata.labels?.[k] === v);
-        if (matches(p) || matches(old)) touch(objectKey(s));
-      }
-    };
-    pods.addEventHandler({ onAdd: (p) => forPod(p), onUpdate: (old, p) => forPod(p, old), onDelete: (p) => forPod(p) });
+    });
   }
 
   protected async sync(key: string): Promise<void> {

@@ -1,6 +1,5 @@
 import {
   isPodReady,
-  objectKey,
   R,
   semanticJson,
   SERVICE_NAME_LABEL,
@@ -18,6 +17,7 @@ import {
 import { QueueController } from '@tinykube/client';
 import type { ControllerContext } from '../controller-context';
 import { ownerRef } from '../pod-util';
+import { watchServicesAndPods } from '../service-triggers';
 import { resolvePort, TRIGGER_TIME_ANNOTATION } from './endpoints';
 
 // The EndpointSlice controller, as Kubernetes': for each Service with a selector, its pods with
@@ -175,24 +175,12 @@ export class EndpointSliceController extends QueueController {
   constructor(protected readonly ctx: ControllerContext) {
     super('endpointslice', { workers: ctx.options.workers, log: ctx.log });
     this.writer = new SliceWriter(ctx);
-    const services = ctx.informers.get<Service>(R.services);
-    const pods = ctx.informers.get<Pod>(R.pods);
     ctx.informers.get<Node>(R.nodes);
     const slices = ctx.informers.get<EndpointSlice>(R.endpointslices);
-    const touch = (key: string): void => {
+    watchServicesAndPods(ctx, (key) => {
       if (!this.triggers.has(key)) this.triggers.set(key, new Date().toISOString());
       this.queue.add(key);
-    };
-    services.addEventHandler({ onAdd: (s) => touch(objectKey(s)), onUpdate: (_, s) => touch(objectKey(s)), onDelete: (s) => touch(objectKey(s)) });
-    const forPod = (p: Pod, old?: Pod): void => {
-      for (const s of services.list()) {
-        if (s.metadata.namespace !== p.metadata.namespace || !s.spec.selector) continue;
-        const sel = Object.entries(s.spec.selector);
-        const matches = (q: Pod | undefined): boolean => !!q && sel.every(([k, v]) => q.metadata.labels?.[k] === v);
-        if (matches(p) || matches(old)) touch(objectKey(s));
-      }
-    };
-    pods.addEventHandler({ onAdd: (p) => forPod(p), onUpdate: (old, p) => forPod(p, old), onDelete: (p) => forPod(p) });
+    });
     // A slice changed or deleted by someone else is put right.
     const forSlice = (s: EndpointSlice): void => {
       const svc = s.metadata.labels?.[SERVICE_NAME_LABEL];
