@@ -59,6 +59,9 @@ before(async () => {
   await readyPods(NS, 'app=web', 2, 'the web pods');
   await readyPods(NS, 'app=redis', 2, 'the redis pods');
   await readyPods(NS, 'app=dns-client', 3, 'a client on every node');
+  // Each node's tk-proxy programs kube-dns's new endpoints within its sync period: wait for it.
+  for (const node of ['node-1', 'node-2', 'node-3'])
+    await waitFor(async () => ((await inPod(`client-${node}`, 'nslookup kubernetes.default.svc.cluster.local')).includes('Address: 10.97.0.1') ? true : undefined), { timeoutMs: 60_000, intervalMs: 500, what: `kube-dns reachable from ${node}` });
 });
 
 after(async () => {
