@@ -1,5 +1,7 @@
 // policy/v1 PodDisruptionBudget and Eviction (the pods/eviction subresource's body).
+import type { Pod } from './core';
 import type { Condition, IntOrString, KubeObject, LabelSelector } from './meta';
+import { selectorFromLabelSelector } from './selectors';
 
 export interface PodDisruptionBudget extends KubeObject {
   spec: {
@@ -23,4 +25,10 @@ export interface PodDisruptionBudget extends KubeObject {
 
 export interface Eviction extends KubeObject {
   deleteOptions?: { gracePeriodSeconds?: number; preconditions?: { uid?: string; resourceVersion?: string }; propagationPolicy?: string; dryRun?: string[] };
+}
+
+/** Whether a budget covers a pod: in policy/v1 an empty selector takes every pod of its namespace, a missing one none. */
+export function budgetSelects(pdb: PodDisruptionBudget, pod: Pod): boolean {
+  if (pdb.spec?.selector === undefined || pdb.metadata.namespace !== pod.metadata.namespace) return false;
+  return selectorFromLabelSelector(pdb.spec.selector)?.matches(pod.metadata.labels) ?? false;
 }

@@ -115,12 +115,14 @@ export function validateObjectMeta(e: Errs, meta: ObjectMeta | undefined, namesp
   (meta.finalizers ?? []).forEach((f, i) => e.each(`metadata.finalizers[${i}]`, f, isQualifiedName(f)));
 }
 
+const QUANTITY_FORMAT = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+
 function validateResources(e: Errs, field: string, r: Container['resources']): void {
   if (!r) return;
   for (const kind of ['limits', 'requests'] as const) {
     for (const [k, v] of Object.entries(r[kind] ?? {})) {
       const f = `${field}.${kind}[${k}]`;
-      if (!isValidQuantity(v)) e.invalid(f, v, "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");
+      if (!isValidQuantity(v)) e.invalid(f, v, QUANTITY_FORMAT);
       else if ((parseQuantity(v) ?? 0) < 0) e.invalid(f, v, 'must be greater than or equal to 0');
     }
   }
@@ -623,7 +625,6 @@ export function podDisruptionBudgetRules(e: Errs, pdb: PodDisruptionBudget): voi
   e.enumOf('spec.unhealthyPodEvictionPolicy', unhealthyPodEvictionPolicy, ['AlwaysAllow', 'IfHealthyBudget']);
 }
 
-const QUANTITY_FORMAT = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
 const QUOTA_SCOPES = ['Terminating', 'NotTerminating', 'BestEffort', 'NotBestEffort', 'PriorityClass', 'CrossNamespacePodAffinity'];
 const QUOTA_NAMES = ['services.nodeports', 'services.loadbalancers', 'requests.storage'];
 

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { ApiError, RESOURCES, apiVersionOf, firstAddress, ipToNumber, numberToIp, type KubeObject } from '@tinykube/api';
+import { ApiError, firstAddress, ipToNumber, numberToIp, resourceByKind, type KubeObject } from '@tinykube/api';
 import type { ApiClient } from '@tinykube/client';
 
 /** kubeadm's cluster DNS address: the tenth of the Service range. */
@@ -23,7 +23,7 @@ export function renderAddon(text: string, values: Record<string, string>): KubeO
 
 export async function applyAddon(api: ApiClient, repoDir: string, name: string, values: Record<string, string>): Promise<void> {
   for (const obj of renderAddon(fs.readFileSync(path.join(repoDir, 'addons', `${name}.yaml`), 'utf8'), values)) {
-    const r = RESOURCES.find((x) => apiVersionOf(x) === obj.apiVersion && x.kind === obj.kind);
+    const r = resourceByKind(obj.apiVersion ?? '', obj.kind ?? '');
     if (!r) throw new Error(`add-on ${name}: ${obj.apiVersion} ${obj.kind} is not served`);
     const cur = await api.get<KubeObject>(r, obj.metadata.namespace, obj.metadata.name!).catch((err: unknown) => {
       if (err instanceof ApiError && err.code === 404) return undefined;

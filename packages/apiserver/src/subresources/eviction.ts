@@ -4,7 +4,7 @@
 // disruption controller does not count it healthy before it is gone) or is refused with 429 and
 // Kubernetes' words, which kubectl drain retries. An unready pod may go without spending the
 // budget when the budget holds anyway (IfHealthyBudget) or always (AlwaysAllow).
-import { ApiError, errors, isPlainObject, isPodReady, R, selectorFromLabelSelector, setCondition, statusFailure, timestamp, type Eviction, type Pod, type PodDisruptionBudget, type Status } from '@tinykube/api';
+import { ApiError, budgetSelects, errors, isPlainObject, isPodReady, R, setCondition, statusFailure, timestamp, type Eviction, type Pod, type PodDisruptionBudget, type Status } from '@tinykube/api';
 import type { DeleteOptions, Registry, WriteOptions } from '../registry';
 
 const BUDGET_RETRIES = 5;
@@ -13,11 +13,6 @@ function tooManyRequests(cause: string, retryAfterSeconds = 0): ApiError {
   return new ApiError(
     statusFailure(429, 'TooManyRequests', "Cannot evict pod as it would violate the pod's disruption budget.", { ...(retryAfterSeconds ? { retryAfterSeconds } : {}), causes: [{ reason: 'DisruptionBudget', message: cause }] }),
   );
-}
-
-/** The budgets whose selector takes the pod (policy/v1: an empty selector takes every pod, none takes none). */
-export function budgetsFor(pod: Pod, budgets: PodDisruptionBudget[]): PodDisruptionBudget[] {
-  return budgets.filter((b) => b.spec?.selector !== undefined && (selectorFromLabelSelector(b.spec.selector)?.matches(pod.metadata.labels) ?? false));
 }
 
 export async function evictPod(registry: Registry, ns: string, name: string, body: unknown, wopts: WriteOptions): Promise<Status> {
@@ -41,7 +36,7 @@ export async function evictPod(registry: Registry, ns: string, name: string, bod
   if (phase === 'Succeeded' || phase === 'Failed' || phase === 'Pending' || !phase || pod.metadata.deletionTimestamp) return del(opts);
   // Whatever follows was decided on this version of the pod; a changed pod is a 429 to retry.
   const pinned: DeleteOptions = { ...opts, preconditions: { ...opts.preconditions, resourceVersion: opts.preconditions?.resourceVersion ?? pod.metadata.resourceVersion } };
-  const budgets = budgetsFor(pod, (await registry.list(R.pdbs, ns)).items as PodDisruptionBudget[]);
+  const budgets = ((await registry.list(R.pdbs, ns)).items as PodDisruptionBudget[]).filter((b) => budgetSelects(b, pod));
   if (budgets.length > 1) throw errors.conflict('pods/eviction', name, 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.');
   const pdb = budgets[0];
   if (!pdb) return del(opts);

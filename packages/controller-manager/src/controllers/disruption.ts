@@ -1,10 +1,10 @@
 import {
+  budgetSelects,
   controllerOf,
   isPodReady,
   objectKey,
   R,
   scaledValue,
-  selectorFromLabelSelector,
   semanticJson,
   setCondition,
   type Condition,
@@ -38,13 +38,6 @@ export interface Budget {
   disruptedPods: Record<string, string>;
   /** When an entry of disruptedPods expires and the count must be redone. */
   recheckMs?: number;
-}
-
-/** The budget's pods: policy/v1 selects every pod of the namespace with an empty selector, none without one. */
-export function podsOfBudget(pdb: PodDisruptionBudget, pods: Pod[]): Pod[] {
-  if (pdb.spec?.selector === undefined) return [];
-  const sel = selectorFromLabelSelector(pdb.spec.selector);
-  return pods.filter((p) => p.metadata.namespace === pdb.metadata.namespace && (sel?.matches(p.metadata.labels) ?? false));
 }
 
 /** The arithmetic, pure: `scaleOf` gives a controller's replicas, or throws for a pod it cannot place. */
@@ -85,7 +78,7 @@ export class DisruptionController extends QueueController {
     const enqueue = (b: PodDisruptionBudget): void => this.queue.add(objectKey(b));
     budgets.addEventHandler({ onAdd: enqueue, onUpdate: (_, b) => enqueue(b), onDelete: enqueue });
     const forPod = (p: Pod): void => {
-      for (const b of budgets.list()) if (podsOfBudget(b, [p]).length) enqueue(b);
+      for (const b of budgets.list()) if (budgetSelects(b, p)) enqueue(b);
     };
     pods.addEventHandler({
       onAdd: forPod,
@@ -130,7 +123,7 @@ export class DisruptionController extends QueueController {
   protected async sync(key: string): Promise<void> {
     const pdb = this.ctx.informers.get<PodDisruptionBudget>(R.pdbs).get(key);
     if (!pdb) return;
-    const pods = podsOfBudget(pdb, this.ctx.informers.get<Pod>(R.pods).list());
+    const pods = this.ctx.informers.get<Pod>(R.pods).list().filter((p) => budgetSelects(pdb, p));
     const conditions: Condition[] = structuredClone(pdb.status?.conditions ?? []);
     let status: NonNullable<PodDisruptionBudget['status']>;
     try {

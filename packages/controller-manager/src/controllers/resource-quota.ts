@@ -1,4 +1,4 @@
-import { countedResource, formatQuantity, podCountsForQuota, quotaUsage, R, RESOURCES, semanticJson, type KubeObject, type Pod, type ResourceInfo, type ResourceQuota } from '@tinykube/api';
+import { countedResource, formatQuantity, podCountsForQuota, quotaUsage, R, resourceByPlural, semanticJson, type KubeObject, type Pod, type ResourceInfo, type ResourceQuota } from '@tinykube/api';
 import { QueueController } from '@tinykube/client';
 import type { ControllerContext } from '../controller-context';
 
@@ -62,7 +62,7 @@ export class ResourceQuotaController extends QueueController {
     const kinds = new Set<ResourceInfo>();
     for (const n of names) {
       const counted = countedResource(n);
-      const r = counted && RESOURCES.find((x) => `${x.group}/${x.plural}` === counted);
+      const r = counted && resourceByPlural(counted.slice(0, counted.indexOf('/')), counted.slice(counted.indexOf('/') + 1));
       if (r) kinds.add(r);
       else if (n.startsWith('services.')) kinds.add(R.services);
       else if (n.includes('storage') || n.includes('persistentvolumeclaims')) kinds.add(R.pvcs);
