@@ -33,13 +33,25 @@ async function pods(selector: string): Promise<Pod[]> {
   return (await cluster.api.list<Pod>(R.pods, NS, { labelSelector: selector })).items;
 }
 
-async function readyCount(selector: string, n: number, what: string): Promise<Pod[]> {
-  return waitFor(
-    async () => {
-      const list = (await pods(selector)).filter((p) => !p.metadata.deletionTimestamp);
-      return list.length === n && list.every(isPodReady) ? list : undefined;
+function readyCount(selector: string, n: number, what: string): Promise<Pod[]> {
+  return cluster.readyPods(NS, selector, n, what);
+}
+
+/** Follows the pods of a selector through a watch: `seen` gets the whole set after every change, and the pod that changed. */
+async function followPods(selector: string, seen: (live: Pod[], changed: Pod) => void): Promise<{ stop(): void }> {
+  const live = new Map<string, Pod>();
+  for (const p of await pods(selector)) live.set(p.metadata.name!, p);
+  return cluster.api.watch(
+    R.pods,
+    NS,
+    { labelSelector: selector },
+    (type, obj) => {
+      const p = obj as Pod;
+      if (type === 'DELETED') live.delete(p.metadata.name!);
+      else live.set(p.metadata.name!, p);
+      seen([...live.values()], p);
     },
-    { timeoutMs: 120_000, intervalMs: 250, what },
+    () => undefined,
   );
 }
 
@@ -81,24 +93,12 @@ test('a DaemonSet: one Ready pod per node, none on a tainted node until tolerate
     assert.match(table, /^node-agent\s+3\s+3\s+3\s+3\s+3\s+<none>\s+/m);
 
     // An image change: never more than one node without a Ready agent (maxUnavailable 1).
-    const live = new Map<string, Pod>();
-    for (const p of await pods('app=node-agent')) live.set(p.metadata.name!, p);
     let minReady = 3;
     const nodesSeen = new Set<string>();
-    const handle = cluster.api.watch(
-      R.pods,
-      NS,
-      { labelSelector: 'app=node-agent' },
-      (type, obj) => {
-        const p = obj as Pod;
-        if (type === 'DELETED') live.delete(p.metadata.name!);
-        else live.set(p.metadata.name!, p);
-        const ready = [...live.values()].filter((x) => !x.metadata.deletionTimestamp && isPodReady(x));
-        minReady = Math.min(minReady, ready.length);
-        if (p.spec.containers[0]!.image === 'redis:7.0' && p.spec.nodeName) nodesSeen.add(p.spec.nodeName);
-      },
-      () => undefined,
-    );
+    const handle = await followPods('app=node-agent', (live, p) => {
+      minReady = Math.min(minReady, live.filter((x) => !x.metadata.deletionTimestamp && isPodReady(x)).length);
+      if (p.spec.containers[0]!.image === 'redis:7.0' && p.spec.nodeName) nodesSeen.add(p.spec.nodeName);
+    });
     try {
       await kubectl('set', 'image', 'ds/node-agent', 'agent=redis:7.0');
       await kubectl('rollout', 'status', 'ds/node-agent', '--timeout=120s');
@@ -148,24 +148,12 @@ test('kubectl drain node-2 --ignore-daemonsets under a budget of minAvailable 2 
     );
     assert.match(refused, /cannot delete DaemonSet-managed Pods \(use --ignore-daemonsets to ignore\)/);
 
-    const live = new Map<string, Pod>();
-    for (const p of await pods('app=web')) live.set(p.metadata.name!, p);
     let minReady = 3;
     let maxDeleting = 0;
-    const handle = cluster.api.watch(
-      R.pods,
-      NS,
-      { labelSelector: 'app=web' },
-      (type, obj) => {
-        const p = obj as Pod;
-        if (type === 'DELETED') live.delete(p.metadata.name!);
-        else live.set(p.metadata.name!, p);
-        const all = [...live.values()];
-        minReady = Math.min(minReady, all.filter((x) => !x.metadata.deletionTimestamp && isPodReady(x)).length);
-        maxDeleting = Math.max(maxDeleting, all.filter((x) => x.metadata.deletionTimestamp).length);
-      },
-      () => undefined,
-    );
+    const handle = await followPods('app=web', (all) => {
+      minReady = Math.min(minReady, all.filter((x) => !x.metadata.deletionTimestamp && isPodReady(x)).length);
+      maxDeleting = Math.max(maxDeleting, all.filter((x) => x.metadata.deletionTimestamp).length);
+    });
     let out: string;
     try {
       out = await new Promise<string>((resolve, reject) =>
@@ -236,7 +224,7 @@ test('a quota of 2 pods refuses the third with Kubernetes\' message and takes a 
 
 // A CronJob whose Job outlasts its minute, watched while the tests after it run: Forbid must
 // start nothing while its Job runs, and successfulJobsHistoryLimit 1 keep one Job.
-const slow = { maxActive: 0, created: new Map<string, number>(), completed: new Set<string>(), stop: (): void => undefined };
+const slow = { maxActive: 0, completed: new Set<string>(), stop: (): void => undefined };
 
 test('a Forbid CronJob whose Job outlasts the minute starts, watched from here on', async () => {
   const active = new Set<string>();
@@ -248,7 +236,6 @@ test('a Forbid CronJob whose Job outlasts the minute starts, watched from here o
       const j = obj as Job;
       if (controllerOf(j)?.name !== 'slow') return;
       const name = j.metadata.name!;
-      if (!slow.created.has(name)) slow.created.set(name, Number(/^slow-(\d+)$/.exec(name)?.[1]));
       const done = ['Complete', 'Failed'].some((t) => getCondition(j.status?.conditions, t)?.status === 'True');
       if (done && getCondition(j.status?.conditions, 'Complete')?.status === 'True') slow.completed.add(name);
       if (type === 'DELETED' || done) active.delete(name);
@@ -473,28 +460,17 @@ test('a rolling update keeps within maxSurge and maxUnavailable; undo brings the
   await readyCount('app=roll', 3, 'first revision ready');
   await kubectl('rollout', 'status', 'deployment/roll', '--timeout=120s');
   // Watch every pod change during the rollout and check the bounds at each one.
-  const live = new Map<string, Pod>();
-  for (const p of await pods('app=roll')) live.set(p.metadata.name!, p);
   const violations: string[] = [];
   let maxTotal = 0;
   let minReady = 3;
-  const handle = cluster.api.watch(
-    R.pods,
-    NS,
-    { labelSelector: 'app=roll' },
-    (type, obj) => {
-      const p = obj as Pod;
-      if (type === 'DELETED') live.delete(p.metadata.name!);
-      else live.set(p.metadata.name!, p);
-      const active = [...live.values()].filter((x) => !x.metadata.deletionTimestamp);
-      const ready = active.filter(isPodReady).length;
-      maxTotal = Math.max(maxTotal, active.length);
-      minReady = Math.min(minReady, ready);
-      if (active.length > 4) violations.push(`${active.length} pods exist`);
-      if (ready < 2) violations.push(`only ${ready} ready`);
-    },
-    () => undefined,
-  );
+  const handle = await followPods('app=roll', (live) => {
+    const active = live.filter((x) => !x.metadata.deletionTimestamp);
+    const ready = active.filter(isPodReady).length;
+    maxTotal = Math.max(maxTotal, active.length);
+    minReady = Math.min(minReady, ready);
+    if (active.length > 4) violations.push(`${active.length} pods exist`);
+    if (ready < 2) violations.push(`only ${ready} ready`);
+  });
   try {
     await kubectl('set', 'env', 'deployment/roll', 'VERSION=two');
     await kubectl('rollout', 'status', 'deployment/roll', '--timeout=120s');

@@ -24,16 +24,6 @@ function inPod(pod: string, line: string): Promise<string> {
   return new Promise((resolve) => execFile('kubectl', ['--kubeconfig', cluster.kubeconfig, 'exec', pod, '--', 'sh', '-c', line], (_err, stdout, stderr) => resolve(stdout + stderr)));
 }
 
-async function readyPods(ns: string, selector: string, n: number, what: string): Promise<Pod[]> {
-  return waitFor(
-    async () => {
-      const list = (await cluster.api.list<Pod>(R.pods, ns, { labelSelector: selector })).items.filter((p) => !p.metadata.deletionTimestamp);
-      return list.length === n && list.every(isPodReady) ? list : undefined;
-    },
-    { timeoutMs: 120_000, intervalMs: 250, what },
-  );
-}
-
 before(async () => {
   cluster = await startCluster({ nodes: 3, dns: true });
   await cluster.api.create(R.deployments, hostnameServers('web', NS, 2, ['node-1', 'node-2', 'node-3']));
@@ -55,10 +45,10 @@ before(async () => {
   await cluster.api.create(R.statefulsets, sts);
   for (const node of ['node-1', 'node-2', 'node-3'])
     await cluster.api.create<Pod>(R.pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: `client-${node}`, namespace: NS, labels: { app: 'dns-client' } }, spec: { nodeName: node, terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox:1.35', command: ['sh', '-c', SLEEP] }] } });
-  await readyPods('kube-system', 'k8s-app=kube-dns', 2, 'two tk-dns pods Ready');
-  await readyPods(NS, 'app=web', 2, 'the web pods');
-  await readyPods(NS, 'app=redis', 2, 'the redis pods');
-  await readyPods(NS, 'app=dns-client', 3, 'a client on every node');
+  await cluster.readyPods('kube-system', 'k8s-app=kube-dns', 2, 'two tk-dns pods Ready');
+  await cluster.readyPods(NS, 'app=web', 2, 'the web pods');
+  await cluster.readyPods(NS, 'app=redis', 2, 'the redis pods');
+  await cluster.readyPods(NS, 'app=dns-client', 3, 'a client on every node');
   // Each node's tk-proxy programs kube-dns's new endpoints within its sync period: wait for it.
   for (const node of ['node-1', 'node-2', 'node-3'])
     await waitFor(async () => ((await inPod(`client-${node}`, 'nslookup kubernetes.default.svc.cluster.local')).includes('Address: 10.97.0.1') ? true : undefined), { timeoutMs: 60_000, intervalMs: 500, what: `kube-dns reachable from ${node}` });
@@ -71,13 +61,13 @@ after(async () => {
 test("tk-dns runs as kubeadm runs CoreDNS: two pods on different nodes behind kube-dns at the Service range's tenth address; pods get its resolv.conf", async () => {
   const dns = await cluster.api.get<Service>(R.services, 'kube-system', 'kube-dns');
   assert.equal(dns.spec.clusterIP, '10.97.0.10');
-  const pods = await readyPods('kube-system', 'k8s-app=kube-dns', 2, 'tk-dns');
+  const pods = await cluster.readyPods('kube-system', 'k8s-app=kube-dns', 2, 'tk-dns');
   assert.equal(new Set(pods.map((p) => p.spec.nodeName)).size, 2, 'spread over nodes');
   assert.equal(await inPod('client-node-1', 'cat /etc/resolv.conf'), 'nameserver 10.97.0.10\nsearch default.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5\n');
 });
 
 test('from every node, web, web.default and web.default.svc.cluster.local resolve to the ClusterIP and answer over HTTP', async () => {
-  const webPods = new Set((await readyPods(NS, 'app=web', 2, 'web')).map((p) => p.metadata.name));
+  const webPods = new Set((await cluster.readyPods(NS, 'app=web', 2, 'web')).map((p) => p.metadata.name));
   for (const node of ['node-1', 'node-2', 'node-3']) {
     const client = `client-${node}`;
     const found = await inPod(client, 'nslookup web');
@@ -127,7 +117,7 @@ test('killing one tk-dns pod loses no lookup of a client retrying as busybox doe
     spec: { nodeName: 'node-3', restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox:1.35', command: ['sh', '-c', 'end=$(($(date +%s) + 30)); while [ $(date +%s) -lt $end ]; do nslookup web.default.svc.cluster.local >/dev/null 2>&1 && echo ok || echo FAIL; done'] }] },
   });
   await waitFor(async () => ((await cluster.log(NS, 'looker').catch(() => '')).split('\n').filter(Boolean).length > 10 ? true : undefined), { timeoutMs: 60_000, what: 'lookups under way' });
-  const [victim] = await readyPods('kube-system', 'k8s-app=kube-dns', 2, 'tk-dns');
+  const [victim] = await cluster.readyPods('kube-system', 'k8s-app=kube-dns', 2, 'tk-dns');
   // Deleted as `kubectl delete pod` does: it goes on answering through its lameduck while tk-proxy withdraws it.
   await cluster.api.delete(R.pods, 'kube-system', victim!.metadata.name!);
   // The pod is gone (its lameduck over, the container stopped) while the lookups still run.
@@ -137,5 +127,5 @@ test('killing one tk-dns pod loses no lookup of a client retrying as busybox doe
   const lines = (await cluster.log(NS, 'looker')).split('\n').filter(Boolean);
   assert.ok(lines.length > 50, `${lines.length} lookups`);
   assert.deepEqual(lines.filter((l) => l !== 'ok'), [], 'every lookup answered');
-  await readyPods('kube-system', 'k8s-app=kube-dns', 2, 'tk-dns replaced');
+  await cluster.readyPods('kube-system', 'k8s-app=kube-dns', 2, 'tk-dns replaced');
 });

@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { R, type Event, type Pod } from '@tinykube/api';
+import { isPodReady, R, type Event, type Pod } from '@tinykube/api';
 import { RestClient } from '@tinykube/client';
 import { adminIdentity, down, makePlan, up, type ClusterFile, type ClusterPlan, type PlanOptions } from '@tinykube/hosts';
 import { waitFor } from './wait';
@@ -19,6 +19,8 @@ export interface LocalCluster {
   /** Runs a command in a node host's network namespace (argument array, no shell). */
   onNode(node: string, cmd: string, args: string[]): Promise<string>;
   waitForPod(namespace: string, name: string, check: (p: Pod) => boolean, what: string, timeoutMs?: number): Promise<Pod>;
+  /** Waits until exactly `n` pods of the selector, none of them being deleted, are all Ready. */
+  readyPods(namespace: string, selector: string, n: number, what: string, timeoutMs?: number): Promise<Pod[]>;
   /** A container's log through the apiserver; '' while it has none to give. */
   log(namespace: string, name: string, container?: string): Promise<string>;
   down(): Promise<void>;
@@ -88,6 +90,14 @@ export async function startCluster(o: { nodes?: number; nodeMonitorGracePeriod?:
           return check(p) ? p : undefined;
         },
         { timeoutMs, intervalMs: 250, what: `pod ${namespace}/${name} ${what}` },
+      ),
+    readyPods: (namespace, selector, n, what, timeoutMs = 120_000) =>
+      waitFor(
+        async () => {
+          const list = (await api.list<Pod>(R.pods, namespace, { labelSelector: selector })).items.filter((p) => !p.metadata.deletionTimestamp);
+          return list.length === n && list.every(isPodReady) ? list : undefined;
+        },
+        { timeoutMs, intervalMs: 250, what },
       ),
     log: async (namespace, name, container) => {
       const res = await api.fetch(`${file.apiserver}/api/v1/namespaces/${namespace}/pods/${name}/log${container ? `?container=${container}` : ''}`);

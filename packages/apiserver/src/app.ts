@@ -118,7 +118,7 @@ export async function startApiserver(o: ApiserverOptions): Promise<Apiserver> {
     ...(o.podSecurity ? { podSecurity: o.podSecurity } : {}),
     limitRanges: { limitRanges: (ns) => inNamespace<LimitRange>(R.limitranges, ns) },
     quotas: {
-      names: (ns) => inNamespace<ResourceQuota>(R.resourcequotas, ns).map((q) => q.metadata.name!),
+      cached: (ns) => inNamespace<ResourceQuota>(R.resourcequotas, ns),
       get: async (ns, name) => (await registry.get(R.resourcequotas, ns, name).catch((e: { code?: number }) => (e.code === 404 ? undefined : Promise.reject(e)))) as ResourceQuota | undefined,
       updateStatus: async (q) => {
         await registry.update(R.resourcequotas, q.metadata.namespace, q.metadata.name!, q, { subresource: 'status' });

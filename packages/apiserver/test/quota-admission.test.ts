@@ -40,7 +40,7 @@ function quotaStore(q: ResourceQuota) {
       conflicts = n;
     },
     access: {
-      names: () => [current.metadata.name!],
+      cached: () => [structuredClone(current)],
       get: () => Promise.resolve(structuredClone(current)),
       updateStatus: (next: ResourceQuota) => {
         if (conflicts > 0 || next.metadata.resourceVersion !== current.metadata.resourceVersion) {

@@ -9,8 +9,8 @@ import type { AdmissionPlugin, Attributes } from './admission';
 const CAS_RETRIES = 10;
 
 export interface QuotaAccess {
-  /** The names of the namespace's quotas (the watch cache's). */
-  names(ns: string): string[];
+  /** The namespace's quotas as the watch cache has them. */
+  cached(ns: string): ResourceQuota[];
   /** The quota as stored now. */
   get(ns: string, name: string): Promise<ResourceQuota | undefined>;
   /** Writes status; a stale resourceVersion is a 409 ApiError. */
@@ -33,7 +33,11 @@ export class ResourceQuotaAdmission implements AdmissionPlugin {
     // Updates change usage only for Services (type, ports) and claims (size); pods' resources do not change.
     if (a.operation === 'UPDATE' && a.resource.kind !== 'Service' && a.resource.kind !== 'PersistentVolumeClaim') return;
     if (a.operation !== 'CREATE' && a.operation !== 'UPDATE') return;
-    for (const name of this.access.names(a.namespace)) await this.charge(a, name);
+    for (const q of this.access.cached(a.namespace)) {
+      // Only a quota that counts something of this object is read again from etcd and charged.
+      if (quotaUsage(a.resource, a.object, Object.keys(q.spec?.hard ?? {})).size === 0) continue;
+      await this.charge(a, q.metadata.name!);
+    }
   }
 
   /** Checks one quota and charges it, re-reading it when another write charged it first. */
